@@ -1,0 +1,91 @@
+package dev.cloakroom;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Sessions in this JVM's heap: for tests and single-process development. Lost on restart; never shared.
+ * Optionally capped: beyond {@code maxSessions} new sessions are refused with {@link SessionLimitExceededException}.
+ */
+public final class MemorySessionStore implements SessionStore {
+    private final ConcurrentMap<SessionKey, SessionRecord> records = new ConcurrentHashMap<>();
+    private final long maxSessions;
+
+    /** An unbounded store. */
+    public MemorySessionStore() {
+        this(Long.MAX_VALUE);
+    }
+
+    /** @param maxSessions how many sessions may exist at once (live or not yet swept) */
+    public MemorySessionStore(long maxSessions) {
+        if (maxSessions < 1) {
+            throw new IllegalArgumentException("maxSessions must be positive: " + maxSessions);
+        }
+        this.maxSessions = maxSessions;
+    }
+
+    @Override
+    public Optional<SessionRecord> load(SessionKey key) {
+        return Optional.ofNullable(records.get(key));
+    }
+
+    @Override
+    public WriteResult write(SessionWrite write) {
+        if (write.create()) {
+            if (records.size() >= maxSessions) {
+                throw new SessionLimitExceededException("memory store holds its maximum of " + maxSessions + " sessions");
+            }
+            return records.putIfAbsent(write.key(), write.applyTo(null)) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
+        }
+        WriteResult[] result = {WriteResult.GONE};
+        records.computeIfPresent(write.key(), (key, stored) -> {
+            if (stored.isExpiredAt(write.now())) {
+                return stored;
+            }
+            if (write.expectedVersion() != SessionWrite.ANY_VERSION && write.expectedVersion() != stored.version()) {
+                result[0] = WriteResult.CONFLICT;
+                return stored;
+            }
+            result[0] = WriteResult.WRITTEN;
+            return write.applyTo(stored);
+        });
+        return result[0];
+    }
+
+    @Override
+    public boolean delete(SessionKey key) {
+        return records.remove(key) != null;
+    }
+
+    @Override
+    public List<SessionRecord> sweep(Instant now, int limit) {
+        List<SessionRecord> swept = new ArrayList<>();
+        for (SessionRecord candidate : records.values()) {
+            if (swept.size() >= limit) {
+                break;
+            }
+            if (candidate.isExpiredAt(now) && records.remove(candidate.key(), candidate)) {
+                swept.add(candidate);
+            }
+        }
+        return swept;
+    }
+
+    /** A copy of every record held, for tests and diagnostics. */
+    public List<SessionRecord> snapshot() {
+        return List.copyOf(records.values());
+    }
+
+    @Override
+    public String describe() {
+        return "memory (this process only" + (maxSessions == Long.MAX_VALUE ? "" : ", at most " + maxSessions + " sessions") + ")";
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,233 @@
+package dev.cloakroom;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Turns attribute values into JSON text and back. Data only: strings, numbers, booleans, null, lists (any
+ * {@link Collection}, read back as a {@link List}), maps with string keys, and the types the application registers
+ * by name. Nothing else is accepted, no class name is ever read from stored data, and Java serialization is never
+ * used, so a stored record cannot make the application instantiate anything it did not choose.
+ *
+ * <p>A registered value is stored as {@code {"@type": "<name>", "value": <its Jackson form>}}; for that reason a
+ * plain map may not use the key {@code "@type"}. Instances are immutable and thread-safe.
+ */
+public final class SessionCodec {
+    static final String TYPE_FIELD = "@type";
+    static final String VALUE_FIELD = "value";
+    private static final int MAX_DEPTH = 64;
+    private static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+    private final ObjectMapper mapper;
+    private final Map<String, Class<?>> typesByName;
+    private final Map<Class<?>, String> namesByType;
+
+    private SessionCodec(Map<String, Class<?>> typesByName) {
+        this.mapper = JsonMapper.builder()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .nodeFactory(NODES)
+                .build();
+        this.typesByName = Map.copyOf(typesByName);
+        var names = new HashMap<Class<?>, String>();
+        typesByName.forEach((name, type) -> names.put(type, name));
+        this.namesByType = Map.copyOf(names);
+    }
+
+    /** A codec for plain JSON values only. */
+    public static SessionCodec plain() {
+        return new SessionCodec(Map.of());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Encodes one attribute value.
+     *
+     * @throws UnsupportedAttributeException if the value, or anything inside it, is not storable
+     */
+    public String encode(Object value) {
+        JsonNode tree = toTree(value, 0);
+        try {
+            return mapper.writeValueAsString(tree);
+        } catch (JsonProcessingException e) {
+            throw new UnsupportedAttributeException("cannot write attribute value as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Decodes one stored attribute value into fresh, mutable objects.
+     *
+     * @throws SessionDecodingException if the text is not JSON or names a type that is not registered
+     */
+    public Object decode(String json) {
+        try {
+            return fromTree(mapper.readTree(json));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new SessionDecodingException("stored attribute is not decodable: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #decode}, with {@code null} for an absent value. */
+    Object decodeOrNull(String json) {
+        return json == null ? null : decode(json);
+    }
+
+    /** Decodes every attribute of a record; the first failure fails all. */
+    Map<String, Object> decodeAll(Map<String, String> encoded) {
+        Map<String, Object> decoded = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : encoded.entrySet()) {
+            try {
+                decoded.put(entry.getKey(), decode(entry.getValue()));
+            } catch (SessionDecodingException e) {
+                throw new SessionDecodingException("attribute '" + entry.getKey() + "': " + e.getMessage(), e);
+            }
+        }
+        return decoded;
+    }
+
+    private JsonNode toTree(Object value, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new UnsupportedAttributeException("attribute value nests deeper than " + MAX_DEPTH + " levels (a cycle?)");
+        }
+        if (value == null) return NODES.nullNode();
+        if (value instanceof String s) return NODES.textNode(s);
+        if (value instanceof Boolean b) return NODES.booleanNode(b);
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte) return NODES.numberNode(((Number) value).intValue());
+        if (value instanceof Long l) return NODES.numberNode(l);
+        if (value instanceof BigInteger i) return NODES.numberNode(i);
+        if (value instanceof BigDecimal d) return NODES.numberNode(d);
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            if (!Double.isFinite(d)) {
+                throw new UnsupportedAttributeException("JSON has no " + d);
+            }
+            return NODES.numberNode(d);
+        }
+        String typeName = namesByType.get(value.getClass());
+        if (typeName != null) {
+            ObjectNode wrapper = NODES.objectNode();
+            wrapper.put(TYPE_FIELD, typeName);
+            try {
+                wrapper.set(VALUE_FIELD, mapper.valueToTree(value));
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedAttributeException("cannot encode registered type '" + typeName + "': " + e.getMessage(), e);
+            }
+            return wrapper;
+        }
+        if (value instanceof Map<?, ?> map) {
+            ObjectNode object = NODES.objectNode();
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                if (!(entry.getKey() instanceof String key)) {
+                    throw new UnsupportedAttributeException("map keys must be strings, found " + typeOf(entry.getKey()));
+                }
+                if (TYPE_FIELD.equals(key)) {
+                    throw new UnsupportedAttributeException("the map key '" + TYPE_FIELD + "' is reserved for registered types");
+                }
+                object.set(key, toTree(entry.getValue(), depth + 1));
+            }
+            return object;
+        }
+        if (value instanceof Collection<?> collection) {
+            ArrayNode array = NODES.arrayNode();
+            for (Object element : collection) {
+                array.add(toTree(element, depth + 1));
+            }
+            return array;
+        }
+        throw new UnsupportedAttributeException("cannot store a " + typeOf(value)
+                + " in a session: use strings, numbers, booleans, lists and maps, or register the type with SessionCodec.builder().register(name, type)");
+    }
+
+    private Object fromTree(JsonNode node) throws JsonProcessingException {
+        switch (node.getNodeType()) {
+            case NULL:
+                return null;
+            case STRING:
+                return node.textValue();
+            case BOOLEAN:
+                return node.booleanValue();
+            case NUMBER:
+                return node.numberValue();
+            case ARRAY: {
+                List<Object> list = new ArrayList<>(node.size());
+                for (JsonNode element : node) {
+                    list.add(fromTree(element));
+                }
+                return list;
+            }
+            case OBJECT: {
+                JsonNode typeName = node.get(TYPE_FIELD);
+                if (typeName != null) {
+                    Class<?> type = typesByName.get(typeName.asText());
+                    if (type == null || node.size() != 2 || !node.has(VALUE_FIELD)) {
+                        throw new IllegalArgumentException("unregistered or malformed typed value '" + typeName.asText() + "'");
+                    }
+                    return mapper.treeToValue(node.get(VALUE_FIELD), type);
+                }
+                Map<String, Object> map = new LinkedHashMap<>();
+                for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+                    Map.Entry<String, JsonNode> field = fields.next();
+                    map.put(field.getKey(), fromTree(field.getValue()));
+                }
+                return map;
+            }
+            default:
+                throw new IllegalArgumentException("unexpected JSON node " + node.getNodeType());
+        }
+    }
+
+    private static String typeOf(Object value) {
+        return value == null ? "null" : value.getClass().getName();
+    }
+
+    /** Registers application types by a stable name; the name, never the class name, is what gets stored. */
+    public static final class Builder {
+        private final Map<String, Class<?>> types = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * @param name stable name stored with each value: a letter, then up to 63 letters, digits, {@code _ . -}
+         * @param type a class Jackson can write and read (a record, or a bean with a default constructor)
+         */
+        public Builder register(String name, Class<?> type) {
+            Objects.requireNonNull(type, "type");
+            if (name == null || !TYPE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
+            }
+            if (types.containsKey(name)) {
+                throw new IllegalArgumentException("type name registered twice: " + name);
+            }
+            if (types.containsValue(type)) {
+                throw new IllegalArgumentException("type registered twice: " + type.getName());
+            }
+            types.put(name, type);
+            return this;
+        }
+
+        public SessionCodec build() {
+            return new SessionCodec(types);
+        }
+    }
+}

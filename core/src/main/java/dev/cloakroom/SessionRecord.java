@@ -1,0 +1,45 @@
+package dev.cloakroom;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a store holds for one session: attributes as encoded JSON texts, timestamps and a version.
+ *
+ * <p>{@code expiresAt} is the earlier of the idle deadline ({@code lastAccessedAt + maxInactiveInterval}) and the
+ * absolute deadline; stores index and sweep by it but never decide expiry policy themselves. {@code version} starts at
+ * 1 and grows by one with every write, which is what {@link SessionWrite#expectedVersion()} compares against.
+ */
+public record SessionRecord(
+        SessionKey key,
+        Map<String, String> attributes,
+        Instant createdAt,
+        Instant lastAccessedAt,
+        Duration maxInactiveInterval,
+        Instant expiresAt,
+        long version) {
+
+    public SessionRecord {
+        Objects.requireNonNull(key, "key");
+        attributes = Map.copyOf(attributes);
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(lastAccessedAt, "lastAccessedAt");
+        Objects.requireNonNull(maxInactiveInterval, "maxInactiveInterval");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be at least 1: " + version);
+        }
+    }
+
+    /** Whether this record has expired at {@code now}. */
+    public boolean isExpiredAt(Instant now) {
+        return !expiresAt.isAfter(now);
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRecord[" + key + ", " + attributes.size() + " attributes, expiresAt=" + expiresAt + ", version=" + version + "]";
+    }
+}

@@ -1,0 +1,11 @@
+package dev.cloakroom;
+
+/** How a store answered a {@link SessionWrite}. */
+public enum WriteResult {
+    /** The write was applied atomically. */
+    WRITTEN,
+    /** Nothing was written: the version did not match, or a create found the key taken. */
+    CONFLICT,
+    /** Nothing was written: the session no longer exists (invalidated, expired or swept) and is not recreated. */
+    GONE
+}

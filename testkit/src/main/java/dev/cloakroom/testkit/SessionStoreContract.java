@@ -1,0 +1,512 @@
+package dev.cloakroom.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionRecord;
+import dev.cloakroom.SessionStore;
+import dev.cloakroom.SessionTooLargeException;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.WriteResult;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tests every {@link SessionStore} must pass. A store's test class extends this, returns a store connected to a
+ * real medium from {@link #createStore()}, and shows the raw medium in {@link #dumpStorage()} so that the suite can
+ * check what is really kept there. Each test uses fresh random keys, so stores may share a database with other data.
+ */
+public abstract class SessionStoreContract {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration IDLE = Duration.ofMinutes(30);
+
+    protected final TestClock clock = new TestClock();
+    protected SessionStore store;
+    private final List<SessionManager> managers = new ArrayList<>();
+
+    /** A store on the real medium; closed after each test. */
+    protected abstract SessionStore createStore();
+
+    /** Everything the medium holds for this store as text (names, keys, rows, values), for leak checks. */
+    protected abstract String dumpStorage();
+
+    /**
+     * Puts bytes that are not a valid record under {@code key} directly in the medium. Stores with no raw medium of
+     * their own leave this as it is, and the test that needs it is skipped.
+     */
+    protected void writeGarbage(SessionKey key) {
+        Assumptions.abort("this store has no raw medium to corrupt");
+    }
+
+    @BeforeEach
+    void openStore() {
+        store = createStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        managers.forEach(m -> m.sweeper().close());
+        store.close();
+    }
+
+    /** A manager over {@link #store} with this suite's clock and no background sweeper. */
+    protected SessionManager manager(CloakroomConfig config) {
+        SessionManager manager = SessionManager.builder(store).config(config).clock(clock).sweeping(false).build();
+        managers.add(manager);
+        return manager;
+    }
+
+    protected SessionManager manager() {
+        return manager(CloakroomConfig.builder().idleTimeout(IDLE).build());
+    }
+
+    protected static SessionKey randomKey() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+    }
+
+    protected SessionWrite create(SessionKey key, Map<String, String> attributes) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+    }
+
+    protected SessionWrite change(SessionKey key, Map<String, String> upserts, Set<String> removals, long expectedVersion) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, false, upserts, removals, now.minus(IDLE), now, IDLE, now.plus(IDLE), expectedVersion, now);
+    }
+
+    // ---- the SPI directly ----
+
+    @Test
+    void loadWhenAbsentThenEmpty() {
+        assertThat(store.load(randomKey())).isEmpty();
+    }
+
+    @Test
+    void createThenLoadReturnsWhatWasWritten() {
+        SessionKey key = randomKey();
+        SessionWrite write = create(key, Map.of("name", "\"Zoë\"", "lines", "[\"a\",\"b  c\"]", "n", "42"));
+
+        assertThat(store.write(write)).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(record.key()).isEqualTo(key);
+        assertThat(record.attributes()).containsOnlyKeys("name", "lines", "n");
+        assertThat(record.attributes().get("lines")).isEqualToIgnoringWhitespace("[\"a\",\"b  c\"]");
+        assertThat(record.createdAt()).isEqualTo(write.createdAt());
+        assertThat(record.lastAccessedAt()).isEqualTo(write.lastAccessedAt());
+        assertThat(record.expiresAt()).isEqualTo(write.expiresAt());
+        assertThat(record.maxInactiveInterval()).isEqualTo(IDLE);
+        assertThat(record.version()).isEqualTo(1);
+    }
+
+    @Test
+    void createWhenKeyTakenThenConflictAndStoredRecordKept() {
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("owner", "\"first\"")));
+
+        assertThat(store.write(create(key, Map.of("owner", "\"second\"")))).isEqualTo(WriteResult.CONFLICT);
+        assertThat(store.load(key).orElseThrow().attributes()).containsEntry("owner", "\"first\"");
+    }
+
+    @Test
+    void writeWhenAbsentThenGoneAndNothingCreated() {
+        SessionKey key = randomKey();
+
+        assertThat(store.write(change(key, Map.of("a", "1"), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.GONE);
+        assertThat(store.load(key)).isEmpty();
+    }
+
+    @Test
+    void writeWhenExpiredThenGoneAndRecordUnchanged() {
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThat(store.write(change(key, Map.of("a", "2"), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.GONE);
+        store.load(key).ifPresent(record -> assertThat(record.attributes()).containsEntry("a", "1"));
+    }
+
+    @Test
+    void writesMergeAttributeDeltas() {
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1", "b", "2", "c", "3")));
+
+        assertThat(store.write(change(key, Map.of("a", "10"), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.write(change(key, Map.of("d", "4"), Set.of("b"), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(record.attributes()).isEqualTo(Map.of("a", "10", "c", "3", "d", "4"));
+        assertThat(record.version()).isEqualTo(3);
+    }
+
+    @Test
+    void writeWithStaleVersionThenConflictAndRecordUnchanged() {
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("n", "1")));
+        store.write(change(key, Map.of("n", "2"), Set.of(), 1));
+
+        assertThat(store.write(change(key, Map.of("n", "99"), Set.of(), 1))).isEqualTo(WriteResult.CONFLICT);
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(record.attributes()).containsEntry("n", "2");
+        assertThat(record.version()).isEqualTo(2);
+    }
+
+    @Test
+    void touchMovesDeadlinesAndKeepsAttributesAndCreation() {
+        SessionKey key = randomKey();
+        SessionWrite created = create(key, Map.of("a", "1"));
+        store.write(created);
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(store.write(change(key, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(record.attributes()).isEqualTo(Map.of("a", "1"));
+        assertThat(record.createdAt()).isEqualTo(created.createdAt());
+        assertThat(record.lastAccessedAt()).isEqualTo(clock.instant());
+        assertThat(record.expiresAt()).isEqualTo(clock.instant().plus(IDLE));
+    }
+
+    @Test
+    void deleteRemovesAndTellsWhetherSomethingWasThere() {
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+
+        assertThat(store.delete(key)).isTrue();
+        assertThat(store.load(key)).isEmpty();
+        assertThat(store.delete(key)).isFalse();
+    }
+
+    @Test
+    void sweepDeletesOnlyExpiredRecordsAndReturnsTheirAttributes() {
+        SessionKey old1 = randomKey();
+        SessionKey old2 = randomKey();
+        store.write(create(old1, Map.of("file_contents", "[\"x\"]")));
+        store.write(create(old2, Map.of("n", "1")));
+        clock.advance(IDLE.minusMinutes(1));
+        SessionKey live = randomKey();
+        store.write(create(live, Map.of("n", "2")));
+        clock.advance(Duration.ofMinutes(2));
+
+        List<SessionRecord> swept = sweepAll();
+
+        assertThat(swept).extracting(SessionRecord::key).contains(old1, old2).doesNotContain(live);
+        assertThat(swept).filteredOn(r -> r.key().equals(old1)).singleElement()
+                .extracting(SessionRecord::attributes).isEqualTo(Map.of("file_contents", "[\"x\"]"));
+        assertThat(store.load(old1)).isEmpty();
+        assertThat(store.load(old2)).isEmpty();
+        assertThat(store.load(live)).isPresent();
+    }
+
+    @Test
+    void sweepHonoursItsLimit() {
+        for (int i = 0; i < 5; i++) {
+            store.write(create(randomKey(), Map.of("i", Integer.toString(i))));
+        }
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThat(store.sweep(clock.instant(), 2)).hasSizeLessThanOrEqualTo(2);
+    }
+
+    /** Sweeps until nothing is left; the medium may hold expired records of other tests too. */
+    protected List<SessionRecord> sweepAll() {
+        List<SessionRecord> all = new ArrayList<>();
+        for (int round = 0; round < 10_000; round++) {
+            List<SessionRecord> batch = store.sweep(clock.instant(), 500);
+            all.addAll(batch);
+            if (batch.isEmpty()) {
+                return all;
+            }
+        }
+        throw new AssertionError("sweep never finished");
+    }
+
+    // ---- through SessionManager: the invariants a user relies on ----
+
+    @Test
+    void sessionRoundTripsThroughTheStore() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("first line", "  indented"));
+        session.setAttribute("count", 3);
+        session.setAttribute("nested", Map.of("ok", true, "ratio", 0.5));
+
+        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.SET);
+
+        Session loaded = manager.find(session.id()).orElseThrow();
+        assertThat(loaded.isNew()).isFalse();
+        assertThat(loaded.getAttribute("file_contents")).isEqualTo(List.of("first line", "  indented"));
+        assertThat(loaded.getAttribute("count")).isEqualTo(3);
+        assertThat(loaded.getAttribute("nested")).isEqualTo(Map.of("ok", true, "ratio", 0.5));
+    }
+
+    @Test
+    void sessionWithoutDataIsNeverStored() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+
+        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.NONE);
+        assertThat(store.load(session.key())).isEmpty();
+    }
+
+    @Test
+    void readOnlyRequestWritesNothing() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("lines", new ArrayList<>(List.of("a")));
+        manager.commit(session);
+        clock.advance(Duration.ofSeconds(10));
+
+        Session reader = manager.find(session.id()).orElseThrow();
+        assertThat(reader.getAttribute("lines")).isEqualTo(List.of("a"));
+
+        assertThat(manager.commit(reader)).isEqualTo(CookieUpdate.NONE);
+        assertThat(store.load(session.key()).orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void inPlaceChangeOfAnAttributeIsSaved() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("lines", new ArrayList<>(List.of("a")));
+        manager.commit(session);
+
+        Session next = manager.find(session.id()).orElseThrow();
+        @SuppressWarnings("unchecked")
+        List<String> lines = (List<String>) next.getAttribute("lines");
+        lines.add("b");
+        manager.commit(next);
+
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("lines")).isEqualTo(List.of("a", "b"));
+    }
+
+    @Test
+    void touchIsWrittenOnlyAfterTheTouchRatioOfTheIdleTimeout() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+
+        clock.advance(IDLE.dividedBy(20));
+        manager.commit(manager.find(session.id()).orElseThrow());
+        assertThat(store.load(session.key()).orElseThrow().version()).isEqualTo(1);
+
+        clock.advance(IDLE.dividedBy(10));
+        assertThat(manager.commit(manager.find(session.id()).orElseThrow())).isEqualTo(CookieUpdate.SET);
+        SessionRecord touched = store.load(session.key()).orElseThrow();
+        assertThat(touched.version()).isEqualTo(2);
+        assertThat(touched.expiresAt()).isEqualTo(clock.instant().plus(IDLE));
+    }
+
+    @Test
+    void concurrentRequestsSettingDifferentAttributesKeepBoth() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("start", "yes");
+        manager.commit(session);
+
+        Session requestA = manager.find(session.id()).orElseThrow();
+        Session requestB = manager.find(session.id()).orElseThrow();
+        requestA.setAttribute("theme", "dark");
+        requestB.setAttribute("file_contents", List.of("line"));
+        requestB.removeAttribute("start");
+        manager.commit(requestA);
+        manager.commit(requestB);
+
+        Session after = manager.find(session.id()).orElseThrow();
+        assertThat(after.getAttribute("theme")).isEqualTo("dark");
+        assertThat(after.getAttribute("file_contents")).isEqualTo(List.of("line"));
+        assertThat(after.getAttribute("start")).isNull();
+    }
+
+    @Test
+    void fiftyConcurrentUpdatesGiveFifty() throws Exception {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("uploads", 0);
+        manager.commit(session);
+
+        int requests = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    Session request = manager.find(session.id()).orElseThrow();
+                    request.<Integer>update("uploads", n -> n + 1);
+                    manager.commit(request);
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("uploads")).isEqualTo(requests);
+    }
+
+    @Test
+    void expiredSessionIsAbsentOnReadBeforeAnySweep() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+
+        clock.advance(IDLE.plusMillis(1));
+
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
+    void absoluteTimeoutEndsAnActiveSession() {
+        SessionManager manager = manager(CloakroomConfig.builder().idleTimeout(IDLE).absoluteTimeout(Duration.ofHours(1)).build());
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofMinutes(13));
+            manager.find(session.id()).ifPresent(s -> {
+                s.setAttribute("a", 2);
+                manager.commit(s);
+            });
+        }
+
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
+    void invalidatedSessionIsNotResurrectedByAConcurrentRequest() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+
+        Session slowRequest = manager.find(session.id()).orElseThrow();
+        manager.find(session.id()).orElseThrow().invalidate();
+        slowRequest.setAttribute("b", 2);
+
+        assertThat(manager.commit(slowRequest)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(store.load(session.key())).isEmpty();
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
+    void sweptSessionIsNotResurrected() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session slowRequest = manager.find(session.id()).orElseThrow();
+
+        clock.advance(IDLE.plusSeconds(1));
+        sweepAll();
+        slowRequest.setAttribute("b", 2);
+
+        assertThat(manager.commit(slowRequest)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(store.load(session.key())).isEmpty();
+    }
+
+    @Test
+    void undecodableRecordIsAbsentAndRemoved() {
+        SessionManager manager = manager();
+        SessionKey key;
+        Session session = manager.create();
+        key = session.key();
+        store.write(create(key, Map.of("thing", "{\"@type\":\"com.example.Gone\",\"value\":{}}")));
+
+        assertThat(manager.find(session.id())).isEmpty();
+        assertThat(store.load(key)).isEmpty();
+    }
+
+    @Test
+    void corruptBytesInTheMediumReadAsAbsent() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+
+        writeGarbage(session.key());
+
+        assertThat(store.load(session.key())).isEmpty();
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
+    void oversizedSessionIsRefusedAndTheStoredOneKept() {
+        SessionManager manager = manager(CloakroomConfig.builder().idleTimeout(IDLE).maxSessionBytes(10_000).build());
+        Session session = manager.create();
+        session.setAttribute("small", "x");
+        manager.commit(session);
+
+        Session next = manager.find(session.id()).orElseThrow();
+        next.setAttribute("big", "y".repeat(20_000));
+
+        assertThatThrownBy(() -> manager.commit(next)).isInstanceOf(SessionTooLargeException.class);
+        SessionRecord stored = store.load(session.key()).orElseThrow();
+        assertThat(stored.attributes()).containsOnlyKeys("small");
+        assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void rawIdAppearsNowhereInTheStore() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("hello"));
+        manager.commit(session);
+        session.changeId();
+        manager.commit(session);
+
+        String storage = dumpStorage();
+        assertThat(storage).contains(session.key().value().substring(2, 20));
+        assertThat(storage).doesNotContain(session.id());
+    }
+
+    @Test
+    void changeIdMovesTheDataAndRetiresTheOldId() {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        String oldId = session.id();
+
+        Session request = manager.find(oldId).orElseThrow();
+        request.changeId();
+        request.setAttribute("b", 2);
+        assertThat(manager.commit(request)).isEqualTo(CookieUpdate.SET);
+
+        assertThat(request.id()).isNotEqualTo(oldId);
+        assertThat(manager.find(oldId)).isEmpty();
+        Session moved = manager.find(request.id()).orElseThrow();
+        assertThat(moved.getAttribute("a")).isEqualTo(1);
+        assertThat(moved.getAttribute("b")).isEqualTo(2);
+    }
+}
