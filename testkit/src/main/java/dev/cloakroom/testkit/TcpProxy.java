@@ -1,0 +1,153 @@
+package dev.cloakroom.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP relay between a store and its real server, for outage tests that must not stop a server other
+ * tests share. {@link #refuse()} is a server that is down (connections reset at once); {@link #blackhole()} is a
+ * server that stopped answering (connections accepted, nothing relayed: the case where only timeouts help);
+ * {@link #restore()} brings the server back.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private enum Mode { FORWARD, REFUSE, BLACKHOLE }
+
+    private final InetSocketAddress target;
+    private final ServerSocket server;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private volatile Mode mode = Mode.FORWARD;
+    private volatile boolean closed;
+
+    private TcpProxy(InetSocketAddress target) throws IOException {
+        this.target = target;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** Starts relaying from a free loopback port to {@code host:port}. */
+    public static TcpProxy to(String host, int port) {
+        try {
+            return new TcpProxy(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a loopback port for the proxy", e);
+        }
+    }
+
+    /** The loopback port clients connect to. */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Drops every open connection and resets new ones: the server is down. */
+    public void refuse() {
+        mode = Mode.REFUSE;
+        dropAll();
+    }
+
+    /** Keeps accepting but relays nothing, in either direction, on new and existing connections: the server hangs. */
+    public void blackhole() {
+        mode = Mode.BLACKHOLE;
+    }
+
+    /** Relays again; connections opened during an outage are dropped so that clients reconnect cleanly. */
+    public void restore() {
+        dropAll();
+        mode = Mode.FORWARD;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                return;
+            }
+            if (mode == Mode.REFUSE) {
+                resetQuietly(client);
+                continue;
+            }
+            sockets.add(client);
+            if (mode == Mode.BLACKHOLE) {
+                continue;
+            }
+            try {
+                Socket upstream = new Socket();
+                upstream.connect(target, 2000);
+                sockets.add(upstream);
+                pump(client, upstream);
+                pump(upstream, client);
+            } catch (IOException e) {
+                resetQuietly(client);
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    if (mode == Mode.BLACKHOLE) {
+                        continue;
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // one side went away; closing both ends below tells the other
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "tcp-proxy-pump");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void dropAll() {
+        for (Socket socket : sockets) {
+            resetQuietly(socket);
+        }
+        sockets.clear();
+    }
+
+    private static void resetQuietly(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (SocketException e) {
+            // already closed
+        }
+        closeQuietly(socket);
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+        dropAll();
+    }
+}
