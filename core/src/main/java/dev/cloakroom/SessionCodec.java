@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 /**
  * Turns attribute values into JSON text and back. Data only: strings, numbers, booleans, null, lists (any
  * {@link Collection}, read back as a {@link List}), maps with string keys, and the types the application registers
- * by name. Nothing else is accepted, no class name is ever read from stored data, and Java serialization is never
+ * by name. Numbers come back as {@link Integer}, {@link Long} or {@link BigInteger} when whole, otherwise as
+ * {@link Double}, or as {@link BigDecimal} when a double would lose digits. Nothing else is accepted, no class name is ever read from stored data, and Java serialization is never
  * used, so a stored record cannot make the application instantiate anything it did not choose.
  *
  * <p>A registered value is stored as {@code {"@type": "<name>", "value": <its Jackson form>}}; for that reason a
@@ -43,6 +44,8 @@ public final class SessionCodec {
     private SessionCodec(Map<String, Class<?>> typesByName) {
         this.mapper = JsonMapper.builder()
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                // read every fraction exactly; fromTree turns it into a Double when that loses nothing
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .nodeFactory(NODES)
                 .build();
         this.typesByName = Map.copyOf(typesByName);
@@ -167,6 +170,12 @@ public final class SessionCodec {
             case BOOLEAN:
                 return node.booleanValue();
             case NUMBER:
+                if (node.isBigDecimal()) {
+                    BigDecimal exact = node.decimalValue();
+                    double approximate = exact.doubleValue();
+                    boolean lossless = Double.isFinite(approximate) && BigDecimal.valueOf(approximate).compareTo(exact) == 0;
+                    return lossless ? (Object) approximate : exact;
+                }
                 return node.numberValue();
             case ARRAY: {
                 List<Object> list = new ArrayList<>(node.size());

@@ -1,0 +1,112 @@
+package dev.cloakroom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SessionCodecTest {
+    record Cart(String owner, List<String> items) { }
+
+    private final SessionCodec plain = SessionCodec.plain();
+    private final SessionCodec withCart = SessionCodec.builder().register("cart", Cart.class).build();
+
+    @Test
+    void jsonValuesRoundTrip() {
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("text", "Zoë \"quoted\" <b>");
+        nested.put("int", 7);
+        nested.put("long", 9_000_000_000L);
+        nested.put("double", 0.25);
+        nested.put("big", new BigDecimal("12345678901234567890.123456789"));
+        nested.put("flag", true);
+        nested.put("nothing", null);
+        nested.put("list", List.of("a", 1, false));
+
+        Object decoded = plain.decode(plain.encode(nested));
+
+        assertThat(decoded).isEqualTo(nested);
+    }
+
+    @Test
+    void decodedValuesAreFreshMutableCollections() {
+        @SuppressWarnings("unchecked")
+        List<Object> list = (List<Object>) plain.decode(plain.encode(List.of("a")));
+        list.add("b");
+        assertThat(list).containsExactly("a", "b");
+    }
+
+    @Test
+    void setsAreStoredAsLists() {
+        assertThat(plain.decode(plain.encode(Set.of("only")))).isEqualTo(List.of("only"));
+    }
+
+    @Test
+    void registeredTypeRoundTripsByNameNotClassName() {
+        Cart cart = new Cart("anon", new ArrayList<>(List.of("tea")));
+
+        String json = withCart.encode(List.of(cart));
+
+        assertThat(json).contains("\"@type\":\"cart\"").doesNotContain(Cart.class.getName());
+        assertThat(withCart.decode(json)).isEqualTo(List.of(cart));
+    }
+
+    @Test
+    void encodeWhenTypeNotRegisteredThenRejectedWithAHint() {
+        assertThatThrownBy(() -> plain.encode(new Cart("a", List.of())))
+                .isInstanceOf(UnsupportedAttributeException.class)
+                .hasMessageContaining(Cart.class.getName())
+                .hasMessageContaining("register");
+        assertThatThrownBy(() -> plain.encode(LocalDate.of(2026, 1, 1))).isInstanceOf(UnsupportedAttributeException.class);
+        assertThatThrownBy(() -> plain.encode(List.of(new Object()))).isInstanceOf(UnsupportedAttributeException.class);
+        assertThatThrownBy(() -> plain.encode(new String[] {"a"})).isInstanceOf(UnsupportedAttributeException.class);
+    }
+
+    @Test
+    void encodeWhenMapUsesTheReservedKeyOrNonStringKeysThenRejected() {
+        assertThatThrownBy(() -> plain.encode(Map.of("@type", "cart"))).isInstanceOf(UnsupportedAttributeException.class);
+        assertThatThrownBy(() -> plain.encode(Map.of(1, "one"))).isInstanceOf(UnsupportedAttributeException.class);
+    }
+
+    @Test
+    void encodeWhenNotFiniteOrCyclicThenRejected() {
+        assertThatThrownBy(() -> plain.encode(Double.NaN)).isInstanceOf(UnsupportedAttributeException.class);
+        List<Object> cycle = new ArrayList<>();
+        cycle.add(cycle);
+        assertThatThrownBy(() -> plain.encode(cycle)).isInstanceOf(UnsupportedAttributeException.class);
+    }
+
+    @Test
+    void decodeWhenTypeNameUnknownThenDecodingException() {
+        String foreign = "{\"@type\":\"java.lang.ProcessBuilder\",\"value\":{\"command\":[\"touch\",\"/tmp/pwned\"]}}";
+
+        assertThatThrownBy(() -> withCart.decode(foreign)).isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void decodeNeverInstantiatesClassesNamedInData() {
+        String polymorphic = "[\"java.util.concurrent.atomic.AtomicBoolean\",{\"@class\":\"java.lang.Thread\"}]";
+
+        assertThat(plain.decode(polymorphic)).isEqualTo(List.of("java.util.concurrent.atomic.AtomicBoolean", Map.of("@class", "java.lang.Thread")));
+    }
+
+    @Test
+    void decodeWhenTextIsNotJsonThenDecodingException() {
+        assertThatThrownBy(() -> plain.decode("{not json")).isInstanceOf(SessionDecodingException.class);
+        assertThatThrownBy(() -> plain.decode("\u00ac\u00ed\u0000\u0005sr")).isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void registerWhenNameInvalidOrTakenThenRejected() {
+        assertThatThrownBy(() -> SessionCodec.builder().register("1cart", Cart.class)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SessionCodec.builder().register("cart", Cart.class).register("cart", String.class))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,245 @@
+package dev.cloakroom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Policy that lives in the manager, independent of any store. The stores' shared behaviour is in the testkit contract. */
+class SessionManagerTest {
+    private static final Duration IDLE = Duration.ofMinutes(30);
+
+    private final MovableClock clock = new MovableClock();
+    private final CountingStore store = new CountingStore(new MemorySessionStore());
+    private final List<String> events = new ArrayList<>();
+    private final SessionManager manager = SessionManager.builder(store)
+            .config(CloakroomConfig.builder().idleTimeout(IDLE).build())
+            .clock(clock)
+            .sweeping(false)
+            .listener(new SessionListener() {
+                @Override
+                public void sessionCreated(SessionKey key) {
+                    events.add("created " + key.value());
+                }
+
+                @Override
+                public void sessionDestroyed(SessionKey key, Map<String, Object> attributes, Reason reason) {
+                    events.add(reason + " " + key.value() + " " + attributes);
+                }
+            })
+            .build();
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void findWhenIdMalformedThenEmptyWithoutStoreIo() {
+        assertThat(manager.find(null)).isEmpty();
+        assertThat(manager.find("../../etc/passwd")).isEmpty();
+        assertThat(manager.find("x".repeat(10_000))).isEmpty();
+        assertThat(manager.find("f44482e5-de8e-4d4d-a1c9-dcf08277957f")).isEmpty();
+
+        assertThat(store.calls.get()).isZero();
+    }
+
+    @Test
+    void findWhenWellFormedButUnknownThenOneLoadAndEmpty() {
+        assertThat(manager.find(new SessionIds().next())).isEmpty();
+        assertThat(store.calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void expiredIdIsNeverAdoptedANewSessionGetsANewId() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThat(manager.find(session.id())).isEmpty();
+        Session fresh = manager.create();
+        assertThat(fresh.id()).isNotEqualTo(session.id());
+    }
+
+    @Test
+    void sessionWithoutDataCostsNoStoreIo() {
+        Session session = manager.create();
+        session.getAttribute("nothing");
+
+        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.NONE);
+        assertThat(store.calls.get()).isZero();
+    }
+
+    @Test
+    void commitTwiceWritesOnce() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.SET);
+        int afterFirst = store.calls.get();
+
+        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.NONE);
+        assertThat(store.calls.get()).isEqualTo(afterFirst);
+    }
+
+    @Test
+    void nonPermanentSessionDoesNotResendTheCookieOnWrites() {
+        try (SessionManager browserSession = SessionManager.builder(new MemorySessionStore())
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).permanent(false).build()).clock(clock).sweeping(false).build()) {
+            Session session = browserSession.create();
+            session.setAttribute("a", 1);
+            assertThat(browserSession.commit(session)).isEqualTo(CookieUpdate.SET);
+
+            Session next = browserSession.find(session.id()).orElseThrow();
+            next.setAttribute("a", 2);
+            assertThat(browserSession.commit(next)).isEqualTo(CookieUpdate.NONE);
+            assertThat(browserSession.find(session.id()).orElseThrow().getAttribute("a")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void listenersHearCreationAndInvalidationWithAttributes() {
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("x"));
+        manager.commit(session);
+
+        manager.find(session.id()).orElseThrow().invalidate();
+
+        String key = session.key().value();
+        assertThat(events).containsExactly("created " + key, "INVALIDATED " + key + " {file_contents=[x]}");
+    }
+
+    @Test
+    void invalidatedSessionRefusesUseAndClearsTheCookie() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        session.invalidate();
+
+        assertThatThrownBy(() -> session.getAttribute("a")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> session.update("a", (Integer n) -> n + 1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(session::invalidate).isInstanceOf(IllegalStateException.class);
+        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.CLEAR);
+    }
+
+    @Test
+    void updateWritesAtOnceAndReturnsTheNewValue() {
+        Session session = manager.create();
+        session.setAttribute("n", 1);
+        manager.commit(session);
+        Session request = manager.find(session.id()).orElseThrow();
+
+        assertThat(request.<Integer>update("n", n -> n + 1)).isEqualTo(2);
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("n")).isEqualTo(2);
+        assertThat(request.getAttribute("n")).isEqualTo(2);
+    }
+
+    @Test
+    void updateOnANewSessionStaysLocalUntilCommit() {
+        Session session = manager.create();
+
+        assertThat(session.<Integer>update("n", n -> n == null ? 1 : n + 1)).isEqualTo(1);
+        assertThat(store.calls.get()).isZero();
+        manager.commit(session);
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("n")).isEqualTo(1);
+    }
+
+    @Test
+    void setAttributeWhenUnsupportedThenFailsAtOnceAndNothingChanges() {
+        Session session = manager.create();
+
+        assertThatThrownBy(() -> session.setAttribute("when", Instant.now())).isInstanceOf(UnsupportedAttributeException.class);
+        assertThat(session.attributeNames()).isEmpty();
+    }
+
+    @Test
+    void createWhenTooLargeThenRefusedAndNothingStored() {
+        try (SessionManager small = SessionManager.builder(store)
+                .config(CloakroomConfig.builder().maxSessionBytes(100).build()).clock(clock).sweeping(false).build()) {
+            Session session = small.create();
+            session.setAttribute("big", "x".repeat(200));
+
+            assertThatThrownBy(() -> small.commit(session)).isInstanceOf(SessionTooLargeException.class)
+                    .hasMessageContaining("limit of 100");
+            assertThat(store.delegate.snapshot()).isEmpty();
+        }
+    }
+
+    @Test
+    void maxInactiveIntervalChangeIsSavedAndUsedForExpiry() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        session.setMaxInactiveInterval(Duration.ofMinutes(5));
+        manager.commit(session);
+
+        clock.advance(Duration.ofMinutes(6));
+
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    static final class MovableClock implements InstantSource {
+        private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+
+        @Override
+        public synchronized Instant instant() {
+            return now;
+        }
+
+        synchronized void advance(Duration step) {
+            now = now.plus(step);
+        }
+    }
+
+    /** A real store, with every call counted: how the tests see "no store I/O". */
+    static final class CountingStore implements SessionStore {
+        final MemorySessionStore delegate;
+        final AtomicInteger calls = new AtomicInteger();
+
+        CountingStore(MemorySessionStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Optional<SessionRecord> load(SessionKey key) {
+            calls.incrementAndGet();
+            return delegate.load(key);
+        }
+
+        @Override
+        public WriteResult write(SessionWrite write) {
+            calls.incrementAndGet();
+            return delegate.write(write);
+        }
+
+        @Override
+        public boolean delete(SessionKey key) {
+            calls.incrementAndGet();
+            return delegate.delete(key);
+        }
+
+        @Override
+        public List<SessionRecord> sweep(Instant now, int limit) {
+            calls.incrementAndGet();
+            return delegate.sweep(now, limit);
+        }
+
+        @Override
+        public String describe() {
+            return "counting " + delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
