@@ -336,13 +336,14 @@ public final class FileSessionStore implements SessionStore {
             byte[] bytes = readBytes(file);
             return bytes == null ? Optional.empty() : Optional.of(parse(key, bytes));
         } catch (CorruptRecordException e) {
-            LOG.warn("session file of {} was unreadable and has been removed: {}", key, e.getMessage());
             try {
                 if (Files.deleteIfExists(file)) {
                     counted(shardOf(key), -1);
                 }
+                LOG.warn("session file of {} was unreadable ({}) and has been removed", key, e.getMessage());
             } catch (IOException deleteFailure) {
-                LOG.warn("removing the unreadable session file {} failed: {}", file, deleteFailure.toString());
+                LOG.warn("session file of {} is unreadable ({}) and could not be removed: {}", key, e.getMessage(),
+                        deleteFailure.toString());
             }
             return Optional.empty();
         }
