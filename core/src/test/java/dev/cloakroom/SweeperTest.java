@@ -254,6 +254,30 @@ class SweeperTest {
     }
 
     @Test
+    void listenerThrowingAnErrorDoesNotStopLaterRuns() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        SessionListener crashing = new SessionListener() {
+            @Override
+            public void sessionDestroyed(SessionKey key, Map<String, Object> attributes, Reason reason) {
+                if (calls.incrementAndGet() == 1) {
+                    throw new NoClassDefFoundError("a broken listener");
+                }
+            }
+        };
+        FileSessionStore files = fileStore();
+        SessionManager manager = manager(files, CloakroomConfig.builder(), crashing);
+        Session first = stored(manager, "a", 1);
+        clock.advance(IDLE.plusSeconds(1));
+        await(Duration.ofSeconds(10), () -> calls.get() == 1);
+
+        Session second = stored(manager, "a", 2);
+        clock.advance(IDLE.plusSeconds(1));
+
+        await(Duration.ofSeconds(10), () -> !Files.exists(files.fileOf(second.key())));
+        assertThat(files.fileOf(first.key())).doesNotExist();
+    }
+
+    @Test
     void failedSweepIsRetriedByTheNextRun() throws Exception {
         FileSessionStore files = fileStore();
         RecordingStore store = new RecordingStore(files);
