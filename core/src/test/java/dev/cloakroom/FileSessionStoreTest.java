@@ -271,6 +271,46 @@ class FileSessionStoreTest {
     }
 
     @Test
+    void sweepWhenAShardIsASymbolicLinkThenSkipsItAndSweepsTheOthers() throws IOException {
+        FileSessionStore store = open();
+        SessionKey expired = keyInShard("cd");
+        store.write(create(expired, Map.of("a", "1")));
+        Path elsewhere = Files.createDirectory(temp.resolve("elsewhere"));
+        SessionKey planted = keyInShard("ab");
+        Files.writeString(elsewhere.resolve(planted.value()), "not json");
+        Files.createSymbolicLink(folder().resolve("ab"), elsewhere);
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThat(store.sweep(Instant.now().plus(IDLE.plusSeconds(1)), 100)).extracting(SessionRecord::key).containsExactly(expired);
+        assertThat(elsewhere.resolve(planted.value())).exists();
+    }
+
+    @Test
+    void writeWhenAttributeIsNotValidUnicodeThenRefusedAndStoredRecordKept() {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "\"ok\"")));
+
+        assertThatThrownBy(() -> store.write(change(key, Map.of("a", "\"\uD800\""))))
+                .isInstanceOf(UnsupportedAttributeException.class)
+                .hasMessageContaining("'a'");
+        assertThatThrownBy(() -> store.write(change(key, Map.of("b\uDC00", "1"))))
+                .isInstanceOf(UnsupportedAttributeException.class);
+        SessionRecord stored = store.load(key).orElseThrow();
+        assertThat(stored.attributes()).isEqualTo(Map.of("a", "\"ok\""));
+        assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void callsAfterCloseAreRefused() {
+        FileSessionStore store = open();
+        store.close();
+
+        assertThatThrownBy(() -> store.load(randomKey())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.tryAcquireSweepLease(Duration.ofMinutes(1))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void sweepResumesWhereItStoppedAndReachesEveryShard() throws IOException {
         FileSessionStore store = open();
         List<SessionKey> keys = new ArrayList<>();
