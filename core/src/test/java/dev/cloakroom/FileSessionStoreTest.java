@@ -530,6 +530,60 @@ class FileSessionStoreTest {
     }
 
     @Test
+    void sweepRacingTouchesFromAnotherInstanceNeverDeletesATouchedRecord() throws Exception {
+        FileSessionStore sweeper = open();
+        FileSessionStore writer = open();
+        List<SessionKey> keys = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            SessionKey key = randomKey();
+            keys.add(key);
+            writer.write(create(key, Map.of("i", Integer.toString(i))));
+        }
+        Instant expiry = clock.instant().plus(IDLE);
+        Instant justBefore = expiry.minusMillis(1);
+
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        List<SessionKey> swept = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<SessionKey, WriteResult> touched = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            Future<?> sweeping = pool.submit(() -> {
+                start.await();
+                List<SessionRecord> batch;
+                do {
+                    batch = sweeper.sweep(expiry, 10);
+                    batch.forEach(r -> swept.add(r.key()));
+                } while (batch.size() == 10);
+                return null;
+            });
+            Future<?> touching = pool.submit(() -> {
+                start.await();
+                for (SessionKey key : keys) {
+                    touched.put(key, writer.write(new SessionWrite(key, false, Map.of(), Set.of(), justBefore, justBefore,
+                            IDLE, justBefore.plus(IDLE), SessionWrite.ANY_VERSION, justBefore)));
+                }
+                return null;
+            });
+            start.countDown();
+            sweeping.get(60, TimeUnit.SECONDS);
+            touching.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (SessionKey key : keys) {
+            boolean wasSwept = swept.contains(key);
+            boolean wasTouched = touched.get(key) == WriteResult.WRITTEN;
+            assertThat(wasSwept ^ wasTouched).as("%s swept=%s touched=%s", key, wasSwept, wasTouched).isTrue();
+            assertThat(writer.load(key).isPresent()).isEqualTo(wasTouched);
+            if (!wasTouched) {
+                assertThat(touched.get(key)).isEqualTo(WriteResult.GONE);
+            }
+        }
+        System.out.println("sweep/touch race: " + swept.size() + " swept, " + (keys.size() - swept.size()) + " touched first");
+    }
+
+    @Test
     void sweepLeaseIsExclusiveBetweenInstancesUntilReleased() {
         FileSessionStore first = open();
         FileSessionStore second = open();
