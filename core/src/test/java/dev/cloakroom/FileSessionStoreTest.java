@@ -302,6 +302,30 @@ class FileSessionStoreTest {
     }
 
     @Test
+    void callsOnAnInterruptedThreadAreUnavailableAndTheStoreKeepsWorking() {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> store.write(change(key, Map.of("a", "2")))).isInstanceOf(SessionStoreUnavailableException.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+            assertThatThrownBy(() -> store.load(key)).isInstanceOf(SessionStoreUnavailableException.class);
+            store.tryAcquireSweepLease(Duration.ofMinutes(1)).ifPresent(SweepLease::close); // must not break the lock file
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(store.write(change(key, Map.of("a", "3")))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().attributes()).containsEntry("a", "3");
+        Optional<SweepLease> lease = store.tryAcquireSweepLease(Duration.ofMinutes(1));
+        assertThat(lease).isPresent();
+        assertThat(open().tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
+        lease.get().close();
+    }
+
+    @Test
     void callsAfterCloseAreRefused() {
         FileSessionStore store = open();
         store.close();
