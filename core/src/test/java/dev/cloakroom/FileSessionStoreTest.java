@@ -228,6 +228,20 @@ class FileSessionStoreTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
     }
 
+    @Test
+    void fromSettingsWhenFilesystemThenStoreUsesTheFolderThresholdAndCap() {
+        Settings settings = Settings.of(Map.of("SESSION_TYPE", "filesystem", "SESSION_FILE_DIR", folder().toString(),
+                "SESSION_FILE_THRESHOLD", "7", "SESSION_MAX_SESSIONS", "1"));
+        SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings));
+        toClose.add(store);
+
+        assertThat(store).isInstanceOf(FileSessionStore.class);
+        assertThat(store.describe()).contains(folder().toString()).contains("threshold 7 files").contains("max sessions 1");
+        store.write(create(randomKey(), Map.of("a", "1")));
+        assertThat(folder()).isDirectory();
+        assertThatThrownBy(() -> store.write(create(randomKey(), Map.of("a", "1")))).isInstanceOf(SessionLimitExceededException.class);
+    }
+
     // ---- sweeping ----
 
     @Test
