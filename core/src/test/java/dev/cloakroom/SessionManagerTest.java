@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class SessionManagerTest {
     private static final Duration IDLE = Duration.ofMinutes(30);
 
-    private final MovableClock clock = new MovableClock();
+    private final MutableClock clock = new MutableClock();
     private final CountingStore store = new CountingStore(new MemorySessionStore());
     private final List<String> events = new ArrayList<>();
     private final SessionManager manager = SessionManager.builder(store)
@@ -184,19 +183,6 @@ class SessionManagerTest {
         clock.advance(Duration.ofMinutes(6));
 
         assertThat(manager.find(session.id())).isEmpty();
-    }
-
-    static final class MovableClock implements InstantSource {
-        private Instant now = Instant.parse("2026-11-25T12:00:00Z");
-
-        @Override
-        public synchronized Instant instant() {
-            return now;
-        }
-
-        synchronized void advance(Duration step) {
-            now = now.plus(step);
-        }
     }
 
     /** A real store, with every call counted: how the tests see "no store I/O". */
