@@ -1,0 +1,50 @@
+package dev.cloakroom.testkit;
+
+import dev.cloakroom.FileSessionStore;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSessionStoreContractTest extends SessionStoreContract {
+    @TempDir
+    Path folder;
+
+    @Override
+    protected SessionStore createStore() {
+        return FileSessionStore.builder(folder.resolve("sessions")).build();
+    }
+
+    /** Every path under the folder with its content, so that names and bytes are both checked for leaks. */
+    @Override
+    protected String dumpStorage() {
+        StringBuilder dump = new StringBuilder();
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : (Iterable<Path>) paths.sorted()::iterator) {
+                dump.append(folder.relativize(path)).append('\n');
+                if (Files.isRegularFile(path)) {
+                    dump.append(new String(Files.readAllBytes(path), StandardCharsets.ISO_8859_1)).append('\n');
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dump.toString();
+    }
+
+    @Override
+    protected void writeGarbage(SessionKey key) {
+        String value = key.value();
+        Path record = folder.resolve("sessions").resolve(value.substring(2, 4)).resolve(value);
+        try {
+            Files.write(record, new byte[] {'{', '"', 0, (byte) 0xff, 'x'});
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
