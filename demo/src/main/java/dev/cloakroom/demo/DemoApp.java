@@ -122,8 +122,8 @@ public final class DemoApp implements AutoCloseable {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
         URI uri = URI.create("http://" + host + ":" + port + "/");
-        LOG.info("Cloakroom demo listening on {} ; sessions in {} ; idle lifetime {} s (sliding), absolute lifetime {}, "
-                        + "{} cookie, expired sessions swept every ~{} s ; uploads up to {} bytes",
+        LOG.info("Cloakroom demo listening on {} with sessions in {}; idle lifetime {} s (sliding), absolute lifetime {}, "
+                        + "{} cookie; expired sessions swept every ~{} s; uploads up to {} bytes",
                 uri, store.describe(), config.idleTimeout().toSeconds(),
                 config.absoluteTimeout().map(d -> d.toSeconds() + " s").orElse("off"),
                 config.permanent() ? "persistent (Max-Age)" : "browser-session", config.cleanupInterval().toSeconds(),

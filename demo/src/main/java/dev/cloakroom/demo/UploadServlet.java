@@ -32,6 +32,7 @@ final class UploadServlet extends HttpServlet {
     static final String FILE_FIELD = "textfile";
     static final String FILE_CONTENTS = "file_contents";
     static final String UPLOADS = "uploads";
+    static final String ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS";
     static final String NO_FILE_MESSAGE = "No file was chosen. Choose a text file, then press Upload.";
 
     private final transient Pages pages;
@@ -52,7 +53,15 @@ final class UploadServlet extends HttpServlet {
             errorPage(response, status instanceof Integer code ? code : HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
             return;
         }
-        super.service(request, response);
+        switch (request.getMethod()) {
+            case "GET", "HEAD", "POST", "OPTIONS" -> super.service(request, response);
+            // HttpServlet would answer these with sendError, which Jetty renders without a body or our headers;
+            // TRACE would echo the request's headers, the cookie included.
+            default -> {
+                response.setHeader("Allow", ALLOWED_METHODS);
+                errorPage(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+            }
+        }
     }
 
     @Override
@@ -71,12 +80,6 @@ final class UploadServlet extends HttpServlet {
             case "/action" -> action(request, response);
             default -> errorPage(response, HttpServletResponse.SC_NOT_FOUND);
         }
-    }
-
-    /** TRACE would echo the request's headers, cookie included: not here. */
-    @Override
-    protected void doTrace(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        errorPage(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED);
     }
 
     private void upload(HttpServletRequest request, HttpServletResponse response) throws IOException {

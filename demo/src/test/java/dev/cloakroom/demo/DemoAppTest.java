@@ -334,6 +334,7 @@ class DemoAppTest {
 
         HttpResponse<String> put = browser.send(browser.request("/").PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
         assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).contains(UploadServlet.ALLOWED_METHODS);
         SecurityHeaders.assertOn(put);
 
         HttpResponse<String> trace = browser.send(browser.request("/").method("TRACE", java.net.http.HttpRequest.BodyPublishers.noBody())
