@@ -3,6 +3,7 @@ package dev.cloakroom.demo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.server.Request;
@@ -24,7 +25,9 @@ final class BareErrorHandler extends ErrorHandler {
     protected boolean generateAcceptableResponse(Request request, Response response, Callback callback, String contentType,
             List<Charset> charsets, int code, String message, Throwable cause) throws IOException {
         Pages.securityHeaders(response.getHeaders()::put);
-        return super.generateAcceptableResponse(request, response, callback, contentType, charsets, code, message, cause);
+        // HTML in UTF-8 like every other page, whatever the client's Accept and Accept-Charset ask for
+        return super.generateAcceptableResponse(request, response, callback, "text/html", List.of(StandardCharsets.UTF_8),
+                code, message, cause);
     }
 
     @Override
