@@ -291,6 +291,20 @@ class DemoAppTest {
     }
 
     @Test
+    void uploadWhenLinesWouldExceedTheSessionSizeCapThen413AndSessionUntouched() throws Exception {
+        Browser browser = browser(start("SESSION_MAX_SIZE", "500"));
+        browser.upload("a.txt", "kept".getBytes(UTF_8));
+        long version = stored(browser).version();
+
+        HttpResponse<String> page = browser.upload("big.txt", "w\n".repeat(400).getBytes(UTF_8));
+
+        assertThat(page.statusCode()).isEqualTo(413);
+        assertThat(page.body()).contains("more room than a session may hold (500 bytes)");
+        SecurityHeaders.assertOn(page);
+        assertUntouched(browser, version, "kept");
+    }
+
+    @Test
     void uploadWhenTwentyInParallelWithOneCookieThenEveryUploadCounted() throws Exception {
         DemoApp app = start();
         Browser browser = browser(app);
