@@ -44,6 +44,8 @@ public final class DemoApp implements AutoCloseable {
     public static final int DEFAULT_PORT = 5000;
     /** {@code MAX_CONTENT_LENGTH}: 1 MiB; a larger request body gets a 413 page. */
     public static final long DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024;
+    /** Largest {@code MAX_CONTENT_LENGTH} accepted: 1 GiB, as an upload is held in memory while it is checked. */
+    static final long MAX_MAX_CONTENT_LENGTH = 1L << 30;
     /** A connection idle this long is closed, so a stalled upload cannot hold a thread for ever. */
     static final int IDLE_TIMEOUT_MILLIS = 30_000;
 
@@ -151,7 +153,7 @@ public final class DemoApp implements AutoCloseable {
         long max = listen.maxContentLength();
         // Parts stay in memory (the threshold is above the cap), which the cap bounds; nothing lands on disk.
         upload.getRegistration().setMultipartConfig(
-                new MultipartConfigElement(null, max, max, (int) Math.min(Integer.MAX_VALUE, max + 1)));
+                new MultipartConfigElement(null, max, max, (int) max + 1));
         context.addServlet(upload, "/");
         ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
         errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, "/error");
@@ -210,8 +212,9 @@ public final class DemoApp implements AutoCloseable {
                 throw new IllegalArgumentException("PORT must be within 0..65535: '" + port + "'");
             }
             long max = settings.getLong("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH);
-            if (max < 1) {
-                throw new IllegalArgumentException("MAX_CONTENT_LENGTH must be a positive number of bytes: '" + max + "'");
+            if (max < 1 || max > MAX_MAX_CONTENT_LENGTH) {
+                throw new IllegalArgumentException("MAX_CONTENT_LENGTH must be within 1.." + MAX_MAX_CONTENT_LENGTH
+                        + " bytes (an upload is held in memory): '" + max + "'");
             }
             return new Listen(host, (int) port, max);
         }

@@ -110,7 +110,7 @@ final class UploadServlet extends HttpServlet {
         }
         byte[] bytes;
         try (InputStream in = file.getInputStream()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxContentLength + 1));
+            bytes = in.readNBytes((int) maxContentLength + 1);
         }
         if (bytes.length > maxContentLength) {
             tooLarge(response);
@@ -197,14 +197,13 @@ final class UploadServlet extends HttpServlet {
         return request.getServletPath() + (pathInfo == null ? "" : pathInfo);
     }
 
-    /** Whether a multipart parsing failure was the size limit (Jetty reports it with varying exception types). */
+    /**
+     * Whether a multipart parsing failure was the size limit: the Servlet specification signals it with an
+     * {@link IllegalStateException}, which Jetty 12 wraps (ServletException, then BadMessageException).
+     */
     private static boolean isSizeLimit(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof IllegalStateException) {
-                return true;
-            }
-            String message = t.getMessage();
-            if (message != null && (message.contains("exceeded") || message.contains("too large") || message.contains("413"))) {
                 return true;
             }
         }
