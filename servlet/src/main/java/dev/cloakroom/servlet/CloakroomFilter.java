@@ -1,6 +1,10 @@
 package dev.cloakroom.servlet;
 
+import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionStore;
+import dev.cloakroom.SessionStores;
+import dev.cloakroom.Settings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -47,10 +51,22 @@ public final class CloakroomFilter implements Filter {
 
     private static final String BINDING = CloakroomFilter.class.getName() + ".binding";
 
-    private final SessionManager manager;
     private final ServletSessionEvents events;
-    private final SessionCookies cookies;
+    private final boolean ownsManager;
+    private volatile SessionManager manager;
+    private volatile SessionCookies cookies;
     private volatile ServletContext context;
+
+    /**
+     * For {@code web.xml} and other declarative registration: {@link #init} builds the manager from settings
+     * ({@code SESSION_TYPE}, {@code PERMANENT_SESSION_LIFETIME}, ... as in the README), each looked up as a filter
+     * init-param, then a context init-param, then a system property, then an environment variable; {@link #destroy}
+     * closes it. Session events are not delivered in this mode.
+     */
+    public CloakroomFilter() {
+        this.events = new ServletSessionEvents();
+        this.ownsManager = true;
+    }
 
     /** A filter whose session events reach no listener. */
     public CloakroomFilter(SessionManager manager) {
@@ -65,12 +81,42 @@ public final class CloakroomFilter implements Filter {
         this.manager = Objects.requireNonNull(manager, "manager");
         this.events = Objects.requireNonNull(events, "events");
         this.cookies = new SessionCookies(manager.config());
+        this.ownsManager = false;
     }
 
+    /** @throws IllegalArgumentException (from the settings) if the no-argument filter's settings are invalid */
     @Override
     public void init(FilterConfig filterConfig) {
         context = filterConfig.getServletContext();
         events.servletContext(context);
+        if (ownsManager && manager == null) {
+            Settings settings = Settings.of(name -> firstSet(filterConfig.getInitParameter(name),
+                    context == null ? null : context.getInitParameter(name), System.getProperty(name), System.getenv(name)));
+            CloakroomConfig config = CloakroomConfig.fromSettings(settings);
+            SessionStore store = SessionStores.fromSettings(settings, config);
+            SessionManager built = SessionManager.builder(store).config(config).listener(events).build();
+            cookies = new SessionCookies(config);
+            manager = built;
+        }
+    }
+
+    /** Closes the manager if this filter built it in {@link #init}; a manager passed to the constructor stays open. */
+    @Override
+    public void destroy() {
+        SessionManager built = manager;
+        if (ownsManager && built != null) {
+            manager = null;
+            built.close();
+        }
+    }
+
+    private static String firstSet(String... values) {
+        for (String value : values) {
+            if (value != null && !value.isBlank()) {
+                return value;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -78,6 +124,10 @@ public final class CloakroomFilter implements Filter {
         if (!(request instanceof HttpServletRequest httpRequest) || !(response instanceof HttpServletResponse httpResponse)) {
             chain.doFilter(request, response);
             return;
+        }
+        SessionManager manager = this.manager;
+        if (manager == null) {
+            throw new ServletException("CloakroomFilter is not initialised: init() has not run, or destroy() has");
         }
         SessionBinding binding = request.getAttribute(BINDING) instanceof SessionBinding existing ? existing : null;
         if (binding != null && !binding.isFinished()) {

@@ -47,6 +47,7 @@ final class SessionBinding {
     private boolean changedSinceCommit;
     private boolean finished;
     private boolean answered;
+    private boolean dropped;
     private RuntimeException failure;
     private String lastCookieHeader;
 
@@ -298,6 +299,7 @@ final class SessionBinding {
         }
         try {
             commit();
+            dropUnstored();
         } catch (SessionStoreException | SessionTooLargeException e) {
             LOG.warn("saving the session after an application error failed too: {}", e.toString());
             answered = true;
@@ -345,7 +347,8 @@ final class SessionBinding {
 
     private void dropUnstored() {
         ServletSession servletSession = current;
-        if (servletSession != null && servletSession.session().isNew() && !servletSession.session().isInvalidated()) {
+        if (!dropped && servletSession != null && servletSession.session().isNew() && !servletSession.session().isInvalidated()) {
+            dropped = true;
             // A session that never held data is not stored; tell listeners it ended, pairing sessionCreated.
             events.destroyed(servletSession);
         }

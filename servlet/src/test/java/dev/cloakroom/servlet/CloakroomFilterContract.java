@@ -237,6 +237,37 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void sendErrorWhenRightAfterSetAttributeThenCookieSentAndDataStored() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/error?name=a&value=1");
+
+        assertThat(reply.status()).isEqualTo(409);
+        assertThat(reply.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void applicationWhenItThrowsThenSessionStillSavedAndErrorPassedOn() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/throw?name=a&value=1");
+
+        assertThat(reply.status()).isEqualTo(500);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void getSessionWhenResponseAlreadyCommittedThenIllegalStateAndNothingStored() throws Exception {
+        start();
+        Reply reply = send("/create-after-commit", null);
+
+        assertThat(reply.body()).isEqualTo("committed;refused");
+        assertThat(reply.sessionCookies()).isEmpty();
+        assertThat(store.calls()).isZero();
+    }
+
+    @Test
     void bodyWhenLargerThanBufferOrDeclaredLengthThenCookieSentFirst() throws Exception {
         start();
         for (int size : new int[] {10, 200_000}) {
@@ -296,6 +327,11 @@ abstract class CloakroomFilterContract {
 
         Reply created = send("/set?name=a&value=1", unknown);
         assertThat(created.cookieValue()).matches(ID).isNotEqualTo(unknown);
+
+        store.resetCounts();
+        Reply untouched = send("/none", unknown);
+        assertThat(untouched.sessionCookies()).as("not looked up, so not known to be stale").isEmpty();
+        assertThat(store.calls()).isZero();
     }
 
     @Test

@@ -5,6 +5,7 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import java.net.URI;
 import java.util.EnumSet;
+import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -16,7 +17,7 @@ final class JettyTestServer implements TestServer {
     private final Server server;
     private final URI base;
 
-    private JettyTestServer(Filter filter, HttpServlet servlet) throws Exception {
+    private JettyTestServer(Filter filter, HttpServlet servlet, Map<String, String> initParameters) throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -26,17 +27,28 @@ final class JettyTestServer implements TestServer {
         context.setContextPath("/");
         FilterHolder filterHolder = new FilterHolder(filter);
         filterHolder.setAsyncSupported(true);
+        filterHolder.setInitParameters(initParameters);
         context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
         ServletHolder servletHolder = new ServletHolder(servlet);
         servletHolder.setAsyncSupported(true);
         context.addServlet(servletHolder, "/*");
         server.setHandler(context);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            server.stop();
+            throw e;
+        }
         base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
     }
 
     static TestServer start(Filter filter, HttpServlet servlet) throws Exception {
-        return new JettyTestServer(filter, servlet);
+        return new JettyTestServer(filter, servlet, Map.of());
+    }
+
+    /** With filter init-params, as {@code web.xml} would give them. */
+    static TestServer start(Filter filter, HttpServlet servlet, Map<String, String> initParameters) throws Exception {
+        return new JettyTestServer(filter, servlet, initParameters);
     }
 
     @Override

@@ -43,6 +43,24 @@ final class TestApp extends HttpServlet {
                 request.getSession().setAttribute(name, value);
                 response.sendRedirect("/get?name=" + name);
             }
+            case "/error" -> {
+                request.getSession().setAttribute(name, value);
+                response.sendError(409, "conflict on purpose");
+            }
+            case "/create-after-commit" -> {
+                response.getWriter().print("committed;");
+                response.flushBuffer();
+                try {
+                    request.getSession();
+                    response.getWriter().print("created");
+                } catch (IllegalStateException e) {
+                    response.getWriter().print("refused");
+                }
+            }
+            case "/throw" -> {
+                request.getSession().setAttribute(name, value);
+                throw new IllegalStateException("application failure on purpose");
+            }
             case "/flush" -> {
                 request.getSession().setAttribute(name, value);
                 PrintWriter writer = response.getWriter();
