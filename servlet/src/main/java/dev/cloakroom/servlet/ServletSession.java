@@ -129,6 +129,7 @@ final class ServletSession implements CloakroomHttpSession {
         } catch (SessionStoreException e) {
             throw binding.failed(e);
         }
+        binding.changed();
         if (next == null) {
             binding.events().attributeRemoved(this, name, seen[0]);
         } else {

@@ -211,8 +211,10 @@ final class SessionBinding {
         switch (update) {
             case SET -> {
                 Session session = servletSession.session();
+                // Both instants come from the manager's clock; the cookie never outlives the idle timeout.
                 long maxAge = config().permanent()
-                        ? Math.max(0, Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds())
+                        ? Math.max(0, Math.min(session.maxInactiveInterval().toSeconds(),
+                                Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
                         : -1;
                 if (writeCookie(cookies.set(session.id(), maxAge, cookies.secure(request)))) {
                     cookieSet = true;

@@ -24,6 +24,8 @@ final class SessionCookies {
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     /** Longer values are not even looked at: an unsigned id has 43 characters, a signed one 87. */
     private static final int MAX_VALUE_LENGTH = 128;
+    /** Length of a raw id (32 bytes in unpadded base64url). */
+    private static final int ID_LENGTH = 43;
     private static final String EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT";
 
     private final CloakroomConfig config;
@@ -44,20 +46,41 @@ final class SessionCookies {
     }
 
     /**
-     * The first cookie with the configured name; its id only if its signature (when signing is on) verifies. The
-     * id's syntax is checked later by the manager, still before any store I/O.
+     * The browser's session id: the first cookie with the configured name whose value is acceptable (signature
+     * verified when signing is on, id-shaped otherwise), so that a junk cookie planted for a parent domain does not
+     * hide the real one. The exact id syntax is checked by the manager, still before any store I/O.
      */
     Presented read(HttpServletRequest request) {
         Cookie[] cookies = request.getCookies();
         if (cookies == null) {
             return Presented.NONE;
         }
+        Presented first = Presented.NONE;
         for (Cookie cookie : cookies) {
             if (config.cookieName().equals(cookie.getName())) {
-                return verify(cookie.getValue());
+                Presented candidate = verify(cookie.getValue());
+                if (candidate.rawId() != null && looksLikeId(candidate.rawId())) {
+                    return candidate;
+                }
+                if (!first.present()) {
+                    first = candidate;
+                }
             }
         }
-        return Presented.NONE;
+        return first;
+    }
+
+    private static boolean looksLikeId(String value) {
+        if (value.length() != ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Presented verify(String value) {

@@ -188,6 +188,26 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void cookieWhenAbsoluteLifetimeIsNearerThenMaxAgeCountsDownToIt() throws Exception {
+        start(b -> b.absoluteTimeout(Duration.ofHours(1)));
+        Browser browser = new Browser();
+        assertThat(browser.get("/set?name=a&value=1").sessionCookie()).contains("; Max-Age=3600;");
+        clock.advance(Duration.ofMinutes(10));
+
+        assertThat(browser.get("/set?name=a&value=2").sessionCookie()).contains("; Max-Age=3000;");
+    }
+
+    @Test
+    void cookieWhenSentTwiceUnderTheSameNameThenTheUsableOneWins() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+
+        assertThat(send("/get?name=a", null, "Cookie", "session=planted-junk; session=" + browser.cookie).body()).isEqualTo("1");
+        assertThat(send("/get?name=a", null, "Cookie", "session=" + browser.cookie + "; session=planted-junk").body()).isEqualTo("1");
+    }
+
+    @Test
     void cookieWhenNotPermanentThenBrowserSessionCookie() throws Exception {
         start(b -> b.permanent(false).sameSite(dev.cloakroom.SameSite.STRICT));
         Reply reply = send("/set?name=a&value=1", null);
