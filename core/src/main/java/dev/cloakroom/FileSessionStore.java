@@ -199,6 +199,7 @@ public final class FileSessionStore implements SessionStore {
     @Override
     public WriteResult write(SessionWrite write) {
         ensureOpen();
+        requireWellFormedText(write);
         SessionKey key = write.key();
         Path file = fileOf(key);
         try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
@@ -336,13 +337,14 @@ public final class FileSessionStore implements SessionStore {
             byte[] bytes = readBytes(file);
             return bytes == null ? Optional.empty() : Optional.of(parse(key, bytes));
         } catch (CorruptRecordException e) {
-            LOG.warn("session file of {} was unreadable and has been removed: {}", key, e.getMessage());
             try {
                 if (Files.deleteIfExists(file)) {
                     counted(shardOf(key), -1);
                 }
+                LOG.warn("session file of {} was unreadable ({}) and has been removed", key, e.getMessage());
             } catch (IOException deleteFailure) {
-                LOG.warn("removing the unreadable session file {} failed: {}", file, deleteFailure.toString());
+                LOG.warn("session file of {} is unreadable ({}) and could not be removed: {}", key, e.getMessage(),
+                        deleteFailure.toString());
             }
             return Optional.empty();
         }
@@ -449,6 +451,31 @@ public final class FileSessionStore implements SessionStore {
         return out.toByteArray();
     }
 
+    /**
+     * Refuses text that UTF-8 cannot carry (a lone surrogate), which the JSON writer would otherwise replace silently,
+     * so that what is read back is always exactly what was written.
+     */
+    private static void requireWellFormedText(SessionWrite write) {
+        for (Map.Entry<String, String> entry : write.upserts().entrySet()) {
+            if (hasLoneSurrogate(entry.getKey()) || hasLoneSurrogate(entry.getValue())) {
+                throw new UnsupportedAttributeException("attribute '" + entry.getKey().replaceAll("[\\x{D800}-\\x{DFFF}]", "?")
+                        + "' of " + write.key() + " holds a lone UTF-16 surrogate, which a session file cannot store");
+            }
+        }
+    }
+
+    private static boolean hasLoneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Temp file, fsync, atomic rename, expiry hint, folder fsync. The caller holds the key's lock. */
     private void writeRecord(Path file, SessionRecord record) throws IOException {
         byte[] bytes = encode(record);
@@ -522,7 +549,7 @@ public final class FileSessionStore implements SessionStore {
         long seen = 0;
         long gone = 0;
         try {
-            if (!checkShard(folder)) {
+            if (!isUsableShard(folder)) {
                 setShardCount(shard, 0);
                 return true;
             }
@@ -627,7 +654,7 @@ public final class FileSessionStore implements SessionStore {
             String prefix = folder.getFileName().toString();
             long seen = 0;
             try {
-                if (checkShard(folder)) {
+                if (isUsableShard(folder)) {
                     try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
                         for (Path entry : entries) {
                             String name = entry.getFileName().toString();
@@ -682,6 +709,16 @@ public final class FileSessionStore implements SessionStore {
                     + (attributes.isSymbolicLink() ? "a symbolic link" : "not a folder") + " (symbolic links are never followed)");
         }
         return true;
+    }
+
+    /** For listing: whether the shard exists and is a real folder; one that is not is skipped with a warning. */
+    private boolean isUsableShard(Path folder) throws IOException {
+        try {
+            return checkShard(folder);
+        } catch (SessionStoreException e) {
+            LOG.warn("skipping {}: {}", folder, e.getMessage());
+            return false;
+        }
     }
 
     private void ensureShard(Path folder) throws IOException {

@@ -45,6 +45,7 @@ final class FolderLocks {
     private final ReentrantLock[] stripes;
     private final long leasePosition;
     private FileChannel channel; // guarded by this
+    private boolean released; // guarded by this
     private int users; // guarded by OPEN
 
     private FolderLocks(Path folder, Path lockFile, FileAttribute<?>[] fileAttributes, int stripeCount) {
@@ -80,6 +81,7 @@ final class FolderLocks {
             OPEN.remove(folder);
         }
         synchronized (this) {
+            released = true;
             try {
                 if (channel != null) {
                     channel.close();
@@ -174,6 +176,9 @@ final class FolderLocks {
     }
 
     private synchronized FileChannel channel() throws IOException {
+        if (released) {
+            throw new SessionStoreException("the session folder's lock file " + lockFile + " has been closed with its store");
+        }
         if (channel == null || !channel.isOpen()) {
             if (channel != null) {
                 LOG.warn("lock file {} was closed (an interrupted thread?); reopening it", lockFile);

@@ -120,12 +120,20 @@ public final class Sweeper implements AutoCloseable {
     }
 
     private void scheduleNext() {
+        ScheduledExecutorService current = scheduler;
+        if (current == null) {
+            return; // closed meanwhile
+        }
         long intervalMillis = config.cleanupInterval().toMillis();
         long delay = (long) (intervalMillis * ThreadLocalRandom.current().nextDouble(0.75, 1.25));
         try {
-            scheduler.schedule(() -> {
-                runSafely();
-                scheduleNext();
+            current.schedule(() -> {
+                try {
+                    runSafely();
+                } finally {
+                    // even after an Error (say, from a listener): a sweeper that stops silently leaves files forever
+                    scheduleNext();
+                }
             }, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closed meanwhile
@@ -137,6 +145,9 @@ public final class Sweeper implements AutoCloseable {
             runOnce();
         } catch (RuntimeException e) {
             LOG.warn("sweeping {} failed; the next run will try again: {}", store.describe(), e.toString());
+        } catch (Error e) {
+            LOG.error("sweeping {} failed with an error; the next run will try again", store.describe(), e);
+            throw e;
         }
     }
 

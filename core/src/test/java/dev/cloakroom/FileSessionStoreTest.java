@@ -1,0 +1,627 @@
+package dev.cloakroom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSessionStoreTest {
+    private static final Duration IDLE = Duration.ofMinutes(30);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @TempDir
+    Path temp;
+
+    private final MutableClock clock = new MutableClock();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable closeable : toClose) {
+            closeable.close();
+        }
+    }
+
+    private Path folder() {
+        return temp.resolve("flask_session");
+    }
+
+    private FileSessionStore open(FileSessionStore.Builder builder) {
+        FileSessionStore store = builder.build();
+        toClose.add(store);
+        return store;
+    }
+
+    private FileSessionStore open() {
+        return open(FileSessionStore.builder(folder()));
+    }
+
+    private static SessionKey randomKey() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+    }
+
+    private static SessionKey keyInShard(String shard) {
+        while (true) {
+            SessionKey key = randomKey();
+            if (key.value().startsWith(shard, 2)) {
+                return key;
+            }
+        }
+    }
+
+    private SessionWrite create(SessionKey key, Map<String, String> attributes) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+    }
+
+    private SessionWrite change(SessionKey key, Map<String, String> upserts) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, false, upserts, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+    }
+
+    private List<Path> filesUnder(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            return paths.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().collect(Collectors.toList());
+        }
+    }
+
+    private List<Path> recordFiles() throws IOException {
+        return filesUnder(folder()).stream()
+                .filter(p -> SessionKey.isKey(p.getFileName().toString()))
+                .collect(Collectors.toList());
+    }
+
+    private static String permissions(Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    // ---- layout and format ----
+
+    @Test
+    void writeWhenCreatedThenOneFileNamedByTheKeyInItsShard() throws IOException {
+        FileSessionStore store = open();
+        SessionManager manager = SessionManager.builder(store).clock(clock).sweeping(false).build();
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("hello"));
+        manager.commit(session);
+
+        String key = session.key().value();
+        Path expected = folder().resolve(key.substring(2, 4)).resolve(key);
+        assertThat(recordFiles()).containsExactly(expected);
+        assertThat(filesUnder(folder())).containsExactlyInAnyOrder(expected, folder().resolve(".cloakroom").resolve("lock"));
+        try (Stream<Path> paths = Files.walk(folder())) {
+            assertThat(paths.map(p -> folder().relativize(p).toString()))
+                    .noneMatch(name -> name.contains(session.id()))
+                    .allMatch(name -> name.isEmpty() || name.matches("[0-9a-f]{2}(/v1[0-9a-f]{64})?|\\.cloakroom(/lock)?"));
+        }
+    }
+
+    @Test
+    void recordFileIsJsonWithExactAttributeTextsAndExpiryAsItsTime() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Map<String, String> attributes = Map.of("lines", "[\"a\",\"b  c\"]", "ratio", "0.50", "name", "\"Zoë \\u00e9\"");
+        store.write(create(key, attributes));
+
+        JsonNode json = new ObjectMapper().readTree(Files.readAllBytes(store.fileOf(key)));
+        assertThat(json.get("format").asInt()).isEqualTo(1);
+        assertThat(json.get("key").asText()).isEqualTo(key.value());
+        assertThat(json.get("version").asLong()).isEqualTo(1);
+        assertThat(json.get("expiresAt").asText()).isEqualTo(clock.instant().plus(IDLE).toString());
+        assertThat(json.get("maxInactiveInterval").asText()).isEqualTo("PT30M");
+        assertThat(json.get("attributes").get("ratio").asText()).isEqualTo("0.50");
+        assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(attributes);
+        assertThat(Files.getLastModifiedTime(store.fileOf(key), LinkOption.NOFOLLOW_LINKS).toInstant())
+                .isEqualTo(clock.instant().plus(IDLE));
+    }
+
+    @Test
+    void buildWhenFolderMissingThenCreatedPrivateAndFilesArePrivate() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+
+        Path record = store.fileOf(key);
+        assertThat(permissions(folder())).isEqualTo("rwx------");
+        assertThat(permissions(record.getParent())).isEqualTo("rwx------");
+        assertThat(permissions(folder().resolve(".cloakroom"))).isEqualTo("rwx------");
+        assertThat(permissions(record)).isEqualTo("rw-------");
+        assertThat(permissions(folder().resolve(".cloakroom").resolve("lock"))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void buildWhenFolderIsASymbolicLinkThenRefused() throws IOException {
+        Path real = Files.createDirectory(temp.resolve("real"));
+        Path link = Files.createSymbolicLink(temp.resolve("link"), real);
+
+        assertThatThrownBy(() -> FileSessionStore.builder(link).build())
+                .isInstanceOf(SessionStoreException.class)
+                .hasMessageContaining("symbolic link")
+                .hasMessageContaining(link.toString());
+        assertThat(real).isEmptyDirectory();
+    }
+
+    @Test
+    void writeWhenShardIsASymbolicLinkThenRefusedAndNothingWrittenThere() throws IOException {
+        FileSessionStore store = open();
+        Path elsewhere = Files.createDirectory(temp.resolve("elsewhere"));
+        Files.createSymbolicLink(folder().resolve("ab"), elsewhere);
+        SessionKey key = keyInShard("ab");
+
+        assertThatThrownBy(() -> store.write(create(key, Map.of("a", "1"))))
+                .isInstanceOf(SessionStoreException.class)
+                .hasMessageContaining("symbolic link");
+        assertThatThrownBy(() -> store.load(key)).isInstanceOf(SessionStoreException.class);
+        assertThat(elsewhere).isEmptyDirectory();
+    }
+
+    @Test
+    void loadWhenRecordIsASymbolicLinkThenAbsentAndOnlyTheLinkRemoved() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+        Path record = store.fileOf(key);
+        Path target = temp.resolve("secret.json");
+        Files.copy(record, target);
+        Files.delete(record);
+        Files.createSymbolicLink(record, target);
+
+        assertThat(store.load(key)).isEmpty();
+        assertThat(Files.exists(record, LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(target).exists();
+    }
+
+    @Test
+    void writeWhenTheFileSystemFailsThenUnavailableNamingThePath() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Path record = store.fileOf(key);
+        Files.createDirectories(record.resolve("occupied"));
+
+        assertThatThrownBy(() -> store.write(create(key, Map.of("a", "1"))))
+                .isInstanceOf(SessionStoreUnavailableException.class)
+                .hasMessageContaining(record.toString())
+                .hasCauseInstanceOf(IOException.class);
+        try (Stream<Path> shard = Files.list(record.getParent())) {
+            assertThat(shard).containsExactly(record); // the temp file was cleaned up
+        }
+    }
+
+    @Test
+    void buildWhenSettingsInvalidThenRejectedNamingTheValue() {
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).fileThreshold(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).maxSessions(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+    }
+
+    // ---- sweeping ----
+
+    @Test
+    void sweepRemovesOldTempFilesAndCorruptRecordsButKeepsFreshTempFiles() throws IOException {
+        FileSessionStore store = open();
+        SessionKey live = randomKey();
+        store.write(create(live, Map.of("a", "1")));
+        Path shard = store.fileOf(live).getParent();
+        Path oldTemp = shard.resolve("." + live.value() + ".0123456789abcdef.tmp");
+        Path freshTemp = shard.resolve("." + live.value() + ".fedcba9876543210.tmp");
+        Files.writeString(oldTemp, "{\"half\":");
+        Files.setLastModifiedTime(oldTemp, FileTime.from(Instant.now().minus(Duration.ofMinutes(10))));
+        Files.writeString(freshTemp, "{\"half\":");
+        SessionKey corrupt = randomKey();
+        Files.createDirectories(store.fileOf(corrupt).getParent());
+        Files.writeString(store.fileOf(corrupt), "not json at all");
+        Path foreign = folder().resolve("2029f10d9d0e7bb4bd2b5a3b0c1d2e3f"); // e.g. a Flask-Session file: not ours
+        Files.writeString(foreign, "keep me");
+
+        // Files written by something else carry the wall-clock time, which is their expiry hint.
+        assertThat(store.sweep(Instant.now(), 100)).isEmpty();
+
+        assertThat(oldTemp).doesNotExist();
+        assertThat(freshTemp).exists();
+        assertThat(store.fileOf(corrupt)).doesNotExist();
+        assertThat(foreign).exists();
+        assertThat(store.load(live)).isPresent();
+    }
+
+    @Test
+    void sweepWhenRecordLooksExpiredButIsNotThenKeepsItAndRestoresItsTime() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+        Files.setLastModifiedTime(store.fileOf(key), FileTime.from(clock.instant().minusSeconds(60)));
+
+        assertThat(store.sweep(clock.instant(), 100)).isEmpty();
+
+        assertThat(store.load(key)).isPresent();
+        assertThat(Files.getLastModifiedTime(store.fileOf(key)).toInstant()).isEqualTo(clock.instant().plus(IDLE));
+    }
+
+    @Test
+    void sweepWhenAShardIsASymbolicLinkThenSkipsItAndSweepsTheOthers() throws IOException {
+        FileSessionStore store = open();
+        SessionKey expired = keyInShard("cd");
+        store.write(create(expired, Map.of("a", "1")));
+        Path elsewhere = Files.createDirectory(temp.resolve("elsewhere"));
+        SessionKey planted = keyInShard("ab");
+        Files.writeString(elsewhere.resolve(planted.value()), "not json");
+        Files.createSymbolicLink(folder().resolve("ab"), elsewhere);
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThat(store.sweep(Instant.now().plus(IDLE.plusSeconds(1)), 100)).extracting(SessionRecord::key).containsExactly(expired);
+        assertThat(elsewhere.resolve(planted.value())).exists();
+    }
+
+    @Test
+    void writeWhenAttributeIsNotValidUnicodeThenRefusedAndStoredRecordKept() {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "\"ok\"")));
+
+        assertThatThrownBy(() -> store.write(change(key, Map.of("a", "\"\uD800\""))))
+                .isInstanceOf(UnsupportedAttributeException.class)
+                .hasMessageContaining("'a'");
+        assertThatThrownBy(() -> store.write(change(key, Map.of("b\uDC00", "1"))))
+                .isInstanceOf(UnsupportedAttributeException.class);
+        SessionRecord stored = store.load(key).orElseThrow();
+        assertThat(stored.attributes()).isEqualTo(Map.of("a", "\"ok\""));
+        assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void callsAfterCloseAreRefused() {
+        FileSessionStore store = open();
+        store.close();
+
+        assertThatThrownBy(() -> store.load(randomKey())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.tryAcquireSweepLease(Duration.ofMinutes(1))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void sweepResumesWhereItStoppedAndReachesEveryShard() throws IOException {
+        FileSessionStore store = open();
+        List<SessionKey> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            SessionKey key = randomKey();
+            keys.add(key);
+            store.write(create(key, Map.of("i", Integer.toString(i))));
+        }
+        clock.advance(IDLE.plusSeconds(1));
+
+        List<SessionKey> swept = new ArrayList<>();
+        for (int call = 0; call < 100; call++) {
+            List<SessionRecord> batch = store.sweep(clock.instant(), 7);
+            assertThat(batch).hasSizeLessThanOrEqualTo(7);
+            batch.forEach(r -> swept.add(r.key()));
+            if (batch.size() < 7) {
+                break;
+            }
+        }
+
+        assertThat(swept).containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(recordFiles()).isEmpty();
+        assertThat(store.approximateFileCount()).isZero();
+    }
+
+    @Test
+    void thresholdWhenReachedThenAsksForASweepOnceAndAgainOnlyAfterGrowth() {
+        FileSessionStore store = open(FileSessionStore.builder(folder()).fileThreshold(100));
+        AtomicInteger requests = new AtomicInteger();
+        store.setSweepRequester(requests::incrementAndGet);
+
+        for (int i = 0; i < 99; i++) {
+            store.write(create(randomKey(), Map.of("a", "1")));
+        }
+        assertThat(requests).hasValue(0);
+        store.write(create(randomKey(), Map.of("a", "1")));
+        assertThat(requests).hasValue(1);
+        for (int i = 0; i < 9; i++) {
+            store.write(create(randomKey(), Map.of("a", "1")));
+        }
+        assertThat(requests).as("a tenth of the threshold has not been added yet").hasValue(1);
+        store.write(create(randomKey(), Map.of("a", "1")));
+        assertThat(requests).hasValue(2);
+    }
+
+    @Test
+    void thresholdWhenExceededByLiveSessionsThenOnlyExpiredFilesAreDeleted() throws Exception {
+        FileSessionStore store = open(FileSessionStore.builder(folder()).fileThreshold(5));
+        List<SessionKey> destroyed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SessionManager manager = SessionManager.builder(store)
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).cleanupInterval(Duration.ofHours(1)).build())
+                .clock(clock)
+                .listener(new SessionListener() {
+                    @Override
+                    public void sessionDestroyed(SessionKey key, Map<String, Object> attributes, Reason reason) {
+                        destroyed.add(key);
+                    }
+                })
+                .sweeping(true)
+                .build();
+        toClose.add(manager);
+        List<Session> old = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Session session = manager.create();
+            session.setAttribute("n", i);
+            manager.commit(session);
+            old.add(session);
+        }
+        clock.advance(IDLE.plusSeconds(1));
+        List<Session> live = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            Session session = manager.create();
+            session.setAttribute("n", i);
+            manager.commit(session);
+            live.add(session);
+        }
+
+        // No scheduled run within the hour: only the threshold's request can have swept.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (destroyed.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(destroyed).containsExactlyInAnyOrderElementsOf(old.stream().map(Session::key).collect(Collectors.toList()));
+        assertThat(recordFiles()).hasSize(60);
+        for (Session session : live) {
+            assertThat(manager.find(session.id())).as("live session").isPresent();
+        }
+    }
+
+    // ---- maxSessions ----
+
+    @Test
+    void maxSessionsWhenReachedThenCreatesRefusedButExistingSessionsStillWrite() {
+        FileSessionStore store = open(FileSessionStore.builder(folder()).maxSessions(3));
+        List<SessionKey> keys = List.of(randomKey(), randomKey(), randomKey());
+        keys.forEach(key -> assertThat(store.write(create(key, Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN));
+
+        SessionKey fourth = randomKey();
+        assertThatThrownBy(() -> store.write(create(fourth, Map.of("a", "1"))))
+                .isInstanceOf(SessionLimitExceededException.class)
+                .hasMessageContaining("3");
+        assertThat(store.load(fourth)).isEmpty();
+        assertThat(store.write(change(keys.get(0), Map.of("a", "2")))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(keys.get(0)).orElseThrow().attributes()).containsEntry("a", "2");
+
+        store.delete(keys.get(1));
+        assertThat(store.write(create(fourth, Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void maxSessionsWhenOnlyExpiredSessionsFillItThenASweepMakesRoom() {
+        FileSessionStore store = open(FileSessionStore.builder(folder()).maxSessions(2));
+        AtomicInteger requests = new AtomicInteger();
+        store.setSweepRequester(requests::incrementAndGet);
+        store.write(create(randomKey(), Map.of("a", "1")));
+        store.write(create(randomKey(), Map.of("a", "1")));
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThatThrownBy(() -> store.write(create(randomKey(), Map.of("a", "1"))))
+                .isInstanceOf(SessionLimitExceededException.class);
+        assertThat(requests.get()).isPositive();
+
+        assertThat(store.sweep(clock.instant(), 10)).hasSize(2);
+        assertThat(store.write(create(randomKey(), Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void maxSessionsWhenAnotherInstanceFreedRoomThenRecountAllowsCreate() throws Exception {
+        FileSessionStore first = open(FileSessionStore.builder(folder()).maxSessions(2));
+        FileSessionStore second = open(FileSessionStore.builder(folder()).maxSessions(2));
+        SessionKey a = randomKey();
+        first.write(create(a, Map.of("a", "1")));
+        first.write(create(randomKey(), Map.of("a", "1")));
+        second.delete(a); // first's own count still says 2
+
+        // The recount happens at most once a second, so the first attempts may still be refused.
+        SessionKey third = randomKey();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        WriteResult result = null;
+        while (result == null && System.nanoTime() < deadline) {
+            try {
+                result = first.write(create(third, Map.of("a", "1")));
+            } catch (SessionLimitExceededException refused) {
+                Thread.sleep(50);
+            }
+        }
+        assertThat(result).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    // ---- several instances on one folder ----
+
+    @Test
+    void twoInstancesOnOneFolderKeepConcurrentUpdatesAtomic() throws Exception {
+        FileSessionStore first = open();
+        FileSessionStore second = open();
+        SessionKey key = randomKey();
+        first.write(create(key, Map.of("n", "0")));
+
+        int threadsPerStore = 4;
+        int incrementsPerThread = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(2 * threadsPerStore);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (FileSessionStore store : List.of(first, second)) {
+                for (int t = 0; t < threadsPerStore; t++) {
+                    futures.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < incrementsPerThread; i++) {
+                            FileStoreHammer.increment(store, key);
+                        }
+                        return null;
+                    }));
+                }
+            }
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        SessionRecord record = second.load(key).orElseThrow();
+        assertThat(record.attributes()).containsEntry("n", Integer.toString(2 * threadsPerStore * incrementsPerThread));
+        assertThat(record.version()).isEqualTo(1 + 2 * threadsPerStore * incrementsPerThread);
+    }
+
+    @Test
+    void twoInstancesCreatingOneKeyAtOnceThenExactlyOneWins() throws Exception {
+        FileSessionStore first = open();
+        FileSessionStore second = open();
+        for (int round = 0; round < 20; round++) {
+            SessionKey key = randomKey();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            CountDownLatch start = new CountDownLatch(1);
+            try {
+                List<Future<WriteResult>> results = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    FileSessionStore store = t % 2 == 0 ? first : second;
+                    String owner = Integer.toString(t);
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return store.write(create(key, Map.of("owner", owner)));
+                    }));
+                }
+                start.countDown();
+                List<WriteResult> answers = new ArrayList<>();
+                for (Future<WriteResult> result : results) {
+                    answers.add(result.get(30, TimeUnit.SECONDS));
+                }
+                assertThat(answers).containsOnlyOnce(WriteResult.WRITTEN).containsOnly(WriteResult.WRITTEN, WriteResult.CONFLICT);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void sweepLeaseIsExclusiveBetweenInstancesUntilReleased() {
+        FileSessionStore first = open();
+        FileSessionStore second = open();
+
+        Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofMinutes(1));
+        assertThat(held).isPresent();
+        assertThat(second.tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
+        assertThat(first.tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
+
+        held.get().close();
+        Optional<SweepLease> next = second.tryAcquireSweepLease(Duration.ofMinutes(1));
+        assertThat(next).isPresent();
+        next.get().close();
+    }
+
+    @Test
+    void closingOneInstanceKeepsTheOtherInstancesLocks() {
+        FileSessionStore first = open();
+        FileSessionStore second = open(); // shares first's lock file: closing it must not drop first's lease
+        Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofMinutes(1));
+        second.close();
+
+        FileSessionStore third = open();
+        assertThat(third.tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
+        held.orElseThrow().close();
+    }
+
+    // ---- a real second process ----
+
+    private Process startHammer(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                FileStoreHammer.class.getName(), folder().toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command)
+                .redirectError(temp.resolve("hammer-" + System.nanoTime() + ".log").toFile())
+                .start();
+        toClose.add(process::destroyForcibly);
+        return process;
+    }
+
+    private static String readLine(Process process) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        return out.readLine();
+    }
+
+    @Test
+    void secondProcessHammeringTheSameFolderLosesNoUpdate() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Instant now = Instant.now();
+        store.write(new SessionWrite(key, true, Map.of("n", "0"), Set.of(), now, now, FileStoreHammer.IDLE,
+                now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now));
+        int perProcess = 200;
+        Process other = startHammer("increment", key.value(), Integer.toString(perProcess));
+        BufferedReader otherOut = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(otherOut.readLine()).isEqualTo("ready");
+
+        try (Writer go = new java.io.OutputStreamWriter(other.getOutputStream(), StandardCharsets.UTF_8)) {
+            go.write("go\n");
+        }
+        long started = System.currentTimeMillis();
+        int conflicts = 0;
+        for (int i = 0; i < perProcess; i++) {
+            conflicts += FileStoreHammer.increment(store, key) - 1;
+        }
+        long ended = System.currentTimeMillis();
+        String otherReport = otherOut.readLine();
+        assertThat(otherReport).startsWith("done");
+        assertThat(other.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(other.exitValue()).isZero();
+
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(record.attributes()).containsEntry("n", Integer.toString(2 * perProcess));
+        assertThat(record.version()).isEqualTo(1 + 2 * perProcess);
+        System.out.println("cross-process hammer: this process " + conflicts + " conflicts, from " + started + " to " + ended
+                + "; other process " + otherReport);
+    }
+
+    @Test
+    void sweepLeaseHeldByAnotherProcessIsRefusedUntilItEnds() throws Exception {
+        FileSessionStore store = open();
+        Process other = startHammer("lease");
+        assertThat(readLine(other)).isEqualTo("held");
+
+        assertThat(store.tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
+
+        other.getOutputStream().close();
+        assertThat(other.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        Optional<SweepLease> lease = store.tryAcquireSweepLease(Duration.ofMinutes(1));
+        assertThat(lease).isPresent();
+        lease.get().close();
+    }
+}
