@@ -147,7 +147,9 @@ public final class DemoApp implements AutoCloseable {
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
-        // Error dispatches do not pass the filter: an error page never opens or writes a session.
+        context.addFilter(new FilterHolder(new SecurityHeadersFilter()), "/*",
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR));
+        // Error dispatches do not pass the session filter: an error page never opens or writes a session.
         context.addFilter(new FilterHolder(new CloakroomFilter(manager)), "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder upload = new ServletHolder("upload", new UploadServlet(new Pages(), manager, listen.maxContentLength()));
         long max = listen.maxContentLength();
