@@ -79,6 +79,36 @@ class FileStoreDemoTest {
     }
 
     @Test
+    void uploadWhenTwentyInParallelOnFilesThenEveryUploadCountedInOneFile() throws Exception {
+        try (DemoApp app = start()) {
+            Browser browser = new Browser(app.uri());
+            browser.upload("first.txt", "first".getBytes(UTF_8));
+            int parallel = 20;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+            try {
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+                for (int i = 0; i < parallel; i++) {
+                    int n = i;
+                    statuses.add(pool.submit(() -> {
+                        go.await();
+                        return browser.upload("f" + n + ".txt", ("file " + n).getBytes(UTF_8)).statusCode();
+                    }));
+                }
+                go.countDown();
+                for (java.util.concurrent.Future<Integer> status : statuses) {
+                    assertThat(status.get(60, java.util.concurrent.TimeUnit.SECONDS)).isIn(302, 303);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            assertThat(browser.get("/action").body()).contains("Uploads in this session: " + (1 + parallel));
+            assertThat(sessionFiles(browser.cookie().orElseThrow())).hasSize(1);
+        }
+    }
+
+    @Test
     void logsWhenServingThenStartLineNamesStoreAndNoLineHoldsARawId() throws Exception {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream original = System.err;
