@@ -35,7 +35,8 @@ class DemoAppTest {
         for (int i = 0; i < settings.length; i += 2) {
             values.put(settings[i], settings[i + 1]);
         }
-        store = new MemorySessionStore();
+        // the store SessionStores would build from these settings, kept here so that tests can look into it
+        store = new MemorySessionStore(Long.parseLong(values.getOrDefault("SESSION_MAX_SESSIONS", String.valueOf(Long.MAX_VALUE))));
         DemoApp app = DemoApp.start(Settings.of(values), store);
         apps.add(app);
         return app;
@@ -335,6 +336,23 @@ class DemoAppTest {
 
         assertThat(browser.get("/action").body()).contains("Uploads in this session: " + (1 + parallel));
         assertThat(store.snapshot()).hasSize(1);
+    }
+
+    @Test
+    void uploadWhenMaxSessionsReachedThenNewVisitorRefusedAndExistingOneServed() throws Exception {
+        DemoApp app = start("SESSION_MAX_SESSIONS", "1");
+        Browser first = browser(app);
+        first.upload("a.txt", "first".getBytes(UTF_8));
+        Browser second = browser(app);
+
+        HttpResponse<String> refused = second.upload("b.txt", "second".getBytes(UTF_8));
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(Browser.sessionCookies(refused)).isEmpty();
+        assertThat(refused.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(store.snapshot()).hasSize(1);
+        assertThat(first.upload("c.txt", "first again".getBytes(UTF_8)).statusCode()).isIn(302, 303);
+        assertThat(first.get("/action").body()).contains("first&nbsp;again<br>").contains("Uploads in this session: 2");
     }
 
     @Test

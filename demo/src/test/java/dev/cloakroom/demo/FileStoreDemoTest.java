@@ -109,6 +109,22 @@ class FileStoreDemoTest {
     }
 
     @Test
+    void uploadWhenSessionMaxSessionsReachedThenNewVisitorGets503AndNoFile() throws Exception {
+        try (DemoApp app = start("SESSION_MAX_SESSIONS", "1")) {
+            Browser first = new Browser(app.uri());
+            first.upload("a.txt", "first".getBytes(UTF_8));
+            Browser second = new Browser(app.uri());
+
+            HttpResponse<String> refused = second.upload("b.txt", "second".getBytes(UTF_8));
+
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(second.cookie()).isEmpty();
+            assertThat(allFiles().stream().filter(f -> SessionKey.isKey(f.getFileName().toString()))).hasSize(1);
+            assertThat(first.get("/action").body()).contains("first<br>");
+        }
+    }
+
+    @Test
     void logsWhenServingThenStartLineNamesStoreAndNoLineHoldsARawId() throws Exception {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream original = System.err;
