@@ -132,7 +132,8 @@ public final class CloakroomFilter implements Filter {
         SessionBinding binding = request.getAttribute(BINDING) instanceof SessionBinding existing ? existing : null;
         if (binding != null && !binding.isFinished()) {
             // A forward or include inside our own chain: same session; the outer call saves it.
-            chain.doFilter(new CloakroomRequest(httpRequest, binding), new CloakroomResponse(httpResponse, binding));
+            CloakroomResponse wrappedResponse = new CloakroomResponse(httpResponse, binding);
+            chain.doFilter(new CloakroomRequest(httpRequest, wrappedResponse, binding), wrappedResponse);
             return;
         }
         if (binding == null) {
@@ -142,8 +143,9 @@ public final class CloakroomFilter implements Filter {
             request.setAttribute(BINDING, binding);
         }
         // Otherwise an error dispatch after our first pass ended: it sees, and saves, the same session.
+        CloakroomResponse wrappedResponse = new CloakroomResponse(httpResponse, binding);
         try {
-            chain.doFilter(new CloakroomRequest(httpRequest, binding), new CloakroomResponse(httpResponse, binding));
+            chain.doFilter(new CloakroomRequest(httpRequest, wrappedResponse, binding), wrappedResponse);
         } catch (IOException | ServletException | RuntimeException e) {
             if (binding.finishAfter(e)) {
                 return;

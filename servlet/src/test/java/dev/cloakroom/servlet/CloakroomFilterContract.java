@@ -568,6 +568,17 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void asyncRequestWhenSessionCreatedInAsyncPartThenCookieSetAtComplete() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/async-late?name=a&value=2");
+
+        assertThat(reply.body()).isEqualTo("late ok");
+        assertThat(browser.cookie).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("2");
+    }
+
+    @Test
     void signedCookieWhenTamperedOrUnsignedThenNoSessionWithoutStoreIo() throws Exception {
         start(b -> b.signingKeys(List.of("current-key-0123456789")));
         Browser browser = new Browser();

@@ -138,6 +138,18 @@ final class TestApp extends HttpServlet {
                     async.complete();
                 });
             }
+            case "/async-late" -> {
+                AsyncContext async = request.startAsync();
+                async.start(() -> {
+                    try {
+                        request.getSession().setAttribute(name, value);
+                        async.getResponse().getWriter().print("late ok");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    request.getAsyncContext().complete();
+                });
+            }
             case "/context" -> response.getWriter().print(request.getSession().getServletContext() != null);
             default -> response.sendError(404);
         }
