@@ -7,7 +7,10 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 
-/** The container's {@link AsyncContext}, except that {@link #complete()} first saves the session and sets its cookie. */
+/**
+ * The container's {@link AsyncContext}, except that {@link #complete()} first saves the session and sets its cookie
+ * (or answers 503/413 if the store fails), as the end of a synchronous request would.
+ */
 final class CloakroomAsyncContext implements AsyncContext {
     private final AsyncContext delegate;
     private final SessionBinding binding;
@@ -20,7 +23,7 @@ final class CloakroomAsyncContext implements AsyncContext {
     @Override
     public void complete() {
         try {
-            binding.commit();
+            binding.beforeAsyncComplete();
         } finally {
             delegate.complete();
         }

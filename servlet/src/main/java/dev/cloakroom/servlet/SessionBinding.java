@@ -310,8 +310,9 @@ final class SessionBinding {
     }
 
     /**
-     * The first dispatch of an async request returned: commit now, while the cookie can still be set, and again when
-     * the async part completes (its changes are saved then, but it can no longer change the cookie).
+     * The first dispatch of an async request returned: commit now, while the cookie can surely still be set; again
+     * before {@code AsyncContext.complete()} (through {@link CloakroomAsyncContext}); and once more when the request
+     * has completed, for async code that bypassed the wrappers (its changes are saved, its cookie changes are lost).
      */
     synchronized void finishInitialDispatch(AsyncContext async) {
         if (!commitOrAnswer()) {
@@ -337,6 +338,11 @@ final class SessionBinding {
                 event.getAsyncContext().addListener(this);
             }
         });
+    }
+
+    /** {@code AsyncContext.complete()} was called: the last moment the cookie can still be set. */
+    synchronized void beforeAsyncComplete() {
+        commitOrAnswer();
     }
 
     private synchronized void commitQuietly() {
