@@ -179,6 +179,25 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void readOnlyRequestsWhenTouchIntervalPassedThenOneTouchWriteAndFreshMaxAge() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(100)).touchRatio(0.1));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        store.resetCounts();
+
+        clock.advance(Duration.ofMinutes(5));
+        Reply early = browser.get("/get?name=a");
+        assertThat(early.sessionCookies()).isEmpty();
+        assertThat(store.writes.get()).isZero();
+
+        clock.advance(Duration.ofMinutes(6));
+        Reply due = browser.get("/get?name=a");
+        assertThat(store.writes.get()).isEqualTo(1);
+        assertThat(due.sessionCookie()).contains("; Max-Age=6000;");
+        assertThat(onlyRecord().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(100)));
+    }
+
+    @Test
     void cookieWhenPermanentThenHttpOnlyLaxRootPathAndMaxAge() throws Exception {
         start();
         Reply reply = send("/set?name=a&value=1", null);
