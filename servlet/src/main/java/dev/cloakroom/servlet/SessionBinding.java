@@ -34,7 +34,8 @@ final class SessionBinding {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final ServletContext context;
-    private final SessionCookies.Presented presented;
+    /** What the cookie says; read on first need, so requests that never use the session do not even verify it. */
+    private SessionCookies.Presented presented;
 
     private boolean lookedUp;
     private boolean foundRequested;
@@ -59,7 +60,13 @@ final class SessionBinding {
         this.request = request;
         this.response = response;
         this.context = context;
-        this.presented = cookies.read(request);
+    }
+
+    private SessionCookies.Presented presented() {
+        if (presented == null) {
+            presented = cookies.read(request);
+        }
+        return presented;
     }
 
     CloakroomConfig config() {
@@ -85,10 +92,10 @@ final class SessionBinding {
         }
         if (!lookedUp) {
             lookedUp = true;
-            if (presented.rawId() != null) {
+            if (presented().rawId() != null) {
                 Optional<Session> found;
                 try {
-                    found = manager.find(presented.rawId());
+                    found = manager.find(presented().rawId());
                 } catch (SessionStoreException e) {
                     lookedUp = false;
                     throw failed(e);
@@ -99,7 +106,7 @@ final class SessionBinding {
                     return current;
                 }
             }
-            if (presented.present()) {
+            if (presented().present()) {
                 staleCookie = true;
             }
         }
@@ -131,21 +138,21 @@ final class SessionBinding {
     }
 
     /** The verified id from the cookie, or null. */
-    String requestedId() {
-        return presented.rawId();
+    synchronized String requestedId() {
+        return presented().rawId();
     }
 
     synchronized boolean requestedIdValid() {
-        if (presented.rawId() == null) {
+        if (presented().rawId() == null) {
             return false;
         }
         ServletSession session = session(false);
-        return foundRequested && session != null && presented.rawId().equals(session.getId());
+        return foundRequested && session != null && presented().rawId().equals(session.getId());
     }
 
     synchronized void invalidating(ServletSession session) {
         changedSinceCommit = true;
-        if (presented.present() || cookieSet) {
+        if (presented().present() || cookieSet) {
             staleCookie = true;
         }
     }
@@ -203,8 +210,8 @@ final class SessionBinding {
                 return;
             }
             update = manager.commit(session);
-            if (update == CookieUpdate.NONE && presented.oldKey() && !resigned && foundRequested
-                    && !session.isInvalidated() && session.id().equals(presented.rawId())) {
+            if (update == CookieUpdate.NONE && presented().oldKey() && !resigned && foundRequested
+                    && !session.isInvalidated() && session.id().equals(presented().rawId())) {
                 update = CookieUpdate.SET; // signed with a fallback key: re-issue it with the current one
             }
         }
@@ -223,7 +230,7 @@ final class SessionBinding {
                 }
             }
             case CLEAR -> {
-                if (presented.present() || cookieSet || staleCookie) {
+                if (presented().present() || cookieSet || staleCookie) {
                     clearCookie();
                 }
             }
