@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 final class SessionBinding {
     private static final Logger LOG = LoggerFactory.getLogger(SessionBinding.class);
+    /** During an outage every request fails alike: one WARN per interval says so, the rest go to DEBUG. */
+    private static final long FAILURE_WARNING_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final AtomicLong LAST_FAILURE_WARNING = new AtomicLong(System.nanoTime() - FAILURE_WARNING_INTERVAL_NANOS);
 
     private final SessionManager manager;
     private final ServletSessionEvents events;
@@ -310,7 +314,7 @@ final class SessionBinding {
             commit();
             dropUnstored();
         } catch (SessionStoreException | SessionTooLargeException e) {
-            LOG.warn("saving the session after an application error failed too: {}", e.toString());
+            logFailure("saving the session after an application error failed too: {}", e);
             answered = true;
         }
         return false;
@@ -356,7 +360,7 @@ final class SessionBinding {
         try {
             commit();
         } catch (SessionStoreException | SessionTooLargeException e) {
-            LOG.warn("saving the session at the end of an async request failed; its changes are lost: {}", e.toString());
+            logFailure("saving the session at the end of an async request failed; its changes are lost: {}", e);
         }
     }
 
@@ -374,15 +378,10 @@ final class SessionBinding {
         answered = true;
         boolean tooLarge = cause instanceof SessionTooLargeException;
         if (response.isCommitted()) {
-            LOG.warn("session store failure after the response was committed; the session's changes are lost: {}", cause.toString());
+            logFailure("session store failure after the response was committed; the session's changes are lost: {}", cause);
             return;
         }
-        if (tooLarge) {
-            LOG.warn("session too large, answered 413: {}", cause.getMessage());
-        } else {
-            LOG.warn("session store failed, answered 503: {}", cause.toString());
-            LOG.debug("store failure", cause);
-        }
+        logFailure(tooLarge ? "session too large, answered 413: {}" : "session store failed, answered 503: {}", cause);
         response.reset();
         response.setStatus(tooLarge ? 413 : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         if (!tooLarge) {
@@ -406,6 +405,18 @@ final class SessionBinding {
             response.flushBuffer();
         } catch (IOException e) {
             LOG.debug("could not send the error response", e);
+        }
+    }
+
+    /** Messages of core exceptions name sessions only by their hashed key, so they are safe to log. */
+    private static void logFailure(String message, RuntimeException cause) {
+        long now = System.nanoTime();
+        long last = LAST_FAILURE_WARNING.get();
+        if (now - last >= FAILURE_WARNING_INTERVAL_NANOS && LAST_FAILURE_WARNING.compareAndSet(last, now)) {
+            LOG.warn(message + " (more failures in the next 10 s are logged at DEBUG)", cause.toString());
+            LOG.debug("failure detail", cause);
+        } else {
+            LOG.debug(message, cause.toString(), cause);
         }
     }
 
