@@ -532,6 +532,11 @@ abstract class CloakroomFilterContract {
         assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
         assertThat(refused.body()).contains("try again");
 
+        Reply redirect = second.get("/redirect?name=a&value=2");
+        assertThat(redirect.status()).as("refused before the redirect is sent").isEqualTo(503);
+        assertThat(redirect.header("Location")).isNull();
+        assertThat(redirect.raw().headers().allValues("Set-Cookie")).isEmpty();
+
         first.get("/invalidate");
         Reply accepted = second.get("/set?name=a&value=2");
         assertThat(accepted.status()).isEqualTo(200);
@@ -553,6 +558,10 @@ abstract class CloakroomFilterContract {
         assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
         assertThat(refused.body()).doesNotContain("no session");
         assertThat(send("/none", cookie).status()).isEqualTo(200);
+
+        Reply caught = browser.get("/get-catching?name=a");
+        assertThat(caught.status()).as("answered 503 even when the application caught the failure").isEqualTo(503);
+        assertThat(caught.body()).doesNotContain("degraded");
 
         store.down = false;
         assertThat(browser.cookie).isEqualTo(cookie);

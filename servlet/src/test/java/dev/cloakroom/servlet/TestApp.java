@@ -150,6 +150,13 @@ final class TestApp extends HttpServlet {
                     request.getAsyncContext().complete();
                 });
             }
+            case "/get-catching" -> {
+                try {
+                    response.getWriter().print(String.valueOf(request.getSession().getAttribute(name)));
+                } catch (dev.cloakroom.SessionStoreException e) {
+                    response.getWriter().print("degraded page");
+                }
+            }
             case "/context" -> response.getWriter().print(request.getSession().getServletContext() != null);
             default -> response.sendError(404);
         }
