@@ -38,9 +38,10 @@ import java.util.Objects;
  *   <li><b>Store failure</b> ({@link dev.cloakroom.SessionStoreException}, also when the application caught it):
  *       {@code 503} with {@code Retry-After: 5} and a short text, no cookie. {@link dev.cloakroom.SessionTooLargeException}:
  *       {@code 413}. If the response was already committed, the failure is logged and the request left as it is.</li>
- *   <li><b>Async</b>: the session is saved when the first dispatch returns (the cookie is set then) and again when
- *       the async request completes; the async part can change attributes but cannot create a session whose cookie
- *       still has to be sent, nor change the id, once the response has been committed.</li>
+ *   <li><b>Async</b>: {@code startAsync()} hands the async part the same wrappers, so the hooks above still apply,
+ *       and {@code AsyncContext.complete()} saves first; the session is also saved when the first dispatch returns.
+ *       As in a synchronous request, a session cannot be created nor its id changed once the response has been
+ *       committed.</li>
  * </ul>
  * Register it first in the chain, for the {@code REQUEST}, {@code ASYNC} and {@code ERROR} dispatcher types, with
  * async support on. Session events go to the {@link ServletSessionEvents} given to the constructor.
@@ -132,7 +133,8 @@ public final class CloakroomFilter implements Filter {
         SessionBinding binding = request.getAttribute(BINDING) instanceof SessionBinding existing ? existing : null;
         if (binding != null && !binding.isFinished()) {
             // A forward or include inside our own chain: same session; the outer call saves it.
-            chain.doFilter(new CloakroomRequest(httpRequest, binding), new CloakroomResponse(httpResponse, binding));
+            CloakroomResponse wrappedResponse = new CloakroomResponse(httpResponse, binding);
+            chain.doFilter(new CloakroomRequest(httpRequest, wrappedResponse, binding), wrappedResponse);
             return;
         }
         if (binding == null) {
@@ -142,8 +144,9 @@ public final class CloakroomFilter implements Filter {
             request.setAttribute(BINDING, binding);
         }
         // Otherwise an error dispatch after our first pass ended: it sees, and saves, the same session.
+        CloakroomResponse wrappedResponse = new CloakroomResponse(httpResponse, binding);
         try {
-            chain.doFilter(new CloakroomRequest(httpRequest, binding), new CloakroomResponse(httpResponse, binding));
+            chain.doFilter(new CloakroomRequest(httpRequest, wrappedResponse, binding), wrappedResponse);
         } catch (IOException | ServletException | RuntimeException e) {
             if (binding.finishAfter(e)) {
                 return;

@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 final class SessionBinding {
     private static final Logger LOG = LoggerFactory.getLogger(SessionBinding.class);
+    /** During an outage every request fails alike: one WARN per interval says so, the rest go to DEBUG. */
+    private static final long FAILURE_WARNING_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final AtomicLong LAST_FAILURE_WARNING = new AtomicLong(System.nanoTime() - FAILURE_WARNING_INTERVAL_NANOS);
 
     private final SessionManager manager;
     private final ServletSessionEvents events;
@@ -34,7 +38,8 @@ final class SessionBinding {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final ServletContext context;
-    private final SessionCookies.Presented presented;
+    /** What the cookie says; read on first need, so requests that never use the session do not even verify it. */
+    private SessionCookies.Presented presented;
 
     private boolean lookedUp;
     private boolean foundRequested;
@@ -59,7 +64,13 @@ final class SessionBinding {
         this.request = request;
         this.response = response;
         this.context = context;
-        this.presented = cookies.read(request);
+    }
+
+    private SessionCookies.Presented presented() {
+        if (presented == null) {
+            presented = cookies.read(request);
+        }
+        return presented;
     }
 
     CloakroomConfig config() {
@@ -85,10 +96,10 @@ final class SessionBinding {
         }
         if (!lookedUp) {
             lookedUp = true;
-            if (presented.rawId() != null) {
+            if (presented().rawId() != null) {
                 Optional<Session> found;
                 try {
-                    found = manager.find(presented.rawId());
+                    found = manager.find(presented().rawId());
                 } catch (SessionStoreException e) {
                     lookedUp = false;
                     throw failed(e);
@@ -99,7 +110,7 @@ final class SessionBinding {
                     return current;
                 }
             }
-            if (presented.present()) {
+            if (presented().present()) {
                 staleCookie = true;
             }
         }
@@ -131,21 +142,21 @@ final class SessionBinding {
     }
 
     /** The verified id from the cookie, or null. */
-    String requestedId() {
-        return presented.rawId();
+    synchronized String requestedId() {
+        return presented().rawId();
     }
 
     synchronized boolean requestedIdValid() {
-        if (presented.rawId() == null) {
+        if (presented().rawId() == null) {
             return false;
         }
         ServletSession session = session(false);
-        return foundRequested && session != null && presented.rawId().equals(session.getId());
+        return foundRequested && session != null && presented().rawId().equals(session.getId());
     }
 
     synchronized void invalidating(ServletSession session) {
         changedSinceCommit = true;
-        if (presented.present() || cookieSet) {
+        if (presented().present() || cookieSet) {
             staleCookie = true;
         }
     }
@@ -203,8 +214,8 @@ final class SessionBinding {
                 return;
             }
             update = manager.commit(session);
-            if (update == CookieUpdate.NONE && presented.oldKey() && !resigned && foundRequested
-                    && !session.isInvalidated() && session.id().equals(presented.rawId())) {
+            if (update == CookieUpdate.NONE && presented().oldKey() && !resigned && foundRequested
+                    && !session.isInvalidated() && session.id().equals(presented().rawId())) {
                 update = CookieUpdate.SET; // signed with a fallback key: re-issue it with the current one
             }
         }
@@ -223,7 +234,7 @@ final class SessionBinding {
                 }
             }
             case CLEAR -> {
-                if (presented.present() || cookieSet || staleCookie) {
+                if (presented().present() || cookieSet || staleCookie) {
                     clearCookie();
                 }
             }
@@ -303,15 +314,16 @@ final class SessionBinding {
             commit();
             dropUnstored();
         } catch (SessionStoreException | SessionTooLargeException e) {
-            LOG.warn("saving the session after an application error failed too: {}", e.toString());
+            logFailure("saving the session after an application error failed too: {}", e);
             answered = true;
         }
         return false;
     }
 
     /**
-     * The first dispatch of an async request returned: commit now, while the cookie can still be set, and again when
-     * the async part completes (its changes are saved then, but it can no longer change the cookie).
+     * The first dispatch of an async request returned: commit now, while the cookie can surely still be set; again
+     * before {@code AsyncContext.complete()} (through {@link CloakroomAsyncContext}); and once more when the request
+     * has completed, for async code that bypassed the wrappers (its changes are saved, its cookie changes are lost).
      */
     synchronized void finishInitialDispatch(AsyncContext async) {
         if (!commitOrAnswer()) {
@@ -339,11 +351,16 @@ final class SessionBinding {
         });
     }
 
+    /** {@code AsyncContext.complete()} was called: the last moment the cookie can still be set. */
+    synchronized void beforeAsyncComplete() {
+        commitOrAnswer();
+    }
+
     private synchronized void commitQuietly() {
         try {
             commit();
         } catch (SessionStoreException | SessionTooLargeException e) {
-            LOG.warn("saving the session at the end of an async request failed; its changes are lost: {}", e.toString());
+            logFailure("saving the session at the end of an async request failed; its changes are lost: {}", e);
         }
     }
 
@@ -361,15 +378,10 @@ final class SessionBinding {
         answered = true;
         boolean tooLarge = cause instanceof SessionTooLargeException;
         if (response.isCommitted()) {
-            LOG.warn("session store failure after the response was committed; the session's changes are lost: {}", cause.toString());
+            logFailure("session store failure after the response was committed; the session's changes are lost: {}", cause);
             return;
         }
-        if (tooLarge) {
-            LOG.warn("session too large, answered 413: {}", cause.getMessage());
-        } else {
-            LOG.warn("session store failed, answered 503: {}", cause.toString());
-            LOG.debug("store failure", cause);
-        }
+        logFailure(tooLarge ? "session too large, answered 413: {}" : "session store failed, answered 503: {}", cause);
         response.reset();
         response.setStatus(tooLarge ? 413 : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         if (!tooLarge) {
@@ -393,6 +405,18 @@ final class SessionBinding {
             response.flushBuffer();
         } catch (IOException e) {
             LOG.debug("could not send the error response", e);
+        }
+    }
+
+    /** Messages of core exceptions name sessions only by their hashed key, so they are safe to log. */
+    private static void logFailure(String message, RuntimeException cause) {
+        long now = System.nanoTime();
+        long last = LAST_FAILURE_WARNING.get();
+        if (now - last >= FAILURE_WARNING_INTERVAL_NANOS && LAST_FAILURE_WARNING.compareAndSet(last, now)) {
+            LOG.warn(message + " (more failures in the next 10 s are logged at DEBUG)", cause.toString());
+            LOG.debug("failure detail", cause);
+        } else {
+            LOG.debug(message, cause.toString(), cause);
         }
     }
 

@@ -179,6 +179,25 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void readOnlyRequestsWhenTouchIntervalPassedThenOneTouchWriteAndFreshMaxAge() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(100)).touchRatio(0.1));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        store.resetCounts();
+
+        clock.advance(Duration.ofMinutes(5));
+        Reply early = browser.get("/get?name=a");
+        assertThat(early.sessionCookies()).isEmpty();
+        assertThat(store.writes.get()).isZero();
+
+        clock.advance(Duration.ofMinutes(6));
+        Reply due = browser.get("/get?name=a");
+        assertThat(store.writes.get()).isEqualTo(1);
+        assertThat(due.sessionCookie()).contains("; Max-Age=6000;");
+        assertThat(onlyRecord().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(100)));
+    }
+
+    @Test
     void cookieWhenPermanentThenHttpOnlyLaxRootPathAndMaxAge() throws Exception {
         start();
         Reply reply = send("/set?name=a&value=1", null);
@@ -513,6 +532,11 @@ abstract class CloakroomFilterContract {
         assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
         assertThat(refused.body()).contains("try again");
 
+        Reply redirect = second.get("/redirect?name=a&value=2");
+        assertThat(redirect.status()).as("refused before the redirect is sent").isEqualTo(503);
+        assertThat(redirect.header("Location")).isNull();
+        assertThat(redirect.raw().headers().allValues("Set-Cookie")).isEmpty();
+
         first.get("/invalidate");
         Reply accepted = second.get("/set?name=a&value=2");
         assertThat(accepted.status()).isEqualTo(200);
@@ -534,6 +558,10 @@ abstract class CloakroomFilterContract {
         assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
         assertThat(refused.body()).doesNotContain("no session");
         assertThat(send("/none", cookie).status()).isEqualTo(200);
+
+        Reply caught = browser.get("/get-catching?name=a");
+        assertThat(caught.status()).as("answered 503 even when the application caught the failure").isEqualTo(503);
+        assertThat(caught.body()).doesNotContain("degraded");
 
         store.down = false;
         assertThat(browser.cookie).isEqualTo(cookie);
@@ -565,6 +593,17 @@ abstract class CloakroomFilterContract {
         assertThat(reply.body()).isEqualTo("async ok");
         assertThat(browser.cookie).matches(ID);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void asyncRequestWhenSessionCreatedInAsyncPartThenCookieSetAtComplete() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/async-late?name=a&value=2");
+
+        assertThat(reply.body()).isEqualTo("late ok");
+        assertThat(browser.cookie).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("2");
     }
 
     @Test

@@ -138,6 +138,25 @@ final class TestApp extends HttpServlet {
                     async.complete();
                 });
             }
+            case "/async-late" -> {
+                AsyncContext async = request.startAsync();
+                async.start(() -> {
+                    try {
+                        request.getSession().setAttribute(name, value);
+                        async.getResponse().getWriter().print("late ok");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    request.getAsyncContext().complete();
+                });
+            }
+            case "/get-catching" -> {
+                try {
+                    response.getWriter().print(String.valueOf(request.getSession().getAttribute(name)));
+                } catch (dev.cloakroom.SessionStoreException e) {
+                    response.getWriter().print("degraded page");
+                }
+            }
             case "/context" -> response.getWriter().print(request.getSession().getServletContext() != null);
             default -> response.sendError(404);
         }
