@@ -70,13 +70,13 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Crash-safe</b>: a write goes to a unique temp file in the shard, is fsynced, then renamed atomically over
  *       the record, and the shard folder is fsynced where the platform allows. A reader sees the old record or the new
  *       one, never a mix; a crash leaves at most a temp file, which the sweep removes once it is
- *       {@value #TEMP_MAX_AGE_MINUTES} minutes old.</li>
+ *       five minutes old.</li>
  *   <li><b>Atomic across threads and processes</b>: every write and delete of a key holds that key's stripe lock
  *       (in-process, then the byte range in the lock file) around its read-check-rename, so version checks and "no
  *       resurrection" hold among all processes sharing the folder. Reads take no lock.</li>
  *   <li><b>Private and literal</b>: folders are created 0700 and files 0600 (set at creation); a store folder, shard
  *       or record that is a symbolic link is refused, never followed.</li>
- *   <li><b>Corrupt files</b> (unparseable, wrong key, symbolic link, over {@value #MAX_RECORD_BYTES} bytes) read as
+ *   <li><b>Corrupt files</b> (unparseable, wrong key, symbolic link, over 64 MiB) read as
  *       absent and are removed.</li>
  *   <li><b>Never evicts a live session.</b> Reaching {@code fileThreshold} files asks the {@link Sweeper} for an
  *       immediate sweep, which deletes only expired records; reaching {@code maxSessions} refuses new sessions with
@@ -105,9 +105,10 @@ public final class FileSessionStore implements SessionStore {
     static final String HIDDEN_DIR = ".cloakroom";
     static final String LOCK_FILE = "lock";
     static final int FORMAT = 1;
+    /** Bound on a record file, read or written; far above the default session size cap of 4 MiB. */
     static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
-    static final long TEMP_MAX_AGE_MINUTES = 5;
-    static final Duration TEMP_MAX_AGE = Duration.ofMinutes(TEMP_MAX_AGE_MINUTES);
+    /** Age after which a temp file is a leftover of an interrupted write: far beyond any lock timeout. */
+    static final Duration TEMP_MAX_AGE = Duration.ofMinutes(5);
     /** File operations are local; this bounds only the wait for a lock held by another thread or process. */
     static final Duration LOCK_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     private static final long RECOUNT_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
@@ -250,7 +251,7 @@ public final class FileSessionStore implements SessionStore {
     /**
      * {@inheritDoc}
      *
-     * <p>Also removes corrupt records and temp files older than {@value #TEMP_MAX_AGE_MINUTES} minutes (judged by the
+     * <p>Also removes corrupt records and temp files older than five minutes (judged by the
      * wall clock, as they carry no session time). Lists each shard at most once per call, starting where the previous
      * call stopped.
      */

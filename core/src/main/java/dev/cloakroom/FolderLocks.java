@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * other processes wait. There is one instance and one channel per folder and JVM because POSIX releases all of a
  * process's locks on a file when <em>any</em> descriptor of that file is closed.
  *
- * <p>A thread interrupted during a lock call closes the channel (NIO's rule) and with it this process's byte-range
- * locks; the next call reopens it. The in-process stripes still exclude this JVM's threads, so only the exclusion
- * against other processes has a brief gap then.
+ * <p>Ranges are only ever taken with {@link FileChannel#tryLock(long, long, boolean)}, polled until a deadline: it is
+ * bounded, and unlike the blocking {@code lock} it is not interruptible, so an interrupted request thread cannot close
+ * the shared channel (which would drop every range this process holds). Should the channel be closed all the same, the
+ * next call reopens it; the in-process stripes still exclude this JVM's threads meanwhile.
  */
 final class FolderLocks {
     private static final Logger LOG = LoggerFactory.getLogger(FolderLocks.class);
@@ -159,7 +160,7 @@ final class FolderLocks {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new SessionStoreUnavailableException("interrupted while locking " + lockFile, e);
                 }
-                // another thread's interrupt closed the shared channel: reopen and try again
+                // closed under us: the next round reopens it
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new SessionStoreUnavailableException("timed out after " + timeout + " waiting for lock stripe "
@@ -181,7 +182,7 @@ final class FolderLocks {
         }
         if (channel == null || !channel.isOpen()) {
             if (channel != null) {
-                LOG.warn("lock file {} was closed (an interrupted thread?); reopening it", lockFile);
+                LOG.warn("lock file {} was closed unexpectedly; reopening it", lockFile);
             }
             Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS);

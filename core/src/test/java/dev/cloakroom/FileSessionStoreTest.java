@@ -228,6 +228,20 @@ class FileSessionStoreTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
     }
 
+    @Test
+    void fromSettingsWhenFilesystemThenStoreUsesTheFolderThresholdAndCap() {
+        Settings settings = Settings.of(Map.of("SESSION_TYPE", "filesystem", "SESSION_FILE_DIR", folder().toString(),
+                "SESSION_FILE_THRESHOLD", "7", "SESSION_MAX_SESSIONS", "1"));
+        SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings));
+        toClose.add(store);
+
+        assertThat(store).isInstanceOf(FileSessionStore.class);
+        assertThat(store.describe()).contains(folder().toString()).contains("threshold 7 files").contains("max sessions 1");
+        store.write(create(randomKey(), Map.of("a", "1")));
+        assertThat(folder()).isDirectory();
+        assertThatThrownBy(() -> store.write(create(randomKey(), Map.of("a", "1")))).isInstanceOf(SessionLimitExceededException.class);
+    }
+
     // ---- sweeping ----
 
     @Test
@@ -299,6 +313,30 @@ class FileSessionStoreTest {
         SessionRecord stored = store.load(key).orElseThrow();
         assertThat(stored.attributes()).isEqualTo(Map.of("a", "\"ok\""));
         assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void callsOnAnInterruptedThreadAreUnavailableAndTheStoreKeepsWorking() {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> store.write(change(key, Map.of("a", "2")))).isInstanceOf(SessionStoreUnavailableException.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+            assertThatThrownBy(() -> store.load(key)).isInstanceOf(SessionStoreUnavailableException.class);
+            store.tryAcquireSweepLease(Duration.ofMinutes(1)).ifPresent(SweepLease::close); // must not break the lock file
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(store.write(change(key, Map.of("a", "3")))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().attributes()).containsEntry("a", "3");
+        Optional<SweepLease> lease = store.tryAcquireSweepLease(Duration.ofMinutes(1));
+        assertThat(lease).isPresent();
+        assertThat(open().tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
+        lease.get().close();
     }
 
     @Test
@@ -527,6 +565,60 @@ class FileSessionStoreTest {
                 pool.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void sweepRacingTouchesFromAnotherInstanceNeverDeletesATouchedRecord() throws Exception {
+        FileSessionStore sweeper = open();
+        FileSessionStore writer = open();
+        List<SessionKey> keys = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            SessionKey key = randomKey();
+            keys.add(key);
+            writer.write(create(key, Map.of("i", Integer.toString(i))));
+        }
+        Instant expiry = clock.instant().plus(IDLE);
+        Instant justBefore = expiry.minusMillis(1);
+
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        List<SessionKey> swept = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<SessionKey, WriteResult> touched = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            Future<?> sweeping = pool.submit(() -> {
+                start.await();
+                List<SessionRecord> batch;
+                do {
+                    batch = sweeper.sweep(expiry, 10);
+                    batch.forEach(r -> swept.add(r.key()));
+                } while (batch.size() == 10);
+                return null;
+            });
+            Future<?> touching = pool.submit(() -> {
+                start.await();
+                for (SessionKey key : keys) {
+                    touched.put(key, writer.write(new SessionWrite(key, false, Map.of(), Set.of(), justBefore, justBefore,
+                            IDLE, justBefore.plus(IDLE), SessionWrite.ANY_VERSION, justBefore)));
+                }
+                return null;
+            });
+            start.countDown();
+            sweeping.get(60, TimeUnit.SECONDS);
+            touching.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (SessionKey key : keys) {
+            boolean wasSwept = swept.contains(key);
+            boolean wasTouched = touched.get(key) == WriteResult.WRITTEN;
+            assertThat(wasSwept ^ wasTouched).as("%s swept=%s touched=%s", key, wasSwept, wasTouched).isTrue();
+            assertThat(writer.load(key).isPresent()).isEqualTo(wasTouched);
+            if (!wasTouched) {
+                assertThat(touched.get(key)).isEqualTo(WriteResult.GONE);
+            }
+        }
+        System.out.println("sweep/touch race: " + swept.size() + " swept, " + (keys.size() - swept.size()) + " touched first");
     }
 
     @Test
