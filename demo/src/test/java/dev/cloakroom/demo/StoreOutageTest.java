@@ -25,10 +25,14 @@ class StoreOutageTest {
     private static final class SwitchableStore implements SessionStore {
         private final MemorySessionStore delegate = new MemorySessionStore();
         volatile boolean down;
+        volatile boolean broken;
 
         private void check() {
             if (down) {
                 throw new SessionStoreUnavailableException("store switched off by the test");
+            }
+            if (broken) {
+                throw new IllegalStateException("a bug in the store, planted by the test");
             }
         }
 
@@ -66,6 +70,23 @@ class StoreOutageTest {
             store.down = false;
             assertThat(browser.cookie()).contains(cookie);
             assertThat(browser.get("/action").body()).contains("still&nbsp;here<br>").contains("Uploads in this session: 1");
+        }
+    }
+
+    @Test
+    void actionWhenStoreFailsUnexpectedlyThenErrorPageWithHeadersAndNoStackTrace() throws Exception {
+        SwitchableStore store = new SwitchableStore();
+        try (DemoApp app = DemoApp.start(Settings.of(Map.of("PORT", "0", "SESSION_TYPE", "memory")), store)) {
+            Browser browser = new Browser(app.uri());
+            browser.upload("a.txt", "x".getBytes(UTF_8));
+
+            store.broken = true;
+            HttpResponse<String> failed = browser.get("/action");
+
+            assertThat(failed.statusCode()).isIn(500, 503);
+            SecurityHeaders.assertOn(failed);
+            assertThat(failed.body()).doesNotContain("planted by the test").doesNotContain("at dev.cloakroom")
+                    .doesNotContain("IllegalStateException");
         }
     }
 }
