@@ -1,0 +1,432 @@
+package dev.cloakroom.servlet;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionTooLargeException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request's tie to its session: looks the session up on first use, commits it before the response commits,
+ * and keeps the browser's cookie in step. Also answers 503/413 when the store fails.
+ */
+final class SessionBinding {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionBinding.class);
+    /** During an outage every request fails alike: one WARN per interval says so, the rest go to DEBUG. */
+    private static final long FAILURE_WARNING_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final AtomicLong LAST_FAILURE_WARNING = new AtomicLong(System.nanoTime() - FAILURE_WARNING_INTERVAL_NANOS);
+
+    private final SessionManager manager;
+    private final ServletSessionEvents events;
+    private final SessionCookies cookies;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final ServletContext context;
+    /** What the cookie says; read on first need, so requests that never use the session do not even verify it. */
+    private SessionCookies.Presented presented;
+
+    private boolean lookedUp;
+    private boolean foundRequested;
+    private ServletSession current;
+    /** The cookie the browser holds (sent by it, or set earlier in this request) names no live session. */
+    private boolean staleCookie;
+    private boolean cookieSet;
+    private boolean resigned;
+    private boolean committing;
+    private boolean changedSinceCommit;
+    private boolean finished;
+    private boolean answered;
+    private boolean dropped;
+    private RuntimeException failure;
+    private String lastCookieHeader;
+
+    SessionBinding(SessionManager manager, ServletSessionEvents events, SessionCookies cookies,
+                   HttpServletRequest request, HttpServletResponse response, ServletContext context) {
+        this.manager = manager;
+        this.events = events;
+        this.cookies = cookies;
+        this.request = request;
+        this.response = response;
+        this.context = context;
+    }
+
+    private SessionCookies.Presented presented() {
+        if (presented == null) {
+            presented = cookies.read(request);
+        }
+        return presented;
+    }
+
+    CloakroomConfig config() {
+        return manager.config();
+    }
+
+    ServletSessionEvents events() {
+        return events;
+    }
+
+    ServletContext servletContext() {
+        return context;
+    }
+
+    synchronized boolean isFinished() {
+        return finished;
+    }
+
+    /** The session, looked up from the cookie on first use; a new one if {@code create} and none is live. */
+    synchronized ServletSession session(boolean create) {
+        if (current != null && !current.session().isInvalidated()) {
+            return current;
+        }
+        if (!lookedUp) {
+            lookedUp = true;
+            if (presented().rawId() != null) {
+                Optional<Session> found;
+                try {
+                    found = manager.find(presented().rawId());
+                } catch (SessionStoreException e) {
+                    lookedUp = false;
+                    throw failed(e);
+                }
+                if (found.isPresent()) {
+                    foundRequested = true;
+                    current = new ServletSession(found.get(), this);
+                    return current;
+                }
+            }
+            if (presented().present()) {
+                staleCookie = true;
+            }
+        }
+        if (!create) {
+            return null;
+        }
+        if (response.isCommitted()) {
+            throw new IllegalStateException("cannot create a session after the response has been committed");
+        }
+        current = new ServletSession(manager.create(), this);
+        changedSinceCommit = true;
+        events.created(current);
+        return current;
+    }
+
+    synchronized String changeId() {
+        ServletSession session = session(false);
+        if (session == null) {
+            throw new IllegalStateException("no session is associated with this request");
+        }
+        if (response.isCommitted()) {
+            throw new IllegalStateException("cannot change the session id after the response has been committed: the browser would keep the old one");
+        }
+        String oldId = session.getId();
+        session.session().changeId();
+        changedSinceCommit = true;
+        events.idChanged(session, oldId);
+        return session.getId();
+    }
+
+    /** The verified id from the cookie, or null. */
+    synchronized String requestedId() {
+        return presented().rawId();
+    }
+
+    synchronized boolean requestedIdValid() {
+        if (presented().rawId() == null) {
+            return false;
+        }
+        ServletSession session = session(false);
+        return foundRequested && session != null && presented().rawId().equals(session.getId());
+    }
+
+    synchronized void invalidating(ServletSession session) {
+        changedSinceCommit = true;
+        if (presented().present() || cookieSet) {
+            staleCookie = true;
+        }
+    }
+
+    /** Records a store failure seen by the application, so that the request is answered 503 even if it is caught. */
+    synchronized RuntimeException failed(RuntimeException e) {
+        if (failure == null) {
+            failure = e;
+        }
+        return e;
+    }
+
+    /**
+     * Saves the session and sets or clears the cookie, if the response can still carry it. Called before anything
+     * commits the response and at the end of the request; repeating it is harmless (core writes only changes).
+     *
+     * @throws SessionStoreException if the store fails
+     * @throws SessionTooLargeException if the session outgrew its cap
+     */
+    synchronized void commit() {
+        if (answered || committing) {
+            return;
+        }
+        committing = true;
+        try {
+            commitNow();
+        } catch (SessionStoreException | SessionTooLargeException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            throw e;
+        } finally {
+            committing = false;
+        }
+    }
+
+    /** Notes a change that may alter the cookie (new data, new id, invalidation). */
+    synchronized void changed() {
+        changedSinceCommit = true;
+    }
+
+    synchronized boolean changedSinceCommit() {
+        return changedSinceCommit;
+    }
+
+    private void commitNow() {
+        changedSinceCommit = false;
+        ServletSession servletSession = current;
+        CookieUpdate update = CookieUpdate.NONE;
+        if (servletSession != null) {
+            Session session = servletSession.session();
+            if (session.isNew() && !session.isInvalidated() && response.isCommitted()) {
+                // Its cookie could not reach the browser: storing it would only leave an orphan record behind.
+                LOG.warn("{} was created after the response had been committed; its data is dropped", session.key());
+                return;
+            }
+            update = manager.commit(session);
+            if (update == CookieUpdate.NONE && presented().oldKey() && !resigned && foundRequested
+                    && !session.isInvalidated() && session.id().equals(presented().rawId())) {
+                update = CookieUpdate.SET; // signed with a fallback key: re-issue it with the current one
+            }
+        }
+        switch (update) {
+            case SET -> {
+                Session session = servletSession.session();
+                // Both instants come from the manager's clock; the cookie never outlives the idle timeout.
+                long maxAge = config().permanent()
+                        ? Math.max(0, Math.min(session.maxInactiveInterval().toSeconds(),
+                                Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
+                        : -1;
+                if (writeCookie(cookies.set(session.id(), maxAge, cookies.secure(request)))) {
+                    cookieSet = true;
+                    staleCookie = false;
+                    resigned = true;
+                }
+            }
+            case CLEAR -> {
+                if (presented().present() || cookieSet || staleCookie) {
+                    clearCookie();
+                }
+            }
+            case NONE -> {
+                if (staleCookie) {
+                    clearCookie();
+                }
+            }
+        }
+    }
+
+    private void clearCookie() {
+        if (writeCookie(cookies.clear(cookies.secure(request)))) {
+            cookieSet = false;
+            staleCookie = false;
+        }
+    }
+
+    private boolean writeCookie(String header) {
+        if (header.equals(lastCookieHeader)) {
+            return true;
+        }
+        if (response.isCommitted()) {
+            LOG.warn("the response was committed before the session cookie could be {}",
+                    current == null ? "cleared" : "sent for " + current.session().key());
+            return false;
+        }
+        response.addHeader("Set-Cookie", header);
+        response.setHeader("Cache-Control", "no-store");
+        lastCookieHeader = header;
+        return true;
+    }
+
+    /** After {@code response.reset()}: puts back the cookie header that the reset removed. */
+    synchronized void afterReset() {
+        if (lastCookieHeader != null && !answered) {
+            response.addHeader("Set-Cookie", lastCookieHeader);
+            response.setHeader("Cache-Control", "no-store");
+        }
+    }
+
+    /** The end of the request (or of an error dispatch): commit, or answer a store failure. */
+    synchronized void finish() {
+        if (commitOrAnswer()) {
+            dropUnstored();
+        }
+    }
+
+    /** @return true if the session was saved, false if the request was answered with an error instead */
+    private boolean commitOrAnswer() {
+        finished = true;
+        if (answered) {
+            return false;
+        }
+        if (failure != null) {
+            answer(failure);
+            return false;
+        }
+        try {
+            commit();
+            return true;
+        } catch (SessionStoreException | SessionTooLargeException e) {
+            answer(e);
+            return false;
+        }
+    }
+
+    /** The application threw {@code thrown}: answer it if it is a store failure, else save what can be saved. */
+    synchronized boolean finishAfter(Throwable thrown) {
+        finished = true;
+        RuntimeException storeFailure = storeFailure(thrown);
+        if (storeFailure != null) {
+            answer(storeFailure);
+            return true;
+        }
+        try {
+            commit();
+            dropUnstored();
+        } catch (SessionStoreException | SessionTooLargeException e) {
+            logFailure("saving the session after an application error failed too: {}", e);
+            answered = true;
+        }
+        return false;
+    }
+
+    /**
+     * The first dispatch of an async request returned: commit now, while the cookie can surely still be set; again
+     * before {@code AsyncContext.complete()} (through {@link CloakroomAsyncContext}); and once more when the request
+     * has completed, for async code that bypassed the wrappers (its changes are saved, its cookie changes are lost).
+     */
+    synchronized void finishInitialDispatch(AsyncContext async) {
+        if (!commitOrAnswer()) {
+            async.complete();
+            return;
+        }
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                commitQuietly();
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                event.getAsyncContext().addListener(this);
+            }
+        });
+    }
+
+    /** {@code AsyncContext.complete()} was called: the last moment the cookie can still be set. */
+    synchronized void beforeAsyncComplete() {
+        commitOrAnswer();
+    }
+
+    private synchronized void commitQuietly() {
+        try {
+            commit();
+        } catch (SessionStoreException | SessionTooLargeException e) {
+            logFailure("saving the session at the end of an async request failed; its changes are lost: {}", e);
+        }
+    }
+
+    private void dropUnstored() {
+        ServletSession servletSession = current;
+        if (!dropped && servletSession != null && servletSession.session().isNew() && !servletSession.session().isInvalidated()) {
+            dropped = true;
+            // A session that never held data is not stored; tell listeners it ended, pairing sessionCreated.
+            events.destroyed(servletSession);
+        }
+    }
+
+    /** Writes the 503 (store down) or 413 (session too large) response, unless the response is already committed. */
+    private void answer(RuntimeException cause) {
+        answered = true;
+        boolean tooLarge = cause instanceof SessionTooLargeException;
+        if (response.isCommitted()) {
+            logFailure("session store failure after the response was committed; the session's changes are lost: {}", cause);
+            return;
+        }
+        logFailure(tooLarge ? "session too large, answered 413: {}" : "session store failed, answered 503: {}", cause);
+        response.reset();
+        response.setStatus(tooLarge ? 413 : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        if (!tooLarge) {
+            response.setHeader("Retry-After", Long.toString(CloakroomFilter.RETRY_AFTER.toSeconds()));
+        }
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("text/plain;charset=UTF-8");
+        String body = tooLarge
+                ? "This request would make your session larger than this site allows, so it was not saved.\n"
+                : "Sessions are unavailable at the moment. Please try again in a few seconds.\n";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(bytes.length);
+        try {
+            try {
+                ServletOutputStream out = response.getOutputStream();
+                out.write(bytes);
+            } catch (IllegalStateException writerInUse) {
+                PrintWriter writer = response.getWriter();
+                writer.write(body);
+            }
+            response.flushBuffer();
+        } catch (IOException e) {
+            LOG.debug("could not send the error response", e);
+        }
+    }
+
+    /** Messages of core exceptions name sessions only by their hashed key, so they are safe to log. */
+    private static void logFailure(String message, RuntimeException cause) {
+        long now = System.nanoTime();
+        long last = LAST_FAILURE_WARNING.get();
+        if (now - last >= FAILURE_WARNING_INTERVAL_NANOS && LAST_FAILURE_WARNING.compareAndSet(last, now)) {
+            LOG.warn(message + " (more failures in the next 10 s are logged at DEBUG)", cause.toString());
+            LOG.debug("failure detail", cause);
+        } else {
+            LOG.debug(message, cause.toString(), cause);
+        }
+    }
+
+    static RuntimeException storeFailure(Throwable thrown) {
+        Throwable t = thrown;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof SessionStoreException || t instanceof SessionTooLargeException) {
+                return (RuntimeException) t;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,650 @@
+package dev.cloakroom.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.MemorySessionStore;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionRecord;
+import dev.cloakroom.testkit.TestClock;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter's behaviour over real HTTP, run against every container that extends it. Each test starts its own
+ * container, manager and store.
+ */
+abstract class CloakroomFilterContract {
+    private static final Pattern SESSION_COOKIE = Pattern.compile("session=([^;]*)(;.*)?");
+    private static final String ID = "[A-Za-z0-9_-]{43}";
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+    final TestClock clock = new TestClock();
+    ObservedStore store = new ObservedStore(new MemorySessionStore());
+    RecordingListener recorder = new RecordingListener();
+    SessionManager manager;
+    TestServer server;
+
+    abstract TestServer.Starter container();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    void start(UnaryOperator<CloakroomConfig.Builder> config) throws Exception {
+        stop();
+        ServletSessionEvents events = new ServletSessionEvents().add(recorder);
+        manager = SessionManager.builder(store).config(config.apply(CloakroomConfig.builder()).build())
+                .clock(clock).sweeping(false).listener(events).build();
+        server = container().start(new CloakroomFilter(manager, events), new TestApp());
+    }
+
+    void start() throws Exception {
+        start(b -> b);
+    }
+
+    /** One answer, with the session's {@code Set-Cookie} lines picked out. */
+    record Reply(int status, String body, HttpResponse<String> raw) {
+        List<String> sessionCookies() {
+            return raw.headers().allValues("Set-Cookie").stream().filter(h -> h.startsWith("session=")).toList();
+        }
+
+        String sessionCookie() {
+            List<String> all = sessionCookies();
+            assertThat(all).as("session Set-Cookie lines").hasSize(1);
+            return all.get(0);
+        }
+
+        String cookieValue() {
+            Matcher m = SESSION_COOKIE.matcher(sessionCookie());
+            assertThat(m.matches()).isTrue();
+            return m.group(1);
+        }
+
+        boolean clearsCookie() {
+            return sessionCookie().startsWith("session=;") && sessionCookie().contains("Max-Age=0");
+        }
+
+        String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+    }
+
+    /** A client that keeps the session cookie the way a browser does. */
+    final class Browser {
+        String cookie;
+
+        Reply get(String path, String... headers) throws Exception {
+            Reply reply = send(path, cookie, headers);
+            for (String line : reply.sessionCookies()) {
+                Matcher m = SESSION_COOKIE.matcher(line);
+                assertThat(m.matches()).isTrue();
+                cookie = line.contains("Max-Age=0") ? null : m.group(1);
+            }
+            return reply;
+        }
+    }
+
+    Reply send(String path, String cookie, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.base().resolve(path)).timeout(Duration.ofSeconds(10));
+        if (cookie != null) {
+            request.header("Cookie", "session=" + cookie);
+        }
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        // The container must never start a session of its own.
+        assertThat(response.headers().allValues("Set-Cookie")).noneMatch(h -> h.toUpperCase().startsWith("JSESSIONID"));
+        return new Reply(response.statusCode(), response.body(), response);
+    }
+
+    SessionRecord onlyRecord() {
+        List<SessionRecord> records = store.memory.snapshot();
+        assertThat(records).hasSize(1);
+        return records.get(0);
+    }
+
+    @Test
+    void attributeWhenSetThenReadByLaterRequest() throws Exception {
+        start();
+        Browser browser = new Browser();
+        assertThat(browser.get("/set?name=color&value=blue").status()).isEqualTo(200);
+        assertThat(browser.cookie).matches(ID);
+
+        assertThat(browser.get("/get?name=color").body()).isEqualTo("blue");
+        assertThat(new Browser().get("/get?name=color").body()).isEqualTo("no session");
+    }
+
+    @Test
+    void sessionWhenItHoldsNoDataThenNoCookieAndNoRecord() throws Exception {
+        start();
+        Reply reply = send("/touch", null);
+
+        assertThat(reply.body()).isEqualTo("new=true");
+        assertThat(reply.sessionCookies()).isEmpty();
+        assertThat(store.memory.snapshot()).isEmpty();
+        assertThat(store.writes.get()).isZero();
+    }
+
+    @Test
+    void requestWhenItNeverAsksForTheSessionThenNoStoreIo() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        store.resetCounts();
+
+        Reply reply = browser.get("/none");
+
+        assertThat(reply.body()).isEqualTo("untouched");
+        assertThat(store.calls()).isZero();
+        assertThat(reply.sessionCookies()).isEmpty();
+    }
+
+    @Test
+    void requestWhenItChangesNothingThenNoStoreWriteAndNoCookie() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        long version = onlyRecord().version();
+        store.resetCounts();
+
+        Reply reply = browser.get("/get?name=a");
+        browser.get("/set?name=a&value=1");
+
+        assertThat(reply.body()).isEqualTo("1");
+        assertThat(reply.sessionCookies()).isEmpty();
+        assertThat(store.writes.get()).isZero();
+        assertThat(store.loads.get()).isEqualTo(2);
+        assertThat(onlyRecord().version()).isEqualTo(version);
+    }
+
+    @Test
+    void readOnlyRequestsWhenTouchIntervalPassedThenOneTouchWriteAndFreshMaxAge() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(100)).touchRatio(0.1));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        store.resetCounts();
+
+        clock.advance(Duration.ofMinutes(5));
+        Reply early = browser.get("/get?name=a");
+        assertThat(early.sessionCookies()).isEmpty();
+        assertThat(store.writes.get()).isZero();
+
+        clock.advance(Duration.ofMinutes(6));
+        Reply due = browser.get("/get?name=a");
+        assertThat(store.writes.get()).isEqualTo(1);
+        assertThat(due.sessionCookie()).contains("; Max-Age=6000;");
+        assertThat(onlyRecord().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(100)));
+    }
+
+    @Test
+    void cookieWhenPermanentThenHttpOnlyLaxRootPathAndMaxAge() throws Exception {
+        start();
+        Reply reply = send("/set?name=a&value=1", null);
+
+        assertThat(reply.sessionCookie()).matches("session=" + ID + "; Path=/; Max-Age=2678400; HttpOnly; SameSite=Lax");
+        assertThat(reply.header("Cache-Control")).isEqualTo("no-store");
+    }
+
+    @Test
+    void cookieWhenAbsoluteLifetimeIsNearerThenMaxAgeCountsDownToIt() throws Exception {
+        start(b -> b.absoluteTimeout(Duration.ofHours(1)));
+        Browser browser = new Browser();
+        assertThat(browser.get("/set?name=a&value=1").sessionCookie()).contains("; Max-Age=3600;");
+        clock.advance(Duration.ofMinutes(10));
+
+        assertThat(browser.get("/set?name=a&value=2").sessionCookie()).contains("; Max-Age=3000;");
+    }
+
+    @Test
+    void cookieWhenSentTwiceUnderTheSameNameThenTheUsableOneWins() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+
+        assertThat(send("/get?name=a", null, "Cookie", "session=planted-junk; session=" + browser.cookie).body()).isEqualTo("1");
+        assertThat(send("/get?name=a", null, "Cookie", "session=" + browser.cookie + "; session=planted-junk").body()).isEqualTo("1");
+    }
+
+    @Test
+    void cookieWhenNotPermanentThenBrowserSessionCookie() throws Exception {
+        start(b -> b.permanent(false).sameSite(dev.cloakroom.SameSite.STRICT));
+        Reply reply = send("/set?name=a&value=1", null);
+
+        assertThat(reply.sessionCookie()).matches("session=" + ID + "; Path=/; HttpOnly; SameSite=Strict");
+    }
+
+    @Test
+    void cookieWhenForwardedProtoIsHttpsThenSecureOnlyIfTrusted() throws Exception {
+        start();
+        assertThat(send("/set?name=a&value=1", null, "X-Forwarded-Proto", "https").sessionCookie()).doesNotContain("Secure");
+
+        start(b -> b.trustForwardedProto(true));
+        assertThat(send("/set?name=a&value=1", null, "X-Forwarded-Proto", "https").sessionCookie()).contains("; Secure");
+        assertThat(send("/set?name=a&value=1", null, "X-Forwarded-Proto", "http").sessionCookie()).doesNotContain("Secure");
+        assertThat(send("/set?name=a&value=1", null).sessionCookie()).doesNotContain("Secure");
+
+        start(b -> b.cookieSecure(dev.cloakroom.CookieSecure.ALWAYS));
+        assertThat(send("/set?name=a&value=1", null).sessionCookie()).contains("; Secure");
+    }
+
+    @Test
+    void redirectWhenRightAfterSetAttributeThenCookieAndDataAlreadyThere() throws Exception {
+        start();
+        Reply reply = send("/redirect?name=msg&value=saved", null);
+
+        assertThat(reply.status()).isEqualTo(302);
+        // The cookie travels with the redirect, so it was added before the response committed, and the data is
+        // stored by then: a browser that follows at once finds it.
+        assertThat(reply.cookieValue()).matches(ID);
+        assertThat(onlyRecord().attributes()).containsEntry("msg", "\"saved\"");
+
+        Browser browser = new Browser();
+        Reply redirected = browser.get("/redirect?name=msg&value=again");
+        assertThat(browser.get(redirected.header("Location")).body()).isEqualTo("again");
+    }
+
+    @Test
+    void flushWhenRightAfterSetAttributeThenCookieSent() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/flush?name=a&value=1");
+
+        assertThat(reply.body()).isEqualTo("flushed");
+        assertThat(reply.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void sendErrorWhenRightAfterSetAttributeThenCookieSentAndDataStored() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/error?name=a&value=1");
+
+        assertThat(reply.status()).isEqualTo(409);
+        assertThat(reply.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void applicationWhenItThrowsThenSessionStillSavedAndErrorPassedOn() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/throw?name=a&value=1");
+
+        assertThat(reply.status()).isEqualTo(500);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void getSessionWhenResponseAlreadyCommittedThenIllegalStateAndNothingStored() throws Exception {
+        start();
+        Reply reply = send("/create-after-commit", null);
+
+        assertThat(reply.body()).isEqualTo("committed;refused");
+        assertThat(reply.sessionCookies()).isEmpty();
+        assertThat(store.calls()).isZero();
+    }
+
+    @Test
+    void bodyWhenLargerThanBufferOrDeclaredLengthThenCookieSentFirst() throws Exception {
+        start();
+        for (int size : new int[] {10, 200_000}) {
+            Browser browser = new Browser();
+            Reply reply = browser.get("/large-body?name=a&value=" + size + "&size=" + size);
+
+            assertThat(reply.body()).hasSize(size);
+            assertThat(reply.cookieValue()).matches(ID);
+            assertThat(browser.get("/get?name=a").body()).isEqualTo(Integer.toString(size));
+        }
+    }
+
+    @Test
+    void idWhenInUrlOrParameterThenIgnored() throws Exception {
+        start();
+        Browser owner = new Browser();
+        owner.get("/set?name=secret&value=42");
+        String id = owner.cookie;
+
+        assertThat(send("/get;jsessionid=" + id + "?name=secret", null).body()).isEqualTo("no session");
+        assertThat(send("/get?name=secret&jsessionid=" + id, null).body()).isEqualTo("no session");
+        assertThat(send("/get?name=secret&session=" + id, null).body()).isEqualTo("no session");
+        assertThat(send("/requested?jsessionid=" + id, null).body()).isEqualTo("present=false valid=false cookie=false url=false");
+    }
+
+    @Test
+    void requestedIdWhenFromCookieThenReportedAndValid() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+
+        assertThat(browser.get("/requested").body()).isEqualTo("present=true valid=true cookie=true url=false");
+    }
+
+    @Test
+    void cookieWhenMalformedThenNoSessionNoStoreIoAndCleared() throws Exception {
+        start();
+        Reply reply = send("/get?name=a", "not-a-session-id");
+
+        assertThat(reply.body()).isEqualTo("no session");
+        assertThat(store.calls()).isZero();
+        assertThat(reply.clearsCookie()).isTrue();
+
+        Reply created = send("/set?name=a&value=1", "not-a-session-id");
+        assertThat(created.cookieValue()).matches(ID);
+    }
+
+    @Test
+    void cookieWhenUnknownThenNewSessionAndStaleCookieCleared() throws Exception {
+        start();
+        String unknown = "A".repeat(43);
+
+        Reply reply = send("/touch", unknown);
+        assertThat(reply.body()).isEqualTo("new=true");
+        assertThat(reply.clearsCookie()).isTrue();
+        assertThat(reply.header("Cache-Control")).isEqualTo("no-store");
+
+        Reply created = send("/set?name=a&value=1", unknown);
+        assertThat(created.cookieValue()).matches(ID).isNotEqualTo(unknown);
+
+        store.resetCounts();
+        Reply untouched = send("/none", unknown);
+        assertThat(untouched.sessionCookies()).as("not looked up, so not known to be stale").isEmpty();
+        assertThat(store.calls()).isZero();
+    }
+
+    @Test
+    void cookieWhenItsSessionExpiredThenNoSessionAndCleared() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(30)));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        clock.advance(Duration.ofMinutes(31));
+
+        Reply reply = browser.get("/get?name=a");
+
+        assertThat(reply.body()).isEqualTo("no session");
+        assertThat(reply.clearsCookie()).isTrue();
+    }
+
+    @Test
+    void invalidateThenCookieClearedAndRecordGone() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        String old = browser.cookie;
+
+        Reply reply = browser.get("/invalidate");
+
+        assertThat(reply.clearsCookie()).isTrue();
+        assertThat(reply.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(store.memory.snapshot()).isEmpty();
+        assertThat(send("/get?name=a", old).body()).isEqualTo("no session");
+    }
+
+    @Test
+    void callsWhenSessionInvalidatedThenIllegalState() throws Exception {
+        start();
+        assertThat(send("/after-invalidate", null).body()).isEqualTo("IIIIII");
+        assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
+    void changeSessionIdThenNewCookieAndOldIdDead() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        String old = browser.cookie;
+
+        Reply reply = browser.get("/change-id");
+
+        assertThat(reply.body()).isEqualTo("changed");
+        assertThat(browser.cookie).matches(ID).isNotEqualTo(old);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(send("/get?name=a", old).body()).isEqualTo("no session");
+        assertThat(store.memory.snapshot()).hasSize(1);
+    }
+
+    @Test
+    void changeSessionIdWhenNoSessionThenIllegalState() throws Exception {
+        start();
+        assertThat(send("/change-id", null).status()).isEqualTo(500);
+    }
+
+    @Test
+    void maxInactiveIntervalWhenSetThenStoredAndEnforced() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+
+        assertThat(browser.get("/max-inactive?value=120").body()).isEqualTo("120");
+        assertThat(onlyRecord().maxInactiveInterval()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(browser.get("/max-inactive").body()).isEqualTo("120");
+
+        clock.advance(Duration.ofSeconds(121));
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("no session");
+    }
+
+    @Test
+    void maxInactiveIntervalWhenZeroOrNegativeThenConfiguredIdleTimeout() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofHours(2)));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        browser.get("/max-inactive?value=60");
+
+        assertThat(browser.get("/max-inactive?value=0").body()).isEqualTo("7200");
+        assertThat(browser.get("/max-inactive?value=-1").body()).isEqualTo("7200");
+        assertThat(onlyRecord().maxInactiveInterval()).isEqualTo(Duration.ofHours(2));
+    }
+
+    @Test
+    void isNewWhenFirstRequestThenTrueAndLaterFalse() throws Exception {
+        start();
+        Browser browser = new Browser();
+        assertThat(browser.get("/is-new").body()).isEqualTo("new=true");
+        assertThat(browser.get("/is-new").body()).isEqualTo("new=false");
+    }
+
+    @Test
+    void listenersWhenSessionLivesThenToldEachEventWithNamesAndValues() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        browser.get("/set?name=a&value=2");
+        browser.get("/set?name=b&value=3");
+        browser.get("/remove?name=b");
+        browser.get("/change-id");
+        browser.get("/invalidate");
+
+        assertThat(recorder.events).containsExactly("created", "added a=1", "replaced a=1 now 2", "added b=3",
+                "removed b=3", "id changed to a new one", "destroyed a=2");
+    }
+
+    @Test
+    void listenersWhenEmptySessionIsDroppedThenCreatedAndDestroyedPairUp() throws Exception {
+        start();
+        send("/touch", null);
+        assertThat(recorder.events).containsExactly("created", "destroyed");
+    }
+
+    @Test
+    void listenersWhenSweeperRemovesExpiredSessionThenDestroyedWithItsAttributes() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(30)));
+        new Browser().get("/set?name=cart&value=3");
+        recorder.events.clear();
+        clock.advance(Duration.ofMinutes(31));
+
+        assertThat(manager.sweeper().runOnce()).isEqualTo(1);
+
+        assertThat(recorder.events).containsExactly("destroyed cart=3");
+        assertThat(recorder.lastDestroyedId).matches("v1[0-9a-f]{64}");
+    }
+
+    @Test
+    void updateWhenFiftyParallelRequestsThenNoIncrementLost() throws Exception {
+        start();
+        Browser browser = new Browser();
+        assertThat(browser.get("/increment").body()).isEqualTo("1");
+
+        List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            replies.add(http.sendAsync(HttpRequest.newBuilder(server.base().resolve("/increment"))
+                    .header("Cookie", "session=" + browser.cookie).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> reply : replies) {
+            assertThat(reply.get().statusCode()).isEqualTo(200);
+        }
+
+        assertThat(browser.get("/get?name=n").body()).isEqualTo("51");
+    }
+
+    @Test
+    void storeWhenFullThen503WithRetryAfterAndNoCookieUntilCapacityReturns() throws Exception {
+        store = new ObservedStore(new MemorySessionStore(1));
+        start();
+        Browser first = new Browser();
+        first.get("/set?name=a&value=1");
+        Browser second = new Browser();
+
+        Reply refused = second.get("/set?name=a&value=2");
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.header("Retry-After")).isEqualTo("5");
+        assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(refused.body()).contains("try again");
+
+        Reply redirect = second.get("/redirect?name=a&value=2");
+        assertThat(redirect.status()).as("refused before the redirect is sent").isEqualTo(503);
+        assertThat(redirect.header("Location")).isNull();
+        assertThat(redirect.raw().headers().allValues("Set-Cookie")).isEmpty();
+
+        first.get("/invalidate");
+        Reply accepted = second.get("/set?name=a&value=2");
+        assertThat(accepted.status()).isEqualTo(200);
+        assertThat(second.get("/get?name=a").body()).isEqualTo("2");
+    }
+
+    @Test
+    void storeWhenDownThen503AndSameCookieWorksWhenItIsBack() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        String cookie = browser.cookie;
+        store.down = true;
+
+        Reply refused = browser.get("/get?name=a");
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.header("Retry-After")).isEqualTo("5");
+        assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(refused.body()).doesNotContain("no session");
+        assertThat(send("/none", cookie).status()).isEqualTo(200);
+
+        Reply caught = browser.get("/get-catching?name=a");
+        assertThat(caught.status()).as("answered 503 even when the application caught the failure").isEqualTo(503);
+        assertThat(caught.body()).doesNotContain("degraded");
+
+        store.down = false;
+        assertThat(browser.cookie).isEqualTo(cookie);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void sessionWhenTooLargeThen413AndNothingStored() throws Exception {
+        start(b -> b.maxSessionBytes(100));
+        Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);
+
+        assertThat(reply.status()).isEqualTo(413);
+        assertThat(reply.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
+    void attributeWhenTypeUnsupportedThenApplicationGetsTheException() throws Exception {
+        start();
+        assertThat(send("/unsupported?name=a", null).body()).isEqualTo("rejected: UnsupportedAttributeException");
+    }
+
+    @Test
+    void asyncRequestWhenSessionSetBeforeStartAsyncThenSaved() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/async?name=a&value=1");
+
+        assertThat(reply.body()).isEqualTo("async ok");
+        assertThat(browser.cookie).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
+    void asyncRequestWhenSessionCreatedInAsyncPartThenCookieSetAtComplete() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/async-late?name=a&value=2");
+
+        assertThat(reply.body()).isEqualTo("late ok");
+        assertThat(browser.cookie).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("2");
+    }
+
+    @Test
+    void signedCookieWhenTamperedOrUnsignedThenNoSessionWithoutStoreIo() throws Exception {
+        start(b -> b.signingKeys(List.of("current-key-0123456789")));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        assertThat(browser.cookie).matches(ID + "\\.[A-Za-z0-9_-]{43}");
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        String id = browser.cookie.substring(0, 43);
+        String signature = browser.cookie.substring(44);
+        String tampered = id + "." + (signature.charAt(0) == 'A' ? 'B' : 'A') + signature.substring(1);
+        store.resetCounts();
+
+        assertThat(send("/get?name=a", tampered).body()).isEqualTo("no session");
+        assertThat(send("/get?name=a", id).body()).isEqualTo("no session");
+        assertThat(store.calls()).isZero();
+    }
+
+    @Test
+    void signedCookieWhenSignedWithFallbackKeyThenAcceptedAndReissuedWithCurrentKey() throws Exception {
+        start(b -> b.signingKeys(List.of("old-key-0123456789abc")));
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        String oldCookie = browser.cookie;
+
+        start(b -> b.signingKeys(List.of("new-key-0123456789abc", "old-key-0123456789abc")));
+        Reply reply = browser.get("/get?name=a");
+        assertThat(reply.body()).isEqualTo("1");
+        String newCookie = reply.cookieValue();
+        assertThat(newCookie).startsWith(oldCookie.substring(0, 44)).isNotEqualTo(oldCookie);
+        assertThat(browser.get("/get?name=a").sessionCookies()).isEmpty();
+
+        start(b -> b.signingKeys(List.of("new-key-0123456789abc")));
+        assertThat(send("/get?name=a", newCookie).body()).isEqualTo("1");
+        assertThat(send("/get?name=a", oldCookie).body()).isEqualTo("no session");
+    }
+
+    @Test
+    void servletContextWhenAskedThenTheContainers() throws Exception {
+        start();
+        assertThat(send("/context", null).body()).isEqualTo("true");
+    }
+}

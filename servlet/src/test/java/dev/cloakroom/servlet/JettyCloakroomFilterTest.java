@@ -1,0 +1,9 @@
+package dev.cloakroom.servlet;
+
+/** The filter contract on embedded Jetty 12 (ee10). */
+class JettyCloakroomFilterTest extends CloakroomFilterContract {
+    @Override
+    TestServer.Starter container() {
+        return JettyTestServer::start;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.cloakroom.servlet;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import java.net.URI;
+import java.util.EnumSet;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/** Jetty 12, ee10, without its own session handler. */
+final class JettyTestServer implements TestServer {
+    private final Server server;
+    private final URI base;
+
+    private JettyTestServer(Filter filter, HttpServlet servlet, Map<String, String> initParameters) throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
+        context.setContextPath("/");
+        FilterHolder filterHolder = new FilterHolder(filter);
+        filterHolder.setAsyncSupported(true);
+        filterHolder.setInitParameters(initParameters);
+        context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
+        ServletHolder servletHolder = new ServletHolder(servlet);
+        servletHolder.setAsyncSupported(true);
+        context.addServlet(servletHolder, "/*");
+        server.setHandler(context);
+        try {
+            server.start();
+        } catch (Exception e) {
+            server.stop();
+            throw e;
+        }
+        base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    static TestServer start(Filter filter, HttpServlet servlet) throws Exception {
+        return new JettyTestServer(filter, servlet, Map.of());
+    }
+
+    /** With filter init-params, as {@code web.xml} would give them. */
+    static TestServer start(Filter filter, HttpServlet servlet, Map<String, String> initParameters) throws Exception {
+        return new JettyTestServer(filter, servlet, initParameters);
+    }
+
+    @Override
+    public URI base() {
+        return base;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

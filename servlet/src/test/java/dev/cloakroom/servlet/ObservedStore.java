@@ -1,0 +1,82 @@
+package dev.cloakroom.servlet;
+
+import dev.cloakroom.MemorySessionStore;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionRecord;
+import dev.cloakroom.SessionStore;
+import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.WriteResult;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real {@link MemorySessionStore}, with its calls counted (to prove "no store I/O") and an outage switch that
+ * stands in for a network store that stopped answering (what the testkit's TCP proxy does for the network stores).
+ */
+final class ObservedStore implements SessionStore {
+    final MemorySessionStore memory;
+    final AtomicInteger loads = new AtomicInteger();
+    final AtomicInteger writes = new AtomicInteger();
+    final AtomicInteger deletes = new AtomicInteger();
+    volatile boolean down;
+
+    ObservedStore(MemorySessionStore memory) {
+        this.memory = memory;
+    }
+
+    void resetCounts() {
+        loads.set(0);
+        writes.set(0);
+        deletes.set(0);
+    }
+
+    int calls() {
+        return loads.get() + writes.get() + deletes.get();
+    }
+
+    private void checkUp() {
+        if (down) {
+            throw new SessionStoreUnavailableException("store unreachable (simulated outage)");
+        }
+    }
+
+    @Override
+    public Optional<SessionRecord> load(SessionKey key) {
+        loads.incrementAndGet();
+        checkUp();
+        return memory.load(key);
+    }
+
+    @Override
+    public WriteResult write(SessionWrite write) {
+        writes.incrementAndGet();
+        checkUp();
+        return memory.write(write);
+    }
+
+    @Override
+    public boolean delete(SessionKey key) {
+        deletes.incrementAndGet();
+        checkUp();
+        return memory.delete(key);
+    }
+
+    @Override
+    public List<SessionRecord> sweep(Instant now, int limit) {
+        checkUp();
+        return memory.sweep(now, limit);
+    }
+
+    @Override
+    public String describe() {
+        return "observed " + memory.describe();
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.cloakroom.servlet;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import java.net.URI;
+
+/** An embedded container running one filter in front of one servlet mapped to {@code /*}, on a free loopback port. */
+interface TestServer extends AutoCloseable {
+
+    URI base();
+
+    @Override
+    void close() throws Exception;
+
+    /** Starts a container of this kind. */
+    @FunctionalInterface
+    interface Starter {
+        TestServer start(Filter filter, HttpServlet servlet) throws Exception;
+    }
+}

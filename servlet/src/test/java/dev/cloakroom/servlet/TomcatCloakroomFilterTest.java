@@ -1,0 +1,9 @@
+package dev.cloakroom.servlet;
+
+/** The filter contract on embedded Tomcat 11. */
+class TomcatCloakroomFilterTest extends CloakroomFilterContract {
+    @Override
+    TestServer.Starter container() {
+        return TomcatTestServer::start;
+    }
+}
