@@ -5,7 +5,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +18,26 @@ import java.util.UUID;
  * through the store. Never flushes anything: the shared Redis holds other people's data.
  */
 final class RedisInspector implements AutoCloseable {
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final io.lettuce.core.AbstractRedisClient client;
+    private final io.lettuce.core.api.StatefulConnection<String, String> connection;
+    private final RedisClusterCommands<String, String> commands;
 
     RedisInspector(String host, int port) {
-        client = RedisClient.create("redis://" + host + ":" + port);
-        connection = client.connect();
-        connection.setTimeout(Duration.ofSeconds(10));
+        RedisClient standalone = RedisClient.create("redis://" + host + ":" + port);
+        StatefulRedisConnection<String, String> opened = standalone.connect();
+        opened.setTimeout(Duration.ofSeconds(10));
+        client = standalone;
+        connection = opened;
+        commands = opened.sync();
+    }
+
+    /** Sees a whole cluster: SCAN walks every node, other commands go to the key's node. */
+    RedisInspector(RedisClusterClient cluster) {
+        StatefulRedisClusterConnection<String, String> opened = cluster.connect();
+        opened.setTimeout(Duration.ofSeconds(10));
+        client = cluster;
+        connection = opened;
+        commands = opened.sync();
     }
 
     static RedisInspector shared() {
@@ -34,8 +49,8 @@ final class RedisInspector implements AutoCloseable {
         return "cloakroom-test:" + purpose + ":" + UUID.randomUUID().toString().substring(0, 8) + ":";
     }
 
-    RedisCommands<String, String> redis() {
-        return connection.sync();
+    RedisClusterCommands<String, String> redis() {
+        return commands;
     }
 
     List<String> keys(String prefix) {
