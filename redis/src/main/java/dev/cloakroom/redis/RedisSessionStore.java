@@ -107,6 +107,7 @@ public final class RedisSessionStore implements SessionStore {
     private final AtomicInteger sweepCursor = new AtomicInteger();
     private volatile Link link;
     private volatile long lastConnectFailure;
+    private volatile RuntimeException lastConnectError;
     private volatile boolean closed;
 
     /** One multiplexed connection, standalone or cluster, seen through the command set both share. */
@@ -373,7 +374,7 @@ public final class RedisSessionStore implements SessionStore {
             }
             long failedAt = lastConnectFailure;
             if (failedAt != 0 && System.nanoTime() - failedAt < CONNECT_RETRY_NANOS) {
-                throw new SessionStoreUnavailableException("Redis is unreachable (" + description + ")");
+                throw new SessionStoreUnavailableException("Redis is unreachable (" + description + ")", lastConnectError);
             }
             try {
                 Link opened = connector.get();
@@ -385,6 +386,7 @@ public final class RedisSessionStore implements SessionStore {
                 return opened;
             } catch (RedisException e) {
                 lastConnectFailure = System.nanoTime();
+                lastConnectError = e;
                 throw translate("connect", e);
             }
         }
