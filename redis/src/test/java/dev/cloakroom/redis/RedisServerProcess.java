@@ -32,10 +32,28 @@ final class RedisServerProcess implements AutoCloseable {
 
     /** Starts {@code redis-server} on {@code port} with {@code extraArgs}, after stopping any leftover server there. */
     static RedisServerProcess start(int port, String... extraArgs) {
+        return launch(port, null, extraArgs);
+    }
+
+    /** Starts a Sentinel on {@code port} watching the master {@code mymaster} on {@code masterPort}, quorum 1. */
+    static RedisServerProcess startSentinel(int port, int masterPort) {
+        return launch(port, "sentinel monitor mymaster 127.0.0.1 " + masterPort + " 1\n"
+                + "sentinel down-after-milliseconds mymaster 1000\n"
+                + "sentinel failover-timeout mymaster 5000\n", "--sentinel");
+    }
+
+    private static RedisServerProcess launch(int port, String config, String... extraArgs) {
         shutdownLeftover(port);
         try {
             Path dir = Files.createTempDirectory("cloakroom-redis-" + port + "-");
-            List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+            List<String> command = new ArrayList<>(List.of("redis-server"));
+            if (config != null) {
+                // Sentinel rewrites its configuration file, so it needs one of its own.
+                Path file = dir.resolve("redis.conf");
+                Files.writeString(file, config);
+                command.add(file.toString());
+            }
+            command.addAll(List.of("--port", Integer.toString(port),
                     "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no",
                     "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
             command.addAll(Arrays.asList(extraArgs));
