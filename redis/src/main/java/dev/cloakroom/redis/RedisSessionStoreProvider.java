@@ -11,7 +11,8 @@ import java.util.Set;
  * {@value RedisSessionStore#DEFAULT_URI}), {@code SESSION_REDIS_CLUSTER} (a single URI that is a cluster node),
  * {@code SESSION_KEY_PREFIX} (default {@value RedisSessionStore#DEFAULT_KEY_PREFIX}),
  * {@code SESSION_REDIS_EXPIRY_EVENTS} (expiry listeners, default false), {@code SESSION_REDIS_EXPIRY_GRACE} (seconds,
- * default 600) and {@link CloakroomConfig#storeTimeout()} for the command and connect timeouts.
+ * default 600) and {@link CloakroomConfig#storeTimeout()} for the command and connect timeouts. Rejects
+ * {@code SESSION_MAX_SESSIONS}, which this store cannot honour cheaply (Redis's {@code maxmemory} does that job).
  */
 public final class RedisSessionStoreProvider implements SessionStoreProvider {
 
@@ -22,6 +23,11 @@ public final class RedisSessionStoreProvider implements SessionStoreProvider {
 
     @Override
     public SessionStore create(Settings settings, CloakroomConfig config) {
+        if (settings.find("SESSION_MAX_SESSIONS").isPresent()) {
+            // Counting one prefix's keys would cost a scan per new session; Redis's own memory limit does this job.
+            throw new IllegalArgumentException("SESSION_MAX_SESSIONS is not supported with SESSION_TYPE=redis: cap "
+                    + "Redis memory instead (maxmemory with maxmemory-policy noeviction: new sessions then get 503)");
+        }
         String uri = settings.findAny("SESSION_REDIS", "SESSION_REDIS_URL").orElse(RedisSessionStore.DEFAULT_URI);
         RedisSessionStore.Builder builder;
         try {

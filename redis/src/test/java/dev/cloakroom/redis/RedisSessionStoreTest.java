@@ -198,8 +198,8 @@ class RedisSessionStoreTest {
     void withoutListenersSweepIsANoOpAndRedisExpiresTheKeyByItself() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
-        store.write(create(key, Map.of("a", "1"), Duration.ofSeconds(2)));
-        assertThat(pttl(key)).isBetween(1L, 2000L);
+        store.write(create(key, Map.of("a", "1"), Duration.ofSeconds(3)));
+        assertThat(pttl(key)).isBetween(1L, 3000L);
 
         assertThat(store.sweep(now().plusSeconds(3600), 500)).isEmpty();
         assertThat(store.tryAcquireSweepLease(Duration.ofSeconds(10))).isPresent();
@@ -335,6 +335,19 @@ class RedisSessionStoreTest {
     }
 
     @Test
+    void settingsAcceptTheUrlAliasAndDefaultToListenersOff() {
+        Settings settings = Settings.of(Map.of("SESSION_TYPE", "redis", "SESSION_REDIS_URL", "redis://127.0.0.1:6379/0",
+                "SESSION_KEY_PREFIX", PREFIX, "SESSION_STORE_TIMEOUT_MS", "1500"));
+        try (SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings))) {
+            assertThat(store.describe()).contains("redis://127.0.0.1:6379/0", "expiry listeners off", "1500 ms");
+            SessionKey key = randomKey();
+            store.write(create(key, Map.of("a", "1"), IDLE));
+            assertThat(inspector.redis().exists(layout.sessionKey(key))).isOne();
+            assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+        }
+    }
+
+    @Test
     void badSettingsAreRejectedNamingTheSettingAndHidingThePassword() {
         CloakroomConfig config = CloakroomConfig.builder().build();
         assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
@@ -346,6 +359,14 @@ class RedisSessionStoreTest {
                 "SESSION_KEY_PREFIX", "my{app}:")), config))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("SESSION_KEY_PREFIX");
+        assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
+                "SESSION_MAX_SESSIONS", "1000")), config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SESSION_MAX_SESSIONS");
+        assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
+                "SESSION_REDIS_EXPIRY_EVENTS", "sometimes")), config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SESSION_REDIS_EXPIRY_EVENTS");
         assertThatThrownBy(() -> RedisSessionStore.builder("redis://127.0.0.1:6379").commandTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commandTimeout");
     }
