@@ -382,7 +382,7 @@ public final class RedisSessionStore implements SessionStore {
                 prepare(opened);
                 link = opened;
                 lastConnectFailure = 0;
-                LOG.info("sessions in {}", description);
+                LOG.info("connected: {}", description);
                 return opened;
             } catch (RedisException e) {
                 lastConnectFailure = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.cloakroom.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
@@ -9,9 +10,14 @@ import dev.cloakroom.SessionStore;
 import dev.cloakroom.testkit.SessionStoreContract;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.SessionStoreUnavailableException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,5 +88,54 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
             }
         }
         assertThat(nodesWithSessions).hasSize(3);
+    }
+
+    @Test
+    void whenOneMasterHangsThenItsSessionsFailWithinTheTimeoutOthersWorkAndAllRecover() {
+        Duration timeout = Duration.ofSeconds(1);
+        try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX)
+                .commandTimeout(timeout).build()).config(CloakroomConfig.builder().build()).sweeping(false).build()) {
+            Session onHungNode = manager.create();
+            onHungNode.setAttribute("where", "hung");
+            manager.commit(onHungNode);
+            RedisServerProcess hung = nodeHolding(onHungNode.key());
+            Session elsewhere;
+            do {
+                elsewhere = manager.create();
+                elsewhere.setAttribute("where", "fine");
+                manager.commit(elsewhere);
+            } while (nodeHolding(elsewhere.key()) == hung);
+
+            // The node stops answering clients for 4 s; the cluster bus keeps running, so no failover.
+            assertThat(hung.cli("client", "pause", "4000", "ALL").trim()).isEqualTo("OK");
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> manager.find(onHungNode.id())).isInstanceOf(SessionStoreUnavailableException.class);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(timeout.toMillis() + 1000);
+            assertThat(manager.find(elsewhere.id()).orElseThrow().getAttribute("where")).isEqualTo("fine");
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            Optional<Session> back = Optional.empty();
+            while (back.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    back = manager.find(onHungNode.id());
+                } catch (SessionStoreUnavailableException e) {
+                    RedisServerProcess.sleep(100);
+                }
+            }
+            assertThat(back).as("served again after the pause").isPresent();
+            assertThat(back.get().getAttribute("where")).isEqualTo("hung");
+        }
+    }
+
+    private static RedisServerProcess nodeHolding(SessionKey key) {
+        String redisKey = new KeyLayout(PREFIX).sessionKey(key);
+        for (RedisServerProcess node : cluster.nodes()) {
+            try (RedisInspector direct = new RedisInspector("127.0.0.1", node.port())) {
+                if (direct.keys(PREFIX).contains(redisKey)) {
+                    return node;
+                }
+            }
+        }
+        throw new AssertionError("no node holds " + key);
     }
 }

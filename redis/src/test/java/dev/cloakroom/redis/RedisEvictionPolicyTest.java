@@ -64,7 +64,7 @@ class RedisEvictionPolicyTest {
         for (String policy : new String[] {"noeviction", "volatile-lru", "volatile-ttl"}) {
             assertThat(server.cli("config", "set", "maxmemory-policy", policy).trim()).isEqualTo("OK");
 
-            assertThat(startupLog("redis://127.0.0.1:7310")).as(policy).doesNotContain("maxmemory-policy").contains("sessions in Redis");
+            assertThat(startupLog("redis://127.0.0.1:7310")).as(policy).doesNotContain("maxmemory-policy").contains("connected: Redis");
         }
     }
 
