@@ -37,6 +37,7 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -277,17 +278,26 @@ public final class RedisSessionStore implements SessionStore {
         keys[0] = layout.indexKey(shard);
         args[0] = Long.toString(nowMillis);
         int n = 1;
+        List<String> foreign = new ArrayList<>();
         for (String member : members) {
-            if (!SessionKey.isKey(member)) {
-                LOG.warn("index {} holds a member that is not a session key; it is ignored", keys[0]);
-                continue;
+            if (SessionKey.isKey(member)) {
+                keys[n] = layout.sessionKeyOfMember(member);
+                args[n] = member;
+                n++;
+            } else {
+                foreign.add(member);
             }
-            keys[n] = layout.sessionKeyOfMember(member);
-            args[n] = member;
-            n++;
         }
-        String[] usedKeys = java.util.Arrays.copyOf(keys, n);
-        String[] usedArgs = java.util.Arrays.copyOf(args, n);
+        if (!foreign.isEmpty()) {
+            // Not written by this store; dropped so they cannot crowd real entries out of every batch.
+            LOG.warn("index {} held {} member(s) that are not session keys; removed", keys[0], foreign.size());
+            call("sweep", l -> l.sync().zrem(keys[0], foreign.toArray(String[]::new)));
+        }
+        if (n == 1) {
+            return List.of();
+        }
+        String[] usedKeys = Arrays.copyOf(keys, n);
+        String[] usedArgs = Arrays.copyOf(args, n);
         List<Object> entries = call("sweep", l -> LuaScript.SWEEP.run(l.sync(), ScriptOutputType.MULTI, usedKeys, usedArgs));
         List<SessionRecord> records = new ArrayList<>(entries.size());
         for (Object entry : entries) {

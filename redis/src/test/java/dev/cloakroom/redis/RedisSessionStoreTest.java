@@ -470,6 +470,27 @@ class RedisSessionStoreTest {
     }
 
     @Test
+    void sweepDropsForeignIndexMembersAndStillSweepsTheRealOnes() {
+        RedisSessionStore store = store(true);
+        SessionKey key = randomKey();
+        SessionWrite write = create(key, Map.of("a", "1"), IDLE);
+        store.write(write);
+        String index = layout.indexKey(key);
+        for (int i = 0; i < 5; i++) {
+            inspector.redis().zadd(index, 1.0, "junk-" + i);
+        }
+
+        List<SessionRecord> first = store.sweep(write.expiresAt(), 3);
+        List<SessionRecord> all = new ArrayList<>(first);
+        for (int round = 0; round < 5; round++) {
+            all.addAll(store.sweep(write.expiresAt(), 3));
+        }
+
+        assertThat(all).extracting(SessionRecord::key).contains(key);
+        assertThat(inspector.redis().zrange(index, 0, -1)).noneMatch(m -> m.startsWith("junk-"));
+    }
+
+    @Test
     void sweepForgetsIndexEntriesOfSessionsRedisAlreadyRemoved() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
