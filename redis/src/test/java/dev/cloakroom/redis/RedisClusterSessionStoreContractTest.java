@@ -127,6 +127,19 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
         }
     }
 
+    @Test
+    void anApplicationsOwnClusterClientCanBeUsedAndStaysOpenAfterTheStoreCloses() {
+        Session session;
+        try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(inspectorClient).keyPrefix(PREFIX).build())
+                .config(CloakroomConfig.builder().build()).sweeping(false).build()) {
+            session = manager.create();
+            session.setAttribute("via", "own client");
+            manager.commit(session);
+            assertThat(manager.find(session.id()).orElseThrow().getAttribute("via")).isEqualTo("own client");
+        }
+        assertThat(inspector.redis().exists(new KeyLayout(PREFIX).sessionKey(session.key()))).isOne();
+    }
+
     private static RedisServerProcess nodeHolding(SessionKey key) {
         String redisKey = new KeyLayout(PREFIX).sessionKey(key);
         for (RedisServerProcess node : cluster.nodes()) {
