@@ -172,11 +172,10 @@ class RedisCommandCountTest {
     @Test
     void requestThatNeverUsesTheSessionCostsNothing() {
         build(false);
-        Session session = storedSession();
+        storedSession();
 
         assertThat(measure(() -> manager.find("not-a-session-id"), Map.of())).isEmpty();
         assertThat(measure(() -> manager.commit(manager.create()), Map.of())).isEmpty();
-        assertThat(session.id()).isNotBlank();
     }
 
     @Test

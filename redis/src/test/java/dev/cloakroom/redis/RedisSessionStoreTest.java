@@ -229,6 +229,42 @@ class RedisSessionStoreTest {
         assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
     }
 
+    @Test
+    void twoAppInstancesShareSessionsAndLoseNoUpdate() throws Exception {
+        SessionManager first = manager(store(false));
+        SessionManager second = manager(store(false));
+        Session session = first.create();
+        session.setAttribute("uploads", 0);
+        first.commit(session);
+
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                SessionManager instance = i % 2 == 0 ? first : second;
+                int n = i;
+                futures.add(pool.submit(() -> {
+                    Session request = instance.find(session.id()).orElseThrow();
+                    request.<Integer>update("uploads", u -> u + 1);
+                    request.setAttribute("seen-" + n, true);
+                    instance.commit(request);
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        Session after = second.find(session.id()).orElseThrow();
+        assertThat(after.getAttribute("uploads")).isEqualTo(60);
+        for (int i = 0; i < 60; i++) {
+            assertThat(after.getAttribute("seen-" + i)).as("seen-" + i).isEqualTo(true);
+        }
+    }
+
     // ---- what is stored ----
 
     @Test
