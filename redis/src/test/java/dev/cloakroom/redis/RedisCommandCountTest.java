@@ -1,0 +1,216 @@
+package dev.cloakroom.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.WriteResult;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.event.command.CommandListener;
+import io.lettuce.core.event.command.CommandStartedEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Round trips per operation, counted twice: the commands the client sends (a Lettuce {@link CommandListener}) and the
+ * server's {@code INFO commandstats} deltas, on a private {@code redis-server} (port 7311) that nothing else talks to.
+ * The server counts the commands a Lua script runs inside too, so its deltas list them: they cost no round trip.
+ */
+class RedisCommandCountTest {
+    private static final int PORT = 7311;
+    private static final Duration IDLE = Duration.ofMinutes(30);
+    private static RedisServerProcess server;
+    private static RedisInspector inspector;
+
+    private final List<String> sent = new CopyOnWriteArrayList<>();
+    private RedisClient client;
+    private RedisSessionStore store;
+    private SessionManager manager;
+
+    @BeforeAll
+    static void startServer() {
+        server = RedisServerProcess.start(PORT);
+        inspector = new RedisInspector("127.0.0.1", PORT);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        inspector.close();
+        server.close();
+    }
+
+    @BeforeEach
+    void open() {
+        client = RedisClient.create(RedisURI.create("redis://127.0.0.1:" + PORT));
+        client.addListener(new CommandListener() {
+            @Override
+            public void commandStarted(CommandStartedEvent event) {
+                sent.add(event.getCommand().getType().toString());
+            }
+        });
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+        client.shutdown();
+    }
+
+    private void build(boolean listeners) {
+        store = RedisSessionStore.builder(client).keyPrefix("counted:").expiryListeners(listeners).build();
+        manager = SessionManager.builder(store).config(CloakroomConfig.builder().idleTimeout(IDLE).build()).sweeping(false).build();
+        sent.clear();
+    }
+
+    /** Runs {@code action}; returns the commands sent and checks the server saw exactly {@code serverDeltas}. */
+    private List<String> measure(Runnable action, Map<String, Long> serverDeltas) {
+        Map<String, Long> before = commandStats();
+        sent.clear();
+        action.run();
+        List<String> commands = new ArrayList<>(sent);
+        Map<String, Long> after = commandStats();
+        Map<String, Long> delta = new HashMap<>();
+        after.forEach((name, calls) -> {
+            long d = calls - before.getOrDefault(name, 0L);
+            if (d != 0 && !name.equals("info")) {
+                delta.put(name, d);
+            }
+        });
+        assertThat(delta).as("INFO commandstats deltas").isEqualTo(serverDeltas);
+        return commands;
+    }
+
+    private static Map<String, Long> commandStats() {
+        Map<String, Long> stats = new HashMap<>();
+        for (String line : inspector.redis().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                String calls = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
+                stats.put(name, Long.parseLong(calls));
+            }
+        }
+        return stats;
+    }
+
+    private Session storedSession() {
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("a", "b"));
+        manager.commit(session);
+        return session;
+    }
+
+    @Test
+    void createIsOneScript() {
+        build(false);
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("a", "b"));
+        session.setAttribute("n", 1);
+
+        List<String> commands = measure(() -> manager.commit(session),
+                // inside the script: EXISTS, HSET created, HSET metadata, HSET per attribute, PEXPIRE
+                Map.of("evalsha", 1L, "exists", 1L, "hset", 4L, "pexpire", 1L));
+
+        assertThat(commands).containsExactly("EVALSHA");
+    }
+
+    @Test
+    void readOnlyRequestIsOneCommand() {
+        build(false);
+        Session session = storedSession();
+
+        List<String> commands = measure(() -> {
+            Session request = manager.find(session.id()).orElseThrow();
+            assertThat(request.getAttribute("file_contents")).isEqualTo(List.of("a", "b"));
+            manager.commit(request);
+        }, Map.of("hgetall", 1L));
+
+        assertThat(commands).containsExactly("HGETALL");
+    }
+
+    @Test
+    void changingRequestIsOneLoadAndOneScript() {
+        build(false);
+        Session session = storedSession();
+
+        List<String> commands = measure(() -> {
+            Session request = manager.find(session.id()).orElseThrow();
+            request.setAttribute("theme", "dark");
+            request.removeAttribute("file_contents");
+            manager.commit(request);
+        }, Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "hdel", 1L, "pexpire", 1L));
+
+        assertThat(commands).containsExactly("HGETALL", "EVALSHA");
+    }
+
+    @Test
+    void loadIsOneCommandAndChangeIsOneCommand() {
+        build(false);
+        Session session = storedSession();
+
+        assertThat(measure(() -> store.load(session.key()), Map.of("hgetall", 1L))).containsExactly("HGETALL");
+        Instant now = Instant.now();
+        SessionWrite change = new SessionWrite(session.key(), false, Map.of("x", "1"), Set.of(), now, now, IDLE,
+                now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+        assertThat(measure(() -> assertThat(store.write(change)).isEqualTo(WriteResult.WRITTEN),
+                Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
+    }
+
+    @Test
+    void requestThatNeverUsesTheSessionCostsNothing() {
+        build(false);
+        storedSession();
+
+        assertThat(measure(() -> manager.find("not-a-session-id"), Map.of())).isEmpty();
+        assertThat(measure(() -> manager.commit(manager.create()), Map.of())).isEmpty();
+    }
+
+    @Test
+    void listenerModeKeepsOneScriptPerChangeAndPerDelete() {
+        build(true);
+        Session session = storedSession();
+
+        List<String> change = measure(() -> {
+            Session request = manager.find(session.id()).orElseThrow();
+            request.setAttribute("theme", "dark");
+            manager.commit(request);
+        }, Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 2L, "zadd", 1L, "pttl", 1L));
+        assertThat(change).containsExactly("HGETALL", "EVALSHA");
+
+        List<String> invalidate = measure(() -> manager.find(session.id()).orElseThrow().invalidate(),
+                Map.of("hgetall", 1L, "evalsha", 1L, "del", 1L, "zrem", 1L));
+        assertThat(invalidate).containsExactly("HGETALL", "EVALSHA");
+    }
+
+    @Test
+    void scriptsUnknownToTheServerAreSentOnceInFull() {
+        build(false);
+        Session session = storedSession();
+        inspector.redis().scriptFlush();
+
+        Session first = manager.find(session.id()).orElseThrow();
+        first.setAttribute("n", 1);
+        List<String> afterFlush = measure(() -> manager.commit(first),
+                Map.of("evalsha", 1L, "eval", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L));
+        assertThat(afterFlush).containsExactly("EVALSHA", "EVAL");
+
+        Session second = manager.find(session.id()).orElseThrow();
+        second.setAttribute("n", 2);
+        assertThat(measure(() -> manager.commit(second),
+                Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("n")).isEqualTo(2);
+    }
+}

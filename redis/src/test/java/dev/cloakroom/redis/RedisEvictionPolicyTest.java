@@ -1,0 +1,93 @@
+package dev.cloakroom.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.WriteResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Start-up warning about {@code maxmemory-policy}, on private servers (the shared Redis's settings are not ours to
+ * change): port 7310 with the policy set by {@code CONFIG SET}, port 7312 with {@code CONFIG} disabled as managed
+ * Redis services do.
+ */
+class RedisEvictionPolicyTest {
+    private static RedisServerProcess server;
+    private static RedisServerProcess noConfig;
+
+    @BeforeAll
+    static void startServers() {
+        server = RedisServerProcess.start(7310);
+        noConfig = RedisServerProcess.start(7312, "--rename-command", "CONFIG", "");
+    }
+
+    @AfterAll
+    static void stopServers() {
+        server.close();
+        noConfig.close();
+    }
+
+    /** What the store logs while it starts (slf4j-simple writes to System.err). */
+    private static String startupLog(String uri) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            RedisSessionStore.builder(uri).keyPrefix("policy:").build().close();
+        } finally {
+            System.setErr(original);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        original.print(log);
+        return log;
+    }
+
+    @Test
+    void whenPolicyIsAllkeysThenStartUpWarns() {
+        assertThat(server.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
+
+        assertThat(startupLog("redis://127.0.0.1:7310")).contains("WARN").contains("maxmemory-policy is 'allkeys-lru'");
+    }
+
+    @Test
+    void whenPolicyKeepsKeysWithoutTtlOrRefusesWritesThenNoWarning() {
+        for (String policy : new String[] {"noeviction", "volatile-lru", "volatile-ttl"}) {
+            assertThat(server.cli("config", "set", "maxmemory-policy", policy).trim()).isEqualTo("OK");
+
+            assertThat(startupLog("redis://127.0.0.1:7310")).as(policy).doesNotContain("maxmemory-policy").contains("connected: Redis");
+        }
+    }
+
+    @Test
+    void whenConfigIsForbiddenThenTheStoreStartsAndWorks() {
+        assertThat(noConfig.cli("config", "get", "maxmemory-policy")).contains("unknown command");
+        assertThat(startupLog("redis://127.0.0.1:7312")).doesNotContain("WARN");
+
+        try (RedisSessionStore store = RedisSessionStore.builder("redis://127.0.0.1:7312").keyPrefix("policy:").build()) {
+            SessionKey key = SessionKey.of("any-id-will-do-for-a-key-0123456789abcdef");
+            Instant now = Instant.now();
+            Duration idle = Duration.ofMinutes(5);
+            assertThat(store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, idle, now.plus(idle),
+                    SessionWrite.ANY_VERSION, now))).isEqualTo(WriteResult.WRITTEN);
+            assertThat(store.load(key)).isPresent();
+        }
+    }
+
+    @Test
+    void onlyAllkeysPoliciesAreFlagged() {
+        assertThat(RedisSessionStore.evictionWarning("allkeys-lfu")).isPresent();
+        assertThat(RedisSessionStore.evictionWarning("allkeys-random")).isPresent();
+        assertThat(RedisSessionStore.evictionWarning("volatile-lfu")).isEmpty();
+        assertThat(RedisSessionStore.evictionWarning(null)).isEmpty();
+    }
+}

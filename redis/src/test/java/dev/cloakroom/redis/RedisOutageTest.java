@@ -1,0 +1,188 @@
+package dev.cloakroom.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.testkit.TcpProxy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis down ({@link TcpProxy#refuse()}) and Redis hanging ({@link TcpProxy#blackhole()}) between the store and the
+ * shared server: every call fails with {@link SessionStoreUnavailableException} within the timeout, and the same store
+ * serves the same session again once the proxy is restored.
+ */
+class RedisOutageTest {
+    private static final String PREFIX = RedisInspector.uniquePrefix("outage");
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final long BOUND_MILLIS = TIMEOUT.toMillis() + 1000;
+
+    private TcpProxy proxy;
+    private RedisSessionStore store;
+    private SessionManager manager;
+
+    @BeforeEach
+    void open() {
+        proxy = TcpProxy.to("127.0.0.1", 6379);
+    }
+
+    @AfterEach
+    void close() {
+        if (manager != null) {
+            manager.close();
+        } else if (store != null) {
+            store.close();
+        }
+        proxy.close();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        try (RedisInspector inspector = RedisInspector.shared()) {
+            inspector.deleteAll(PREFIX);
+        }
+    }
+
+    private void build() {
+        store = RedisSessionStore.builder("redis://127.0.0.1:" + proxy.port()).keyPrefix(PREFIX)
+                .commandTimeout(TIMEOUT).connectTimeout(TIMEOUT).expiryListeners(true).build();
+        manager = SessionManager.builder(store).config(CloakroomConfig.builder().storeTimeout(TIMEOUT).build())
+                .sweeping(false).build();
+    }
+
+    private Session storedSession() {
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("kept through the outage"));
+        manager.commit(session);
+        return session;
+    }
+
+    @Test
+    void whenRedisIsDownThenEveryCallFailsFastAndTheSameStoreRecovers() {
+        build();
+        Session session = storedSession();
+
+        proxy.refuse();
+        assertEveryCallUnavailable(session);
+
+        proxy.restore();
+        assertRecovers(session);
+    }
+
+    @Test
+    void whenRedisHangsThenEveryCallFailsWithinTheTimeoutAndTheSameStoreRecovers() {
+        build();
+        Session session = storedSession();
+
+        proxy.blackhole();
+        assertEveryCallUnavailable(session);
+
+        proxy.restore();
+        assertRecovers(session);
+    }
+
+    @Test
+    void whenRedisIsDownAtStartThenTheStoreIsBuiltAndServesOnceRedisIsUp() {
+        proxy.refuse();
+        long started = System.nanoTime();
+        build();
+        assertThat(elapsedMillis(started)).isLessThan(BOUND_MILLIS);
+        assertUnavailableWithinBound(() -> manager.find(manager.create().id()));
+
+        proxy.restore();
+        Session session = awaitValue(() -> {
+            try {
+                return Optional.of(storedSession());
+            } catch (SessionStoreUnavailableException e) {
+                return Optional.empty();
+            }
+        });
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("file_contents"))
+                .isEqualTo(List.of("kept through the outage"));
+    }
+
+    @Test
+    void whenRedisHangsAtStartThenBuildingIsBounded() {
+        proxy.blackhole();
+        long started = System.nanoTime();
+        build();
+        assertThat(elapsedMillis(started)).isLessThan(2 * TIMEOUT.toMillis() + 1000);
+        assertUnavailableWithinBound(() -> manager.find(manager.create().id()));
+
+        proxy.restore();
+        awaitValue(() -> {
+            try {
+                return Optional.of(storedSession());
+            } catch (SessionStoreUnavailableException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private void assertEveryCallUnavailable(Session session) {
+        assertUnavailableWithinBound(() -> manager.find(session.id()));
+        assertUnavailableWithinBound(() -> store.load(session.key()));
+        Session writer = manager.create();
+        writer.setAttribute("x", 1);
+        assertUnavailableWithinBound(() -> manager.commit(writer));
+        assertUnavailableWithinBound(() -> store.delete(writer.key()));
+        assertUnavailableWithinBound(() -> store.sweep(java.time.Instant.now(), 10));
+        assertUnavailableWithinBound(() -> store.tryAcquireSweepLease(Duration.ofSeconds(5)));
+        // repeated calls during the outage stay bounded too (nothing queues up behind the first)
+        for (int i = 0; i < 3; i++) {
+            assertUnavailableWithinBound(() -> store.load(session.key()));
+        }
+    }
+
+    private void assertRecovers(Session session) {
+        Session back = awaitValue(() -> {
+            try {
+                return manager.find(session.id());
+            } catch (SessionStoreUnavailableException e) {
+                return Optional.empty();
+            }
+        });
+        assertThat(back.getAttribute("file_contents")).isEqualTo(List.of("kept through the outage"));
+        back.setAttribute("after", "outage");
+        manager.commit(back);
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("after")).isEqualTo("outage");
+    }
+
+    private static void assertUnavailableWithinBound(ThrowingCallable call) {
+        long started = System.nanoTime();
+        assertThatThrownBy(call).isInstanceOf(SessionStoreUnavailableException.class).hasCauseInstanceOf(RuntimeException.class)
+                .satisfies(e -> assertThat(e.getMessage()).isNotBlank());
+        long elapsed = elapsedMillis(started);
+        System.out.println("unavailable after " + elapsed + " ms");
+        assertThat(elapsed).as("ms until the failure").isLessThan(BOUND_MILLIS);
+    }
+
+    private static <T> T awaitValue(java.util.function.Supplier<Optional<T>> attempt) {
+        long started = System.nanoTime();
+        long deadline = started + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Optional<T> value = attempt.get();
+            if (value.isPresent()) {
+                System.out.println("served again " + elapsedMillis(started) + " ms after restore");
+                return value.get();
+            }
+            RedisServerProcess.sleep(100);
+        }
+        throw new AssertionError("the store did not recover within 20 s");
+    }
+
+    private static long elapsedMillis(long started) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+}

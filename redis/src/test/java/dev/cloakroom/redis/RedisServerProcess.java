@@ -1,0 +1,159 @@
+package dev.cloakroom.redis;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A private {@code redis-server} on a spare loopback port, for tests that must change server settings or count
+ * commands without disturbing the shared Redis. Nothing is kept on disk beyond the test; a JVM shutdown hook stops
+ * the process if the test run dies first.
+ */
+final class RedisServerProcess implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private final Process process;
+    private final Thread hook;
+
+    private RedisServerProcess(int port, Path dir, Process process) {
+        this.port = port;
+        this.dir = dir;
+        this.process = process;
+        this.hook = new Thread(process::destroyForcibly, "redis-" + port + "-stopper");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Starts {@code redis-server} on {@code port} with {@code extraArgs}, after stopping any leftover server there. */
+    static RedisServerProcess start(int port, String... extraArgs) {
+        return launch(port, null, extraArgs);
+    }
+
+    /** Starts a Sentinel on {@code port} watching the master {@code mymaster} on {@code masterPort}, quorum 1. */
+    static RedisServerProcess startSentinel(int port, int masterPort) {
+        return launch(port, "sentinel monitor mymaster 127.0.0.1 " + masterPort + " 1\n"
+                + "sentinel down-after-milliseconds mymaster 1000\n"
+                + "sentinel failover-timeout mymaster 5000\n", "--sentinel");
+    }
+
+    private static RedisServerProcess launch(int port, String config, String... extraArgs) {
+        shutdownLeftover(port);
+        try {
+            Path dir = Files.createTempDirectory("cloakroom-redis-" + port + "-");
+            List<String> command = new ArrayList<>(List.of("redis-server"));
+            if (config != null) {
+                // Sentinel rewrites its configuration file, so it needs one of its own.
+                Path file = dir.resolve("redis.conf");
+                Files.writeString(file, config);
+                command.add(file.toString());
+            }
+            command.addAll(List.of("--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no",
+                    "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+            command.addAll(Arrays.asList(extraArgs));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+            RedisServerProcess server = new RedisServerProcess(port, dir, process);
+            server.awaitPing(Duration.ofSeconds(15));
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start redis-server on port " + port, e);
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Runs {@code redis-cli -p port args…} and returns its output. */
+    String cli(String... args) {
+        List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+        command.addAll(Arrays.asList(args));
+        return run(command, Duration.ofSeconds(60));
+    }
+
+    private void awaitPing(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server on port " + port + " exited: " + log());
+            }
+            if (cli("ping").trim().equals("PONG")) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING: " + log());
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    static void shutdownLeftover(int port) {
+        run(List.of("redis-cli", "-p", Integer.toString(port), "shutdown", "nosave"), Duration.ofSeconds(10));
+    }
+
+    static String run(List<String> command, Duration limit) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("timed out: " + command);
+            }
+            return new String(output);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + command, e);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already; the hook runs anyway
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
+        }
+    }
+}
