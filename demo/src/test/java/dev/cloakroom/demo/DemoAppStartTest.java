@@ -43,9 +43,10 @@ class DemoAppStartTest {
     }
 
     @Test
-    void startWhenStoreTypeNotOnClassPathThenRejectedSayingWhichModule() {
-        assertThatThrownBy(() -> DemoApp.start(settings("SESSION_TYPE", "redis")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis").hasMessageContaining("cloakroom-redis");
+    void startWhenStoreTypeUnknownThenRejectedListingTheKnownOnes() {
+        assertThatThrownBy(() -> DemoApp.start(settings("SESSION_TYPE", "mongodb")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mongodb")
+                .hasMessageContaining("filesystem").hasMessageContaining("redis");
     }
 
     @Test
