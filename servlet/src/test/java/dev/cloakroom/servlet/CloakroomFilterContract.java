@@ -643,6 +643,37 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void logsWhenSessionsLiveAndFailThenNoRawIdInAnyLine() throws Exception {
+        start(b -> b.maxSessionBytes(200));
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        List<String> ids = new ArrayList<>();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Browser browser = new Browser();
+            browser.get("/set?name=a&value=1");
+            ids.add(browser.cookie);
+            browser.get("/change-id");
+            ids.add(browser.cookie);
+            assertThat(browser.get("/set?name=a&value=" + "x".repeat(300)).status()).isEqualTo(413);
+            store.down = true;
+            assertThat(browser.get("/get?name=a").status()).isEqualTo(503);
+            store.down = false;
+            browser.get("/invalidate");
+            send("/get?name=a", ids.get(0));
+        } finally {
+            System.setErr(original);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(log).as("the capture works").contains("answered 503").contains("answered 413");
+        for (String id : ids) {
+            assertThat(id).matches(ID);
+            assertThat(log).doesNotContain(id);
+        }
+    }
+
+    @Test
     void servletContextWhenAskedThenTheContainers() throws Exception {
         start();
         assertThat(send("/context", null).body()).isEqualTo("true");
