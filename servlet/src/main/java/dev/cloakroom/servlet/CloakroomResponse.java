@@ -151,7 +151,14 @@ final class CloakroomResponse extends HttpServletResponseWrapper {
     @Override
     public PrintWriter getWriter() throws IOException {
         if (writer == null) {
-            writer = new PrintWriter(new SavingWriter(super.getWriter()), false);
+            PrintWriter container = super.getWriter();
+            writer = new PrintWriter(new SavingWriter(container), false) {
+                @Override
+                public boolean checkError() {
+                    // The container's writer swallows I/O errors (a client gone away); report them as it would.
+                    return super.checkError() || container.checkError();
+                }
+            };
         }
         return writer;
     }
