@@ -436,7 +436,9 @@ abstract class CloakroomFilterContract {
         Browser browser = new Browser();
         browser.get("/set?name=a&value=1");
 
-        assertThat(browser.get("/max-inactive?value=120").body()).isEqualTo("120");
+        Reply reply = browser.get("/max-inactive?value=120");
+        assertThat(reply.body()).isEqualTo("120");
+        assertThat(reply.sessionCookie()).contains("; Max-Age=120;");
         assertThat(onlyRecord().maxInactiveInterval()).isEqualTo(Duration.ofSeconds(120));
         assertThat(browser.get("/max-inactive").body()).isEqualTo("120");
 
