@@ -84,7 +84,7 @@ final class CloakroomResponse extends HttpServletResponseWrapper {
         written = 0;
         contentLength = -1;
         committedForSize = false;
-        binding.afterReset();
+        binding.reapplyCookie();
     }
 
     @Override
@@ -109,6 +109,10 @@ final class CloakroomResponse extends HttpServletResponseWrapper {
     @Override
     public void setHeader(String name, String value) {
         super.setHeader(name, value);
+        if ("set-cookie".equals(name.toLowerCase(Locale.ROOT))) {
+            // setHeader replaced every Set-Cookie line, ours included.
+            binding.reapplyCookie();
+        }
         lengthHeader(name, value);
     }
 

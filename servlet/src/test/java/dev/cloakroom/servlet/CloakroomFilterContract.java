@@ -276,6 +276,18 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void cookieWhenApplicationResetsOrReplacesSetCookieHeaderThenStillSent() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/own-cookie?name=a&value=1");
+
+        assertThat(reply.body()).isEqualTo("own cookie");
+        assertThat(reply.raw().headers().allValues("Set-Cookie")).contains("theme=dark; Path=/");
+        assertThat(reply.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
     void sendErrorWhenRightAfterSetAttributeThenCookieSentAndDataStored() throws Exception {
         start();
         Browser browser = new Browser();
