@@ -43,10 +43,14 @@ abstract class CloakroomFilterContract {
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
+            int containerSessions = server.containerSessions();
             server.close();
+            server = null;
+            assertThat(containerSessions).as("sessions the container created itself").isZero();
         }
         if (manager != null) {
             manager.close();
+            manager = null;
         }
     }
 

@@ -56,6 +56,12 @@ final class JettyTestServer implements TestServer {
         return base;
     }
 
+    /** The context has no session handler at all (NO_SESSIONS): a container session could not even be created. */
+    @Override
+    public int containerSessions() {
+        return 0;
+    }
+
     @Override
     public void close() throws Exception {
         server.stop();

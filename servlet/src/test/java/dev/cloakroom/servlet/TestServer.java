@@ -9,6 +9,9 @@ interface TestServer extends AutoCloseable {
 
     URI base();
 
+    /** Sessions the container itself holds: must stay 0, since the filter serves every session. */
+    int containerSessions();
+
     @Override
     void close() throws Exception;
 
