@@ -20,6 +20,8 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +41,14 @@ abstract class CloakroomFilterContract {
     TestServer server;
 
     abstract TestServer.Starter container();
+
+    /** Whether this container runs on the Servlet API found on the class path (see {@link TestServer#servletApi61()}). */
+    abstract boolean matchesServletApi();
+
+    @BeforeEach
+    void onlyInMatchingExecution() {
+        Assumptions.assumeTrue(matchesServletApi(), "runs in the surefire execution with this container's Servlet API");
+    }
 
     @AfterEach
     void stop() throws Exception {
