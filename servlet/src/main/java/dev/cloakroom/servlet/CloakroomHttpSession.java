@@ -7,11 +7,11 @@ import java.util.function.UnaryOperator;
  * The {@link HttpSession} that {@link CloakroomFilter} hands out, with what the servlet API lacks: an atomic
  * read-modify-write of one attribute ({@code ((CloakroomHttpSession) request.getSession()).update("n", n -> n + 1)}).
  *
- * <p>Beyond {@link HttpSession}'s contract: {@link #getId()} is the raw id, which is the cookie value (never log it;
- * log nothing, or the session's hashed key); {@code setAttribute} accepts only values the session codec can store and
- * throws {@link dev.cloakroom.UnsupportedAttributeException} otherwise; {@code setMaxInactiveInterval(i <= 0)} sets the
- * configured idle timeout, since Cloakroom sessions always expire. Methods the Servlet API lists throw
- * {@link IllegalStateException} once the session is invalidated.
+ * <p>Beyond {@link HttpSession}'s contract: {@link #getId()} is the raw id, which is the cookie value (without its
+ * signature when cookies are signed): a bearer credential, so never log it. {@code setAttribute} accepts only values
+ * the session codec can store and throws {@link dev.cloakroom.UnsupportedAttributeException} otherwise.
+ * {@code setMaxInactiveInterval(i <= 0)} sets the configured idle timeout, since Cloakroom sessions always expire.
+ * Methods the Servlet API lists throw {@link IllegalStateException} once the session is invalidated.
  */
 public interface CloakroomHttpSession extends HttpSession {
 

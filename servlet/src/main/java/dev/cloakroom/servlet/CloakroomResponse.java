@@ -84,7 +84,7 @@ final class CloakroomResponse extends HttpServletResponseWrapper {
         written = 0;
         contentLength = -1;
         committedForSize = false;
-        binding.afterReset();
+        binding.reapplyCookie();
     }
 
     @Override
@@ -109,6 +109,10 @@ final class CloakroomResponse extends HttpServletResponseWrapper {
     @Override
     public void setHeader(String name, String value) {
         super.setHeader(name, value);
+        if ("set-cookie".equals(name.toLowerCase(Locale.ROOT))) {
+            // setHeader replaced every Set-Cookie line, ours included.
+            binding.reapplyCookie();
+        }
         lengthHeader(name, value);
     }
 
@@ -151,7 +155,14 @@ final class CloakroomResponse extends HttpServletResponseWrapper {
     @Override
     public PrintWriter getWriter() throws IOException {
         if (writer == null) {
-            writer = new PrintWriter(new SavingWriter(super.getWriter()), false);
+            PrintWriter container = super.getWriter();
+            writer = new PrintWriter(new SavingWriter(container), false) {
+                @Override
+                public boolean checkError() {
+                    // The container's writer swallows I/O errors (a client gone away); report them as it would.
+                    return super.checkError() || container.checkError();
+                }
+            };
         }
         return writer;
     }

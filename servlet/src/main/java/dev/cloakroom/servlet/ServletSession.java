@@ -25,7 +25,7 @@ final class ServletSession implements CloakroomHttpSession {
         return session;
     }
 
-    /** The raw id: it is the cookie value. Never log it. */
+    /** The raw id: the cookie value (without its signature when cookies are signed). Never log it. */
     @Override
     public String getId() {
         return session.id();

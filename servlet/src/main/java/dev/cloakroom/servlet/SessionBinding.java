@@ -268,8 +268,8 @@ final class SessionBinding {
         return true;
     }
 
-    /** After {@code response.reset()}: puts back the cookie header that the reset removed. */
-    synchronized void afterReset() {
+    /** After {@code response.reset()} or {@code setHeader("Set-Cookie", ...)}: puts back the cookie header they removed. */
+    synchronized void reapplyCookie() {
         if (lastCookieHeader != null && !answered) {
             response.addHeader("Set-Cookie", lastCookieHeader);
             response.setHeader("Cache-Control", "no-store");

@@ -20,6 +20,8 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,13 +42,25 @@ abstract class CloakroomFilterContract {
 
     abstract TestServer.Starter container();
 
+    /** Whether this container runs on the Servlet API found on the class path (see {@link TestServer#servletApi61()}). */
+    abstract boolean matchesServletApi();
+
+    @BeforeEach
+    void onlyInMatchingExecution() {
+        Assumptions.assumeTrue(matchesServletApi(), "runs in the surefire execution with this container's Servlet API");
+    }
+
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
+            int containerSessions = server.containerSessions();
             server.close();
+            server = null;
+            assertThat(containerSessions).as("sessions the container created itself").isZero();
         }
         if (manager != null) {
             manager.close();
+            manager = null;
         }
     }
 
@@ -276,6 +290,18 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void cookieWhenApplicationResetsOrReplacesSetCookieHeaderThenStillSent() throws Exception {
+        start();
+        Browser browser = new Browser();
+        Reply reply = browser.get("/own-cookie?name=a&value=1");
+
+        assertThat(reply.body()).isEqualTo("own cookie");
+        assertThat(reply.raw().headers().allValues("Set-Cookie")).contains("theme=dark; Path=/");
+        assertThat(reply.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+    }
+
+    @Test
     void sendErrorWhenRightAfterSetAttributeThenCookieSentAndDataStored() throws Exception {
         start();
         Browser browser = new Browser();
@@ -436,7 +462,9 @@ abstract class CloakroomFilterContract {
         Browser browser = new Browser();
         browser.get("/set?name=a&value=1");
 
-        assertThat(browser.get("/max-inactive?value=120").body()).isEqualTo("120");
+        Reply reply = browser.get("/max-inactive?value=120");
+        assertThat(reply.body()).isEqualTo("120");
+        assertThat(reply.sessionCookie()).contains("; Max-Age=120;");
         assertThat(onlyRecord().maxInactiveInterval()).isEqualTo(Duration.ofSeconds(120));
         assertThat(browser.get("/max-inactive").body()).isEqualTo("120");
 
@@ -640,6 +668,37 @@ abstract class CloakroomFilterContract {
         start(b -> b.signingKeys(List.of("new-key-0123456789abc")));
         assertThat(send("/get?name=a", newCookie).body()).isEqualTo("1");
         assertThat(send("/get?name=a", oldCookie).body()).isEqualTo("no session");
+    }
+
+    @Test
+    void logsWhenSessionsLiveAndFailThenNoRawIdInAnyLine() throws Exception {
+        start(b -> b.maxSessionBytes(200));
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        List<String> ids = new ArrayList<>();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Browser browser = new Browser();
+            browser.get("/set?name=a&value=1");
+            ids.add(browser.cookie);
+            browser.get("/change-id");
+            ids.add(browser.cookie);
+            assertThat(browser.get("/set?name=a&value=" + "x".repeat(300)).status()).isEqualTo(413);
+            store.down = true;
+            assertThat(browser.get("/get?name=a").status()).isEqualTo(503);
+            store.down = false;
+            browser.get("/invalidate");
+            send("/get?name=a", ids.get(0));
+        } finally {
+            System.setErr(original);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(log).as("the capture works").contains("answered 503").contains("answered 413");
+        for (String id : ids) {
+            assertThat(id).matches(ID);
+            assertThat(log).doesNotContain(id);
+        }
     }
 
     @Test

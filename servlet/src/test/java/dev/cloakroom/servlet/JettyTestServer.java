@@ -9,6 +9,9 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -17,9 +20,14 @@ final class JettyTestServer implements TestServer {
     private final Server server;
     private final URI base;
 
-    private JettyTestServer(Filter filter, HttpServlet servlet, Map<String, String> initParameters) throws Exception {
+    private JettyTestServer(Filter filter, HttpServlet servlet, Map<String, String> initParameters, boolean forwarded) throws Exception {
         server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        HttpConfiguration http = new HttpConfiguration();
+        if (forwarded) {
+            // The container itself trusts X-Forwarded-Proto: request.isSecure() is then true behind an HTTPS proxy.
+            http.addCustomizer(new ForwardedRequestCustomizer());
+        }
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -43,17 +51,28 @@ final class JettyTestServer implements TestServer {
     }
 
     static TestServer start(Filter filter, HttpServlet servlet) throws Exception {
-        return new JettyTestServer(filter, servlet, Map.of());
+        return new JettyTestServer(filter, servlet, Map.of(), false);
     }
 
     /** With filter init-params, as {@code web.xml} would give them. */
     static TestServer start(Filter filter, HttpServlet servlet, Map<String, String> initParameters) throws Exception {
-        return new JettyTestServer(filter, servlet, initParameters);
+        return new JettyTestServer(filter, servlet, initParameters, false);
+    }
+
+    /** With Jetty's own {@code ForwardedRequestCustomizer}, so the container reports proxied HTTPS as secure. */
+    static TestServer startBehindProxy(Filter filter, HttpServlet servlet) throws Exception {
+        return new JettyTestServer(filter, servlet, Map.of(), true);
     }
 
     @Override
     public URI base() {
         return base;
+    }
+
+    /** The context has no session handler at all (NO_SESSIONS): a container session could not even be created. */
+    @Override
+    public int containerSessions() {
+        return 0;
     }
 
     @Override

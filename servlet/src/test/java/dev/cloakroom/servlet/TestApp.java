@@ -61,6 +61,16 @@ final class TestApp extends HttpServlet {
                 request.getSession().setAttribute(name, value);
                 throw new IllegalStateException("application failure on purpose");
             }
+            case "/own-cookie" -> {
+                response.setBufferSize(8192);
+                request.getSession().setAttribute(name, value);
+                // Enough chars that the session is saved (the writer may fill the buffer), not enough to commit.
+                response.getWriter().print("x".repeat(4000));
+                response.reset();
+                response.setHeader("Set-Cookie", "theme=dark; Path=/");
+                response.setContentType("text/plain;charset=UTF-8");
+                response.getWriter().print("own cookie");
+            }
             case "/flush" -> {
                 request.getSession().setAttribute(name, value);
                 PrintWriter writer = response.getWriter();

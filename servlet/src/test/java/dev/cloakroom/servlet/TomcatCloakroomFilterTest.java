@@ -6,4 +6,9 @@ class TomcatCloakroomFilterTest extends CloakroomFilterContract {
     TestServer.Starter container() {
         return TomcatTestServer::start;
     }
+
+    @Override
+    boolean matchesServletApi() {
+        return TestServer.servletApi61();
+    }
 }

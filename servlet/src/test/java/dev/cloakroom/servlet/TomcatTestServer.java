@@ -17,6 +17,7 @@ final class TomcatTestServer implements TestServer {
     private final Tomcat tomcat;
     private final URI base;
     private final Path baseDir;
+    private final Context context;
 
     private TomcatTestServer(Filter filter, HttpServlet servlet) throws Exception {
         baseDir = Files.createTempDirectory("cloakroom-tomcat");
@@ -26,7 +27,7 @@ final class TomcatTestServer implements TestServer {
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
-        Context context = tomcat.addContext("", null);
+        context = tomcat.addContext("", null);
         Tomcat.addServlet(context, "app", servlet).setAsyncSupported(true);
         context.addServletMappingDecoded("/*", "app");
         FilterDef def = new FilterDef();
@@ -52,6 +53,12 @@ final class TomcatTestServer implements TestServer {
     @Override
     public URI base() {
         return base;
+    }
+
+    /** Tomcat's own session manager is there and working; it must simply never be asked. */
+    @Override
+    public int containerSessions() {
+        return context.getManager().getActiveSessions();
     }
 
     @Override
