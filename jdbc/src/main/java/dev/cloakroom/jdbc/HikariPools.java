@@ -41,6 +41,7 @@ final class HikariPools {
                 config.addDataSourceProperty("loginTimeout", Long.toString(timeoutSeconds));
                 config.addDataSourceProperty("socketTimeout", Long.toString(timeoutSeconds + 1));
                 config.addDataSourceProperty("options", "-c statement_timeout=" + timeoutMs);
+                config.addDataSourceProperty("cancelSignalTimeout", Long.toString(timeoutSeconds));
                 config.addDataSourceProperty("tcpKeepAlive", "true");
                 config.addDataSourceProperty("ApplicationName", "cloakroom");
             }

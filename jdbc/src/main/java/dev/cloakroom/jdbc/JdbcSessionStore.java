@@ -636,7 +636,11 @@ public final class JdbcSessionStore implements SessionStore {
         PreparedStatement prepare(String sql) throws SQLException {
             PreparedStatement statement = connection.prepareStatement(sql);
             try {
-                statement.setQueryTimeout((int) Math.max(1, (remainingMillis() + 999) / 1000));
+                // Where the network timeout bounds the call, the query timeout stays a second behind it: pgjdbc's
+                // client-side cancel opens a new connection and the statement waits for it, which must never happen
+                // against a database that hangs. Embedded H2 has only the query timeout.
+                int seconds = (int) Math.max(1, (remainingMillis() + 999) / 1000);
+                statement.setQueryTimeout(networkTimeoutBefore >= 0 ? seconds + 1 : seconds);
             } catch (SQLException e) {
                 statement.close();
                 throw e;
