@@ -1,0 +1,120 @@
+package dev.cloakroom.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.SweepLease;
+import dev.cloakroom.WriteResult;
+import dev.cloakroom.testkit.TestClock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** What every dialect must do beyond the contract: exact attribute texts, and a sweep lock two stores cannot share. */
+class AcrossDatabasesTest {
+    private static final String TABLE = TestDatabases.uniqueTable("across");
+    private static final Path H2_DIRECTORY = h2Directory();
+    private static final String H2_URL = "jdbc:h2:file:" + H2_DIRECTORY.resolve("sessions").toAbsolutePath();
+    private static final Duration IDLE = Duration.ofMinutes(30);
+
+    /** Texts a database's JSON type might rewrite: jsonb reorders keys, adds spaces, normalises numbers and escapes. */
+    private static final Map<String, String> TRICKY = Map.of(
+            "name", "\"Zoë\"",
+            "n", "42",
+            "decimal", "1.50",
+            "exponent", "1e2",
+            "object", "{\"b\":1,\"a\":2}",
+            "escape", "\"\\u00e9\\u0000\"",
+            "lines", "[\"a\",\"b  c\"]",
+            "quote", "\"say \\\"hi\\\"\\n\"",
+            "emoji", "\"\uD83E\uDDE5\"");
+
+    private final TestClock clock = new TestClock();
+
+    static Stream<String> urls() {
+        return Stream.of(TestDatabases.POSTGRES_URL, TestDatabases.MARIADB_URL, H2_URL);
+    }
+
+    private static Path h2Directory() {
+        try {
+            return Files.createTempDirectory("cloakroom-h2-across");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterAll
+    static void cleanUp() throws SQLException, IOException {
+        try (Connection connection = TestDatabases.postgres()) {
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
+        }
+        try (Connection connection = TestDatabases.mariadb()) {
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
+        }
+        try (var files = Files.walk(H2_DIRECTORY)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    private static JdbcSessionStore store(String url) {
+        return JdbcSessionStore.builder().url(url).table(TABLE).maxPoolSize(2).build();
+    }
+
+    private static SessionKey randomKey() {
+        byte[] bytes = new byte[32];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void attributeTextsWhenStoredAndMergedThenComeBackByteForByte(String url) {
+        try (JdbcSessionStore store = store(url)) {
+            SessionKey key = randomKey();
+            Instant now = clock.instant();
+            store.write(new SessionWrite(key, true, TRICKY, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+            assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(TRICKY);
+
+            SessionWrite merge = new SessionWrite(key, false, Map.of("added", "{\"z\":[1,2.0]}"), Set.of("n"), now, now, IDLE,
+                    now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+            assertThat(store.write(merge)).isEqualTo(WriteResult.WRITTEN);
+
+            Map<String, String> expected = new java.util.HashMap<>(TRICKY);
+            expected.remove("n");
+            expected.put("added", "{\"z\":[1,2.0]}");
+            assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(expected);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void sweepLeaseWhenHeldByOneStoreThenRefusedToAnotherUntilClosed(String url) {
+        try (JdbcSessionStore first = store(url); JdbcSessionStore second = store(url)) {
+            Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(held).isPresent();
+            assertThat(second.tryAcquireSweepLease(Duration.ofSeconds(10))).isEmpty();
+            assertThat(first.tryAcquireSweepLease(Duration.ofSeconds(10))).as("not re-entrant either").isEmpty();
+
+            held.get().close();
+
+            Optional<SweepLease> next = second.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(next).isPresent();
+            next.get().close();
+        }
+    }
+}
