@@ -511,18 +511,23 @@ public final class JdbcSessionStore implements SessionStore {
         }
     }
 
+    /** On the request path: a table check that could not run at start is retried within the call's own bound. */
     private void ensureSchema() {
-        if (schemaReady) {
-            return;
+        if (!schemaReady) {
+            ensureSchema(timeout);
         }
+    }
+
+    /** Checks or creates the table once; {@code bound} limits both the wait for another process's change and the I/O. */
+    private void ensureSchema(Duration bound) {
         synchronized (schemaLock) {
             if (schemaReady) {
                 return;
             }
             Call call = null;
             try {
-                call = Call.open(this, System.nanoTime() + schemaLockTimeout.plus(timeout).toNanos());
-                int lockSeconds = (int) Math.max(1, schemaLockTimeout.toSeconds());
+                call = Call.open(this, System.nanoTime() + bound.toNanos());
+                int lockSeconds = (int) Math.max(1, bound.toSeconds() - 1);
                 if (schemaMode == SchemaMode.VALIDATE) {
                     Schema.validate(call.connection, dialect, table);
                 } else {
@@ -836,7 +841,7 @@ public final class JdbcSessionStore implements SessionStore {
                 store = new JdbcSessionStore(this, dataSource, null, detected, "application DataSource");
             }
             try {
-                store.ensureSchema();
+                store.ensureSchema(store.schemaLockTimeout);
             } catch (SessionStoreUnavailableException e) {
                 LOG.warn("{} is not reachable now; the table will be checked on first use: {}", store.describe(), e.getMessage());
             } catch (RuntimeException e) {

@@ -89,6 +89,37 @@ class PostgresOutageTest {
         assertThat(loadAgain(session).getAttribute("file_contents")).isEqualTo(List.of("line 1", "line 2"));
     }
 
+    @Test
+    void databaseDownWhenTheAppStartsThenStartSucceedsCallsFailFastAndTheTableIsCreatedOnceItIsBack() throws SQLException {
+        String table = TABLE + "_late";
+        try (TcpProxy late = TcpProxy.to("127.0.0.1", 5432)) {
+            late.refuse();
+            try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
+                    .url("jdbc:postgresql://127.0.0.1:" + late.port() + "/cloakroom_test")
+                    .credentials("postgres", null).table(table).timeout(TIMEOUT).maxPoolSize(2).build()) {
+                SessionKey key = SessionKey.of("late-start");
+                failsWithinTheBound("load before the database ever answered", () -> lateStore.load(key));
+
+                late.restore();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (true) {
+                    try {
+                        assertThat(lateStore.load(key)).isEmpty();
+                        break;
+                    } catch (SessionStoreUnavailableException e) {
+                        if (System.nanoTime() > deadline) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        } finally {
+            try (Connection connection = TestDatabases.postgres()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            }
+        }
+    }
+
     private Session storedSession() {
         Session session = manager.create();
         session.setAttribute("file_contents", List.of("line 1", "line 2"));
