@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,11 +61,13 @@ class AcrossDatabasesTest {
 
     @AfterAll
     static void cleanUp() throws SQLException, IOException {
-        try (Connection connection = TestDatabases.postgres()) {
-            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
-        }
-        try (Connection connection = TestDatabases.mariadb()) {
-            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
+        for (String table : List.of(TABLE, TABLE + "_start")) {
+            try (Connection connection = TestDatabases.postgres()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            }
+            try (Connection connection = TestDatabases.mariadb()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            }
         }
         try (var files = Files.walk(H2_DIRECTORY)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
@@ -98,6 +101,38 @@ class AcrossDatabasesTest {
             expected.remove("n");
             expected.put("added", "{\"z\":[1,2.0]}");
             assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(expected);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void schemaWhenSixInstancesStartAtOnceThenAllStartAndShareOneTable(String url) throws Exception {
+        String table = TABLE + "_start";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<JdbcSessionStore>> starting = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                starting.add(pool.submit(() -> {
+                    go.await();
+                    return JdbcSessionStore.builder().url(url).table(table).maxPoolSize(1).build();
+                }));
+            }
+            go.countDown();
+            List<JdbcSessionStore> stores = new java.util.ArrayList<>();
+            for (var future : starting) {
+                stores.add(future.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            SessionKey key = randomKey();
+            Instant now = clock.instant();
+            stores.get(0).write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                    SessionWrite.ANY_VERSION, now));
+            for (JdbcSessionStore store : stores) {
+                assertThat(store.load(key)).isPresent();
+                store.close();
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
