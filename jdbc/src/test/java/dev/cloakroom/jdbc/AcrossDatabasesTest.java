@@ -138,6 +138,33 @@ class AcrossDatabasesTest {
 
     @ParameterizedTest
     @MethodSource("urls")
+    void roundTripsWhenLoadingAndChangingThenOneStatementEachWhereTheDatabaseMerges(String url) {
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource()) {
+            pool.setJdbcUrl(parsed.jdbcUrl());
+            if (parsed.user() != null) {
+                pool.setUsername(parsed.user());
+            }
+            pool.setMaximumPoolSize(2);
+            CountingDataSource counting = new CountingDataSource(pool);
+            try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(counting.dataSource()).table(TABLE).build()) {
+                SessionKey key = randomKey();
+                Instant now = clock.instant();
+                counting.take();
+                store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+                assertThat(counting.take()).as("create").isEqualTo(1);
+                store.load(key);
+                assertThat(counting.take()).as("load").isEqualTo(1);
+                store.write(new SessionWrite(key, false, Map.of("b", "2"), Set.of("a"), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+                // H2 has no JSON merge operator: SELECT ... FOR UPDATE, UPDATE, COMMIT in one transaction.
+                assertThat(counting.take()).as("change").isEqualTo(parsed.database() == JdbcSessionStore.Database.H2 ? 3 : 1);
+                assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("b", "2"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
     void sweepLeaseWhenHeldByOneStoreThenRefusedToAnotherUntilClosed(String url) {
         try (JdbcSessionStore first = store(url); JdbcSessionStore second = store(url)) {
             Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofSeconds(10));
