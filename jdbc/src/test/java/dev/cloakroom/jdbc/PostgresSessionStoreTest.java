@@ -272,6 +272,33 @@ class PostgresSessionStoreTest {
         }
     }
 
+    @Test
+    void appDataSourceWhenConnectionsAreNotAutoCommitThenWritesAreStillCommitted() throws Exception {
+        String table = table("noautocommit");
+        try (HikariDataSource pool = new HikariDataSource()) {
+            pool.setJdbcUrl(TestDatabases.POSTGRES_JDBC);
+            pool.setUsername("postgres");
+            pool.setMaximumPoolSize(2);
+            pool.setAutoCommit(false);
+            try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(pool).table(table).build();
+                 SessionManager manager = SessionManager.builder(store).clock(clock).sweeping(false)
+                         .config(CloakroomConfig.builder().idleTimeout(IDLE).build()).build()) {
+                Session session = manager.create();
+                session.setAttribute("a", 1);
+                manager.commit(session);
+                Session next = manager.find(session.id()).orElseThrow();
+                next.setAttribute("b", 2);
+                manager.commit(next);
+            }
+        }
+        try (Connection connection = TestDatabases.postgres();
+             PreparedStatement statement = connection.prepareStatement("SELECT data FROM " + table);
+             ResultSet rs = statement.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(DataColumn.decode(rs.getString(1))).isEqualTo(Map.of("a", "1", "b", "2"));
+        }
+    }
+
     // ---- the sweep's index ----
 
     @Test
