@@ -1,168 +1,26 @@
 package dev.cloakroom.jdbc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.Session;
-import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionManager;
-import dev.cloakroom.SessionStoreUnavailableException;
-import dev.cloakroom.SessionWrite;
-import dev.cloakroom.testkit.TcpProxy;
-import dev.cloakroom.testkit.TestClock;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
-/**
- * PostgreSQL down ({@link TcpProxy#refuse()}) or hanging ({@link TcpProxy#blackhole()}): every call fails with
- * {@link SessionStoreUnavailableException} within the timeout, and the same session comes back when the database does.
- */
-class PostgresOutageTest {
-    private static final String TABLE = TestDatabases.uniqueTable("pg_outage");
-    private static final Duration TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
-    private static final Duration SLACK = Duration.ofSeconds(1);
-    private static final Duration IDLE = Duration.ofMinutes(30);
-
-    private final TestClock clock = new TestClock();
-    private TcpProxy proxy;
-    private JdbcSessionStore store;
-    private SessionManager manager;
-
-    @BeforeEach
-    void start() {
-        proxy = TcpProxy.to("127.0.0.1", 5432);
-        store = JdbcSessionStore.builder()
-                .url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/cloakroom_test")
-                .credentials("postgres", null)
-                .table(TABLE)
-                .timeout(TIMEOUT)
-                .maxPoolSize(4)
-                .build();
-        manager = SessionManager.builder(store).clock(clock).sweeping(false)
-                .config(CloakroomConfig.builder().idleTimeout(IDLE).build()).build();
+class PostgresOutageTest extends StoreOutageTest {
+    @Override
+    int serverPort() {
+        return 5432;
     }
 
-    @AfterEach
-    void stop() {
-        manager.close();
-        proxy.close();
+    @Override
+    String jdbcUrl(int port) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/cloakroom_test";
     }
 
-    @AfterAll
-    static void dropTable() throws SQLException {
-        try (Connection connection = TestDatabases.postgres()) {
-            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
-        }
+    @Override
+    String user() {
+        return "postgres";
     }
 
-    @Test
-    void databaseDownWhenCalledThenUnavailableWithinTheTimeoutAndTheSessionReturnsAfterwards() {
-        Session session = storedSession();
-
-        proxy.refuse();
-        everyCallFailsWithinTheBound(session, "refused");
-
-        proxy.restore();
-        assertThat(loadAgain(session).getAttribute("file_contents")).isEqualTo(List.of("line 1", "line 2"));
-    }
-
-    @Test
-    void databaseHangingWhenCalledThenUnavailableWithinTheTimeoutAndTheSessionReturnsAfterwards() {
-        Session session = storedSession();
-
-        proxy.blackhole();
-        everyCallFailsWithinTheBound(session, "blackholed");
-
-        proxy.restore();
-        assertThat(loadAgain(session).getAttribute("file_contents")).isEqualTo(List.of("line 1", "line 2"));
-    }
-
-    @Test
-    void databaseDownWhenTheAppStartsThenStartSucceedsCallsFailFastAndTheTableIsCreatedOnceItIsBack() throws SQLException {
-        String table = TABLE + "_late";
-        try (TcpProxy late = TcpProxy.to("127.0.0.1", 5432)) {
-            late.refuse();
-            try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
-                    .url("jdbc:postgresql://127.0.0.1:" + late.port() + "/cloakroom_test")
-                    .credentials("postgres", null).table(table).timeout(TIMEOUT).maxPoolSize(2).build()) {
-                SessionKey key = SessionKey.of("late-start");
-                failsWithinTheBound("load before the database ever answered", () -> lateStore.load(key));
-
-                late.restore();
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (true) {
-                    try {
-                        assertThat(lateStore.load(key)).isEmpty();
-                        break;
-                    } catch (SessionStoreUnavailableException e) {
-                        if (System.nanoTime() > deadline) {
-                            throw e;
-                        }
-                    }
-                }
-            }
-        } finally {
-            try (Connection connection = TestDatabases.postgres()) {
-                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
-            }
-        }
-    }
-
-    private Session storedSession() {
-        Session session = manager.create();
-        session.setAttribute("file_contents", List.of("line 1", "line 2"));
-        manager.commit(session);
-        return session;
-    }
-
-    private void everyCallFailsWithinTheBound(Session session, String outage) {
-        SessionKey key = session.key();
-        Instant now = clock.instant();
-        SessionWrite change = new SessionWrite(key, false, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
-                SessionWrite.ANY_VERSION, now);
-        failsWithinTheBound(outage + " load", () -> store.load(key));
-        failsWithinTheBound(outage + " write", () -> store.write(change));
-        failsWithinTheBound(outage + " delete", () -> store.delete(key));
-        failsWithinTheBound(outage + " sweep", () -> store.sweep(now, 500));
-        failsWithinTheBound(outage + " sweep lease", () -> store.tryAcquireSweepLease(Duration.ofSeconds(10)));
-        failsWithinTheBound(outage + " find", () -> manager.find(session.id()));
-    }
-
-    private static void failsWithinTheBound(String call, Supplier<?> action) {
-        long started = System.nanoTime();
-        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(action::get);
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-        System.out.printf("MEASURED: %s failed after %d ms with %s%n", call, took.toMillis(), thrown);
-        assertThat(thrown).as(call).isInstanceOf(SessionStoreUnavailableException.class);
-        assertThat(took).as(call).isLessThan(TIMEOUT.plus(SLACK));
-    }
-
-    /** The same key, the same store: the pool reconnects by itself once the database answers again. */
-    private Session loadAgain(Session session) {
-        long started = System.nanoTime();
-        long deadline = started + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try {
-                Optional<Session> found = manager.find(session.id());
-                System.out.printf("MEASURED: after restore the session loaded again in %d ms%n", (System.nanoTime() - started) / 1_000_000);
-                return found.orElseThrow(() -> new AssertionError("the session's data is gone after the outage"));
-            } catch (SessionStoreUnavailableException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-        }
+    @Override
+    Connection connect() throws SQLException {
+        return TestDatabases.postgres();
     }
 }
