@@ -1,6 +1,8 @@
 package dev.cloakroom.jdbc;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashMap;
@@ -14,7 +16,11 @@ import java.util.Map;
  * merge deltas member by member, and {@code (data->>'name')::jsonb} reads a value in SQL.
  */
 final class DataColumn {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // The session size cap is the manager's business; a valid row must never be refused (and then deleted as
+    // unreadable) for a length limit of the parser, so Jackson's default 20 MB string limit is lifted here.
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build());
 
     private DataColumn() {
     }

@@ -797,10 +797,13 @@ public final class JdbcSessionStore implements SessionStore {
             return this;
         }
 
-        /** Size of the pool built from a {@link #url}; default {@value #DEFAULT_MAX_POOL_SIZE}. */
+        /**
+         * Size of the pool built from a {@link #url}; default {@value #DEFAULT_MAX_POOL_SIZE}, at least 2 since a
+         * sweep holds one connection for its lock while it deletes through another.
+         */
         public Builder maxPoolSize(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("maxPoolSize must be positive: " + value);
+            if (value < 2) {
+                throw new IllegalArgumentException("maxPoolSize must be at least 2 (the sweep lock holds one connection): " + value);
             }
             this.maxPoolSize = value;
             return this;

@@ -32,8 +32,8 @@ public final class JdbcSessionStoreProvider implements SessionStoreProvider {
                         + "postgresql://user:pass@localhost:5432/db"));
         String table = settings.findAny("SESSION_JDBC_TABLE", "SESSION_SQLALCHEMY_TABLE").orElse(JdbcSessionStore.DEFAULT_TABLE);
         long poolSize = settings.getLong("SESSION_JDBC_POOL_SIZE", JdbcSessionStore.DEFAULT_MAX_POOL_SIZE);
-        if (poolSize < 1 || poolSize > 1000) {
-            throw new IllegalArgumentException("SESSION_JDBC_POOL_SIZE must be within [1, 1000]: '" + poolSize + "'");
+        if (poolSize < 2 || poolSize > 1000) {
+            throw new IllegalArgumentException("SESSION_JDBC_POOL_SIZE must be within [2, 1000]: '" + poolSize + "'");
         }
         JdbcSessionStore.Builder builder = JdbcSessionStore.builder()
                 .url(url)

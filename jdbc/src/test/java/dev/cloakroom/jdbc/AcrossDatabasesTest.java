@@ -115,7 +115,7 @@ class AcrossDatabasesTest {
             for (int i = 0; i < 6; i++) {
                 starting.add(pool.submit(() -> {
                     go.await();
-                    return JdbcSessionStore.builder().url(url).table(table).maxPoolSize(1).build();
+                    return JdbcSessionStore.builder().url(url).table(table).maxPoolSize(2).build();
                 }));
             }
             go.countDown();

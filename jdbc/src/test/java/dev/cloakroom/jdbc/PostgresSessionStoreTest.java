@@ -102,7 +102,7 @@ class PostgresSessionStoreTest {
             for (int i = 0; i < starters; i++) {
                 futures.add(pool.submit(() -> {
                     go.await();
-                    return store(table).maxPoolSize(1).build();
+                    return store(table).maxPoolSize(2).build();
                 }));
             }
             go.countDown();
