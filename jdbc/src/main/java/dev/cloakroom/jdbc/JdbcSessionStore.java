@@ -177,12 +177,17 @@ public final class JdbcSessionStore implements SessionStore {
      * postgresql [table]}.
      */
     public static void main(String[] args) {
-        if (args.length < 1 || args.length > 2) {
+        try {
+            if (args.length < 1 || args.length > 2) {
+                throw new IllegalArgumentException("expected 1 or 2 arguments, got " + args.length);
+            }
+            Database database = Database.valueOf(args[0].toUpperCase(Locale.ROOT));
+            System.out.print(ddl(database, args.length > 1 ? args[1] : DEFAULT_TABLE));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
             System.err.println("usage: JdbcSessionStore <postgresql|mariadb|h2> [table, default " + DEFAULT_TABLE + "]");
             System.exit(2);
         }
-        Database database = Database.valueOf(args[0].toUpperCase(Locale.ROOT));
-        System.out.print(ddl(database, args.length > 1 ? args[1] : DEFAULT_TABLE));
     }
 
     // ---- SessionStore ----
