@@ -776,7 +776,7 @@ public final class JdbcSessionStore implements SessionStore {
         /** The database behind a {@link #dataSource}, when it should not be detected at start. */
         public Builder database(Database value) { this.database = Objects.requireNonNull(value, "database"); return this; }
 
-        /** The table, optionally schema-qualified ({@code app.sessions}); plain identifiers only. Default {@value #DEFAULT_TABLE}. */
+        /** The table, optionally schema-qualified ({@code app.sessions}); plain identifiers only. Default {@value JdbcSessionStore#DEFAULT_TABLE}. */
         public Builder table(String value) { this.table = Table.parse(value); return this; }
 
         /** Default {@link SchemaMode#CREATE}. */
@@ -803,7 +803,7 @@ public final class JdbcSessionStore implements SessionStore {
         }
 
         /**
-         * Size of the pool built from a {@link #url}; default {@value #DEFAULT_MAX_POOL_SIZE}, at least 2 since a
+         * Size of the pool built from a {@link #url}; default {@value JdbcSessionStore#DEFAULT_MAX_POOL_SIZE}, at least 2 since a
          * sweep holds one connection for its lock while it deletes through another.
          */
         public Builder maxPoolSize(int value) {

@@ -194,6 +194,40 @@ class PostgresSweepTest {
     }
 
     @Test
+    void expiredRowWhenTheBackgroundSweeperRunsThenDeletedWithinOneAndAHalfCleanupIntervals() throws Exception {
+        String table = table("background");
+        Duration interval = Duration.ofSeconds(1);
+        Duration idle = Duration.ofSeconds(1);
+        Map<String, Long> heardAt = new ConcurrentHashMap<>();
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void sessionDestroyed(SessionKey key, Map<String, Object> attributes, Reason reason) {
+                heardAt.put(key.value(), System.nanoTime());
+            }
+        };
+        try (SessionManager manager = SessionManager.builder(store(table)).listener(listener)
+                .config(CloakroomConfig.builder().idleTimeout(idle).cleanupInterval(interval).build()).build()) {
+            Session session = manager.create();
+            session.setAttribute("file_contents", List.of("line"));
+            manager.commit(session);
+            long expiresAt = System.nanoTime() + idle.toNanos();
+
+            long deadline = expiresAt + interval.multipliedBy(3).toNanos();
+            while (!heardAt.containsKey(session.key().value()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+
+            assertThat(heardAt).containsKey(session.key().value());
+            Duration lingered = Duration.ofNanos(heardAt.get(session.key().value()) - expiresAt);
+            System.out.printf("MEASURED: background sweeper removed the expired row %d ms after its expiry (interval %d ms)%n",
+                    lingered.toMillis(), interval.toMillis());
+            // the documented bound, plus slack for one statement on a busy machine
+            assertThat(lingered).isLessThan(interval.multipliedBy(3).dividedBy(2).plusMillis(500));
+            assertThat(count(table)).isZero();
+        }
+    }
+
+    @Test
     void hundredThousandExpiredRowsWhenSweptInBatchesThenRequestsKeepBeingServed() throws Exception {
         String table = table("bulk");
         int expiredRows = 100_000;
