@@ -502,6 +502,11 @@ public final class JdbcSessionStore implements SessionStore {
                 call.abort();
                 call = null;
             }
+            if (schemaMode == SchemaMode.CREATE && isMissingTable(e)) {
+                // Someone dropped the table under a running application: the next call creates it again.
+                LOG.warn("session table {} is gone; it will be created again on the next call", table);
+                schemaReady = false;
+            }
             throw translate(what, e);
         } catch (RuntimeException e) {
             if (call != null) {
@@ -514,6 +519,11 @@ public final class JdbcSessionStore implements SessionStore {
                 call.closeQuietly();
             }
         }
+    }
+
+    private static boolean isMissingTable(SQLException e) {
+        String state = e.getSQLState();
+        return "42P01".equals(state) || "42S02".equals(state);
     }
 
     /** On the request path: a table check that could not run at start is retried within the call's own bound. */

@@ -208,6 +208,23 @@ class PostgresSessionStoreTest {
     }
 
     @Test
+    void tableDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
+        String table = table("dropped");
+        try (JdbcSessionStore store = store(table).build()) {
+            try (Connection connection = TestDatabases.postgres()) {
+                TestDatabases.execute(connection, "DROP TABLE " + table);
+            }
+            SessionKey key = SessionKey.of("dropped");
+
+            assertThatThrownBy(() -> store.load(key)).isInstanceOf(SessionStoreException.class)
+                    .isNotInstanceOf(SessionStoreUnavailableException.class);
+            assertThat(store.load(key)).isEmpty();
+            assertThat(columns(table)).contains("session_key", "version");
+            assertThat(indexExists(table)).isTrue();
+        }
+    }
+
+    @Test
     void tableNameWhenNotAPlainIdentifierThenRejected() {
         assertThatThrownBy(() -> JdbcSessionStore.builder().table("sessions; DROP TABLE users"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plain SQL identifier");
