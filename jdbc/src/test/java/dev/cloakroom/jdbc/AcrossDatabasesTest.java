@@ -61,7 +61,7 @@ class AcrossDatabasesTest {
 
     @AfterAll
     static void cleanUp() throws SQLException, IOException {
-        for (String table : List.of(TABLE, TABLE + "_start")) {
+        for (String table : List.of(TABLE, TABLE + "_start", TABLE + "_old")) {
             try (Connection connection = TestDatabases.postgres()) {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
             }
@@ -160,6 +160,46 @@ class AcrossDatabasesTest {
                 assertThat(counting.take()).as("change").isEqualTo(parsed.database() == JdbcSessionStore.Database.H2 ? 3 : 1);
                 assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("b", "2"));
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void olderLayoutWhenStartedThenMissingColumnsIndexAndMarkAddedAndRowsKept(String url) throws Exception {
+        String table = TABLE + "_old";
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        String create = switch (parsed.database()) {
+            case POSTGRESQL -> "CREATE TABLE " + table + " (session_key varchar(66) PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)";
+            case MARIADB -> "CREATE TABLE " + table + " (session_key VARCHAR(66) PRIMARY KEY, data JSON NOT NULL, expires_at DATETIME(6) NOT NULL)";
+            case H2 -> "CREATE TABLE " + table + " (session_key VARCHAR(66) PRIMARY KEY, data CHARACTER LARGE OBJECT NOT NULL, "
+                    + "expires_at TIMESTAMP WITH TIME ZONE NOT NULL)";
+        };
+        SessionKey key = randomKey();
+        Instant expires = clock.instant().plus(IDLE);
+        try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            TestDatabases.execute(connection, create);
+            try (var insert = connection.prepareStatement("INSERT INTO " + table + " VALUES (?, "
+                    + (parsed.database() == JdbcSessionStore.Database.POSTGRESQL ? "?::jsonb" : "?") + ", ?)")) {
+                insert.setString(1, key.value());
+                insert.setString(2, "{\"n\": \"7\"}");
+                insert.setObject(3, Dialect.of(parsed.database()).timestamp(expires));
+                insert.executeUpdate();
+            }
+        }
+        try (JdbcSessionStore store = JdbcSessionStore.builder().url(url).table(table).build()) {
+            var record = store.load(key).orElseThrow();
+            assertThat(record.attributes()).isEqualTo(Map.of("n", "7"));
+            assertThat(record.version()).isEqualTo(1);
+            assertThat(record.expiresAt()).isEqualTo(expires);
+            Instant now = clock.instant();
+            assertThat(store.write(new SessionWrite(key, false, Map.of("m", "8"), Set.of(), now, now, IDLE, now.plus(IDLE), 1, now)))
+                    .isEqualTo(WriteResult.WRITTEN);
+        }
+        try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
+            Schema.Found found = Schema.inspect(connection, Table.parse(table));
+            assertThat(found.current()).as("columns, index and mark: %s", found).isTrue();
+            TestDatabases.execute(connection, "DROP TABLE " + table);
         }
     }
 
