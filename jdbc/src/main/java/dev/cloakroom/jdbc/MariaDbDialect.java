@@ -1,0 +1,169 @@
+package dev.cloakroom.jdbc;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.SessionWrite;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MariaDB 10.6+ and MySQL 8: a {@code JSON} column merged in place with {@code JSON_MERGE_PATCH} (an upsert is a
+ * string member, a removal a {@code null} member), {@code DATETIME(6)} in UTC, {@code GET_LOCK} for schema changes and
+ * sweeping, and a sweep that selects with {@code SKIP LOCKED} and deletes in one short transaction.
+ */
+final class MariaDbDialect implements Dialect {
+    private static final String CREATE_TABLE = """
+            CREATE TABLE IF NOT EXISTS %1$s (
+                session_key      VARCHAR(66) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+                data             JSON        NOT NULL,
+                created_at       DATETIME(6) NOT NULL,
+                last_accessed_at DATETIME(6) NOT NULL,
+                max_inactive_ms  BIGINT      NOT NULL,
+                expires_at       DATETIME(6) NOT NULL,
+                version          BIGINT      NOT NULL,
+                INDEX %2$s (expires_at)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin""";
+    private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
+    private static final String COMMENT = "ALTER TABLE %1$s COMMENT = '%2$s'";
+    private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
+    private static final String INSERT = """
+            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
+            VALUES (?, ?, ?, ?, ?, ?, 1)""";
+    private static final String MERGE = """
+            UPDATE %1$s
+               SET data = JSON_MERGE_PATCH(data, ?),
+                   last_accessed_at = ?, max_inactive_ms = ?, expires_at = ?, version = version + 1
+             WHERE session_key = ? AND expires_at > ?""";
+    private static final String SWEEP_SELECT = """
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+              FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
+    private static final String GET_LOCK = "SELECT GET_LOCK(?, ?)";
+    private static final String RELEASE_LOCK = "SELECT RELEASE_LOCK(?)";
+    private static final int DUPLICATE_ENTRY = 1062;
+
+    @Override
+    public JdbcSessionStore.Database database() {
+        return JdbcSessionStore.Database.MARIADB;
+    }
+
+    @Override
+    public List<String> createStatements(Table table) {
+        return List.of(CREATE_TABLE.formatted(table.sql(), table.expiryIndex()),
+                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
+                comment(table, Schema.MARK));
+    }
+
+    @Override
+    public String addColumn(Table table, String column) {
+        String definition = switch (column) {
+            case "created_at" -> "created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+            case "last_accessed_at" -> "last_accessed_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+            case "max_inactive_ms" -> "max_inactive_ms BIGINT NOT NULL DEFAULT " + CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis();
+            case "version" -> "version BIGINT NOT NULL DEFAULT 1";
+            default -> throw new IllegalArgumentException("column cannot be added: " + column);
+        };
+        return ADD_COLUMN.formatted(table.sql(), definition);
+    }
+
+    @Override
+    public String comment(Table table, String text) {
+        return COMMENT.formatted(table.sql(), text);
+    }
+
+    @Override
+    public String insert(Table table) {
+        return INSERT.formatted(table.sql());
+    }
+
+    @Override
+    public boolean isDuplicateKey(SQLException e) {
+        return e.getErrorCode() == DUPLICATE_ENTRY;
+    }
+
+    @Override
+    public String merge(Table table, boolean versioned) {
+        return MERGE.formatted(table.sql()) + (versioned ? " AND version = ?" : "");
+    }
+
+    @Override
+    public int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException {
+        // RFC 7396 merge patch: stored values are always JSON strings, so null can only mean "remove".
+        Map<String, String> patch = new HashMap<>(write.upserts());
+        write.removals().forEach(name -> patch.put(name, null));
+        statement.setString(1, DataColumn.encode(patch));
+        return 2;
+    }
+
+    @Override
+    public String sweepReturning(Table table) {
+        return null;
+    }
+
+    @Override
+    public String sweepSelect(Table table) {
+        return SWEEP_SELECT.formatted(table.sql());
+    }
+
+    @Override
+    public Object timestamp(Instant instant) {
+        return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    @Override
+    public Instant instant(ResultSet row, int column) throws SQLException {
+        LocalDateTime value = row.getObject(column, LocalDateTime.class);
+        return value == null ? null : value.toInstant(ZoneOffset.UTC);
+    }
+
+    @Override
+    public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
+        if (!getLock(connection, table.lockName("schema"), timeoutSeconds)) {
+            throw new java.sql.SQLTimeoutException("another process held the schema lock of " + table + " for "
+                    + timeoutSeconds + " s");
+        }
+    }
+
+    @Override
+    public void unlockSchema(Connection connection, Table table) throws SQLException {
+        releaseLock(connection, table.lockName("schema"));
+    }
+
+    @Override
+    public boolean transactionalLocks() {
+        return false;
+    }
+
+    @Override
+    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
+        return getLock(connection, table.lockName("sweep"), 0);
+    }
+
+    @Override
+    public void unlockSweep(Connection connection, Table table) throws SQLException {
+        releaseLock(connection, table.lockName("sweep"));
+    }
+
+    private static boolean getLock(Connection connection, String name, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement(GET_LOCK)) {
+            lock.setString(1, name);
+            lock.setInt(2, timeoutSeconds);
+            try (ResultSet result = lock.executeQuery()) {
+                return result.next() && result.getInt(1) == 1;
+            }
+        }
+    }
+
+    private static void releaseLock(Connection connection, String name) throws SQLException {
+        try (PreparedStatement release = connection.prepareStatement(RELEASE_LOCK)) {
+            release.setString(1, name);
+            release.execute();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.cloakroom.jdbc;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.SessionWrite;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * PostgreSQL: {@code jsonb} data merged in place with {@code -} and {@code ||}, {@code INSERT ... ON CONFLICT DO
+ * NOTHING}, a one-statement {@code DELETE ... RETURNING} sweep with {@code SKIP LOCKED}, and transaction-scoped
+ * advisory locks (released by the database even if this process dies).
+ */
+final class PostgresDialect implements Dialect {
+    private static final String CREATE_TABLE = """
+            CREATE TABLE IF NOT EXISTS %1$s (
+                session_key      varchar(66) PRIMARY KEY,
+                data             jsonb       NOT NULL,
+                created_at       timestamptz NOT NULL,
+                last_accessed_at timestamptz NOT NULL,
+                max_inactive_ms  bigint      NOT NULL,
+                expires_at       timestamptz NOT NULL,
+                version          bigint      NOT NULL
+            )""";
+    private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
+    private static final String COMMENT = "COMMENT ON TABLE %1$s IS '%2$s'";
+    private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
+    private static final String INSERT = """
+            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
+            VALUES (?, ?::jsonb, ?, ?, ?, ?, 1)
+            ON CONFLICT (session_key) DO NOTHING""";
+    // Removals first, then upserts: a name is never in both (SessionWrite checks), so the order only matters for clarity.
+    private static final String MERGE = """
+            UPDATE %1$s
+               SET data = (data - ?::text[]) || ?::jsonb,
+                   last_accessed_at = ?, max_inactive_ms = ?, expires_at = ?, version = version + 1
+             WHERE session_key = ? AND expires_at > ?""";
+    private static final String SWEEP = """
+            DELETE FROM %1$s
+             WHERE session_key IN (SELECT session_key FROM %1$s
+                                    WHERE expires_at <= ?
+                                    ORDER BY expires_at
+                                    LIMIT ?
+                                    FOR UPDATE SKIP LOCKED)
+               AND expires_at <= ?
+            RETURNING session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version""";
+    private static final String SWEEP_SELECT = """
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+              FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
+    private static final String LOCK_SCHEMA = "SELECT pg_advisory_xact_lock(?)";
+    private static final String TRY_LOCK_SWEEP = "SELECT pg_try_advisory_xact_lock(?)";
+    private static final String SET_LOCK_WAIT = "SET LOCAL statement_timeout = %d";
+
+    @Override
+    public JdbcSessionStore.Database database() {
+        return JdbcSessionStore.Database.POSTGRESQL;
+    }
+
+    @Override
+    public List<String> createStatements(Table table) {
+        return List.of(CREATE_TABLE.formatted(table.sql()),
+                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
+                comment(table, Schema.MARK));
+    }
+
+    @Override
+    public String addColumn(Table table, String column) {
+        String definition = switch (column) {
+            case "created_at" -> "created_at timestamptz NOT NULL DEFAULT now()";
+            case "last_accessed_at" -> "last_accessed_at timestamptz NOT NULL DEFAULT now()";
+            case "max_inactive_ms" -> "max_inactive_ms bigint NOT NULL DEFAULT " + CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis();
+            case "version" -> "version bigint NOT NULL DEFAULT 1";
+            default -> throw new IllegalArgumentException("column cannot be added: " + column);
+        };
+        return ADD_COLUMN.formatted(table.sql(), definition);
+    }
+
+    @Override
+    public String comment(Table table, String text) {
+        return COMMENT.formatted(table.sql(), text);
+    }
+
+    @Override
+    public String insert(Table table) {
+        return INSERT.formatted(table.sql());
+    }
+
+    @Override
+    public boolean isDuplicateKey(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    @Override
+    public String merge(Table table, boolean versioned) {
+        return MERGE.formatted(table.sql()) + (versioned ? " AND version = ?" : "");
+    }
+
+    @Override
+    public int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException {
+        // createArrayOf builds the array on the client: no round trip.
+        statement.setArray(1, connection.createArrayOf("text", write.removals().toArray(new String[0])));
+        statement.setString(2, DataColumn.encode(write.upserts()));
+        return 3;
+    }
+
+    @Override
+    public String sweepReturning(Table table) {
+        return SWEEP.formatted(table.sql());
+    }
+
+    @Override
+    public String sweepSelect(Table table) {
+        return SWEEP_SELECT.formatted(table.sql());
+    }
+
+    @Override
+    public Object timestamp(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    @Override
+    public Instant instant(ResultSet row, int column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    @Override
+    public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
+        try (var wait = connection.createStatement()) {
+            wait.execute(SET_LOCK_WAIT.formatted(timeoutSeconds * 1000L));
+        }
+        try (PreparedStatement lock = connection.prepareStatement(LOCK_SCHEMA)) {
+            lock.setLong(1, table.lockId("schema"));
+            lock.execute();
+        }
+    }
+
+    @Override
+    public void unlockSchema(Connection connection, Table table) {
+        // pg_advisory_xact_lock ends with the transaction
+    }
+
+    @Override
+    public boolean transactionalLocks() {
+        return true;
+    }
+
+    @Override
+    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement(TRY_LOCK_SWEEP)) {
+            lock.setLong(1, table.lockId("sweep"));
+            try (ResultSet result = lock.executeQuery()) {
+                return result.next() && result.getBoolean(1);
+            }
+        }
+    }
+
+    @Override
+    public void unlockSweep(Connection connection, Table table) {
+        // pg_try_advisory_xact_lock ends with the transaction
+    }
+}

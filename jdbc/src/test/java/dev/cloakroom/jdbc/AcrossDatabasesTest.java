@@ -1,0 +1,222 @@
+package dev.cloakroom.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.SweepLease;
+import dev.cloakroom.WriteResult;
+import dev.cloakroom.testkit.TestClock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** What every dialect must do beyond the contract: exact attribute texts, and a sweep lock two stores cannot share. */
+class AcrossDatabasesTest {
+    private static final String TABLE = TestDatabases.uniqueTable("across");
+    private static final Path H2_DIRECTORY = h2Directory();
+    private static final String H2_URL = "jdbc:h2:file:" + H2_DIRECTORY.resolve("sessions").toAbsolutePath();
+    private static final Duration IDLE = Duration.ofMinutes(30);
+
+    /** Texts a database's JSON type might rewrite: jsonb reorders keys, adds spaces, normalises numbers and escapes. */
+    private static final Map<String, String> TRICKY = Map.of(
+            "name", "\"Zoë\"",
+            "n", "42",
+            "decimal", "1.50",
+            "exponent", "1e2",
+            "object", "{\"b\":1,\"a\":2}",
+            "escape", "\"\\u00e9\\u0000\"",
+            "lines", "[\"a\",\"b  c\"]",
+            "quote", "\"say \\\"hi\\\"\\n\"",
+            "emoji", "\"\uD83E\uDDE5\"");
+
+    private final TestClock clock = new TestClock();
+
+    static Stream<String> urls() {
+        return Stream.of(TestDatabases.POSTGRES_URL, TestDatabases.MARIADB_URL, H2_URL);
+    }
+
+    private static Path h2Directory() {
+        try {
+            return Files.createTempDirectory("cloakroom-h2-across");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterAll
+    static void cleanUp() throws SQLException, IOException {
+        for (String table : List.of(TABLE, TABLE + "_start", TABLE + "_old")) {
+            try (Connection connection = TestDatabases.postgres()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            }
+            try (Connection connection = TestDatabases.mariadb()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            }
+        }
+        try (var files = Files.walk(H2_DIRECTORY)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    private static JdbcSessionStore store(String url) {
+        return JdbcSessionStore.builder().url(url).table(TABLE).maxPoolSize(2).build();
+    }
+
+    private static SessionKey randomKey() {
+        byte[] bytes = new byte[32];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void attributeTextsWhenStoredAndMergedThenComeBackByteForByte(String url) {
+        try (JdbcSessionStore store = store(url)) {
+            SessionKey key = randomKey();
+            Instant now = clock.instant();
+            store.write(new SessionWrite(key, true, TRICKY, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+            assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(TRICKY);
+
+            SessionWrite merge = new SessionWrite(key, false, Map.of("added", "{\"z\":[1,2.0]}"), Set.of("n"), now, now, IDLE,
+                    now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+            assertThat(store.write(merge)).isEqualTo(WriteResult.WRITTEN);
+
+            Map<String, String> expected = new java.util.HashMap<>(TRICKY);
+            expected.remove("n");
+            expected.put("added", "{\"z\":[1,2.0]}");
+            assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(expected);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void schemaWhenSixInstancesStartAtOnceThenAllStartAndShareOneTable(String url) throws Exception {
+        String table = TABLE + "_start";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<JdbcSessionStore>> starting = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                starting.add(pool.submit(() -> {
+                    go.await();
+                    return JdbcSessionStore.builder().url(url).table(table).maxPoolSize(2).build();
+                }));
+            }
+            go.countDown();
+            List<JdbcSessionStore> stores = new java.util.ArrayList<>();
+            for (var future : starting) {
+                stores.add(future.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            SessionKey key = randomKey();
+            Instant now = clock.instant();
+            stores.get(0).write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                    SessionWrite.ANY_VERSION, now));
+            for (JdbcSessionStore store : stores) {
+                assertThat(store.load(key)).isPresent();
+                store.close();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void roundTripsWhenLoadingAndChangingThenOneStatementEachWhereTheDatabaseMerges(String url) {
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource()) {
+            pool.setJdbcUrl(parsed.jdbcUrl());
+            if (parsed.user() != null) {
+                pool.setUsername(parsed.user());
+            }
+            pool.setMaximumPoolSize(2);
+            CountingDataSource counting = new CountingDataSource(pool);
+            try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(counting.dataSource()).table(TABLE).build()) {
+                SessionKey key = randomKey();
+                Instant now = clock.instant();
+                counting.take();
+                store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+                assertThat(counting.take()).as("create").isEqualTo(1);
+                store.load(key);
+                assertThat(counting.take()).as("load").isEqualTo(1);
+                store.write(new SessionWrite(key, false, Map.of("b", "2"), Set.of("a"), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+                // H2 has no JSON merge operator: SELECT ... FOR UPDATE, UPDATE, COMMIT in one transaction.
+                assertThat(counting.take()).as("change").isEqualTo(parsed.database() == JdbcSessionStore.Database.H2 ? 3 : 1);
+                assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("b", "2"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void olderLayoutWhenStartedThenMissingColumnsIndexAndMarkAddedAndRowsKept(String url) throws Exception {
+        String table = TABLE + "_old";
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        String create = switch (parsed.database()) {
+            case POSTGRESQL -> "CREATE TABLE " + table + " (session_key varchar(66) PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)";
+            case MARIADB -> "CREATE TABLE " + table + " (session_key VARCHAR(66) PRIMARY KEY, data JSON NOT NULL, expires_at DATETIME(6) NOT NULL)";
+            case H2 -> "CREATE TABLE " + table + " (session_key VARCHAR(66) PRIMARY KEY, data CHARACTER LARGE OBJECT NOT NULL, "
+                    + "expires_at TIMESTAMP WITH TIME ZONE NOT NULL)";
+        };
+        SessionKey key = randomKey();
+        Instant expires = clock.instant().plus(IDLE);
+        try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            TestDatabases.execute(connection, create);
+            try (var insert = connection.prepareStatement("INSERT INTO " + table + " VALUES (?, "
+                    + (parsed.database() == JdbcSessionStore.Database.POSTGRESQL ? "?::jsonb" : "?") + ", ?)")) {
+                insert.setString(1, key.value());
+                insert.setString(2, "{\"n\": \"7\"}");
+                insert.setObject(3, Dialect.of(parsed.database()).timestamp(expires));
+                insert.executeUpdate();
+            }
+        }
+        try (JdbcSessionStore store = JdbcSessionStore.builder().url(url).table(table).build()) {
+            var record = store.load(key).orElseThrow();
+            assertThat(record.attributes()).isEqualTo(Map.of("n", "7"));
+            assertThat(record.version()).isEqualTo(1);
+            assertThat(record.expiresAt()).isEqualTo(expires);
+            Instant now = clock.instant();
+            assertThat(store.write(new SessionWrite(key, false, Map.of("m", "8"), Set.of(), now, now, IDLE, now.plus(IDLE), 1, now)))
+                    .isEqualTo(WriteResult.WRITTEN);
+        }
+        try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
+            Schema.Found found = Schema.inspect(connection, Table.parse(table));
+            assertThat(found.current()).as("columns, index and mark: %s", found).isTrue();
+            TestDatabases.execute(connection, "DROP TABLE " + table);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("urls")
+    void sweepLeaseWhenHeldByOneStoreThenRefusedToAnotherUntilClosed(String url) {
+        try (JdbcSessionStore first = store(url); JdbcSessionStore second = store(url)) {
+            Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(held).isPresent();
+            assertThat(second.tryAcquireSweepLease(Duration.ofSeconds(10))).isEmpty();
+            assertThat(first.tryAcquireSweepLease(Duration.ofSeconds(10))).as("not re-entrant either").isEmpty();
+
+            held.get().close();
+
+            Optional<SweepLease> next = second.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(next).isPresent();
+            next.get().close();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.cloakroom.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.SessionWrite;
+import dev.cloakroom.testkit.TcpProxy;
+import dev.cloakroom.testkit.TestClock;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A database down ({@link TcpProxy#refuse()}) or hanging ({@link TcpProxy#blackhole()}): every call fails with
+ * {@link SessionStoreUnavailableException} within the timeout, and the same session comes back when the database does.
+ */
+abstract class StoreOutageTest {
+    private final String table = TestDatabases.uniqueTable(getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
+    private static final Duration TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
+    private static final Duration SLACK = Duration.ofSeconds(1);
+    private static final Duration IDLE = Duration.ofMinutes(30);
+
+    private final TestClock clock = new TestClock();
+    private TcpProxy proxy;
+    private JdbcSessionStore store;
+    private SessionManager manager;
+
+    @BeforeEach
+    void start() {
+        proxy = TcpProxy.to("127.0.0.1", serverPort());
+        store = JdbcSessionStore.builder()
+                .url(jdbcUrl(proxy.port()))
+                .credentials(user(), null)
+                .table(table)
+                .timeout(TIMEOUT)
+                .maxPoolSize(4)
+                .build();
+        manager = SessionManager.builder(store).clock(clock).sweeping(false)
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).build()).build();
+    }
+
+    /** Port of the real server. */
+    abstract int serverPort();
+
+    /** JDBC URL of the server behind a proxy on {@code port}. */
+    abstract String jdbcUrl(int port);
+
+    abstract String user();
+
+    /** A direct connection to the real server, for clean-up. */
+    abstract Connection connect() throws SQLException;
+
+    @AfterEach
+    void stop() throws SQLException {
+        manager.close();
+        proxy.close();
+        try (Connection connection = connect()) {
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+        }
+    }
+
+    @Test
+    void databaseDownWhenCalledThenUnavailableWithinTheTimeoutAndTheSessionReturnsAfterwards() {
+        Session session = storedSession();
+
+        proxy.refuse();
+        everyCallFailsWithinTheBound(session, "refused");
+
+        proxy.restore();
+        assertThat(loadAgain(session).getAttribute("file_contents")).isEqualTo(List.of("line 1", "line 2"));
+    }
+
+    @Test
+    void databaseHangingWhenCalledThenUnavailableWithinTheTimeoutAndTheSessionReturnsAfterwards() {
+        Session session = storedSession();
+
+        proxy.blackhole();
+        everyCallFailsWithinTheBound(session, "blackholed");
+
+        proxy.restore();
+        assertThat(loadAgain(session).getAttribute("file_contents")).isEqualTo(List.of("line 1", "line 2"));
+    }
+
+    @Test
+    void databaseDownWhenTheAppStartsThenStartSucceedsCallsFailFastAndTheTableIsCreatedOnceItIsBack() throws SQLException {
+        String lateTable = table + "_late";
+        try (TcpProxy late = TcpProxy.to("127.0.0.1", serverPort())) {
+            late.refuse();
+            try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
+                    .url(jdbcUrl(late.port()))
+                    .credentials(user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
+                SessionKey key = SessionKey.of("late-start");
+                failsWithinTheBound("load before the database ever answered", () -> lateStore.load(key));
+
+                late.restore();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (true) {
+                    try {
+                        assertThat(lateStore.load(key)).isEmpty();
+                        break;
+                    } catch (SessionStoreUnavailableException e) {
+                        if (System.nanoTime() > deadline) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        } finally {
+            try (Connection connection = connect()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
+            }
+        }
+    }
+
+    private Session storedSession() {
+        Session session = manager.create();
+        session.setAttribute("file_contents", List.of("line 1", "line 2"));
+        manager.commit(session);
+        return session;
+    }
+
+    private void everyCallFailsWithinTheBound(Session session, String outage) {
+        SessionKey key = session.key();
+        Instant now = clock.instant();
+        SessionWrite change = new SessionWrite(key, false, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                SessionWrite.ANY_VERSION, now);
+        failsWithinTheBound(outage + " load", () -> store.load(key));
+        failsWithinTheBound(outage + " write", () -> store.write(change));
+        failsWithinTheBound(outage + " delete", () -> store.delete(key));
+        failsWithinTheBound(outage + " sweep", () -> store.sweep(now, 500));
+        failsWithinTheBound(outage + " sweep lease", () -> store.tryAcquireSweepLease(Duration.ofSeconds(10)));
+        failsWithinTheBound(outage + " find", () -> manager.find(session.id()));
+    }
+
+    private static void failsWithinTheBound(String call, Supplier<?> action) {
+        long started = System.nanoTime();
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(action::get);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        System.out.printf("MEASURED: %s failed after %d ms with %s%n", call, took.toMillis(), thrown);
+        assertThat(thrown).as(call).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThat(took).as(call).isLessThan(TIMEOUT.plus(SLACK));
+    }
+
+    /** The same key, the same store: the pool reconnects by itself once the database answers again. */
+    private Session loadAgain(Session session) {
+        long started = System.nanoTime();
+        long deadline = started + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                Optional<Session> found = manager.find(session.id());
+                System.out.printf("MEASURED: after restore the session loaded again in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+                return found.orElseThrow(() -> new AssertionError("the session's data is gone after the outage"));
+            } catch (SessionStoreUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+}
