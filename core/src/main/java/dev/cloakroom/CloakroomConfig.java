@@ -42,6 +42,7 @@ public final class CloakroomConfig {
     private final SameSite sameSite;
     private final boolean trustForwardedProto;
     private final List<String> signingKeys;
+    private final boolean sweeping;
 
     private CloakroomConfig(Builder b) {
         this.idleTimeout = requirePositive("idleTimeout", b.idleTimeout);
@@ -78,6 +79,7 @@ public final class CloakroomConfig {
             }
         }
         this.signingKeys = List.copyOf(b.signingKeys);
+        this.sweeping = b.sweeping;
     }
 
     public static Builder builder() {
@@ -88,7 +90,8 @@ public final class CloakroomConfig {
      * Reads {@code PERMANENT_SESSION_LIFETIME}, {@code SESSION_ABSOLUTE_LIFETIME}, {@code SESSION_PERMANENT},
      * {@code SESSION_CLEANUP_INTERVAL}, {@code SESSION_MAX_SIZE}, {@code SESSION_STORE_TIMEOUT_MS},
      * {@code SESSION_COOKIE_NAME}, {@code SESSION_COOKIE_SECURE} ({@code auto}, {@code true}, {@code false}),
-     * {@code SESSION_COOKIE_SAMESITE}, {@code SESSION_TRUST_FORWARDED_PROTO}, and {@code SESSION_USE_SIGNER} with
+     * {@code SESSION_COOKIE_SAMESITE}, {@code SESSION_TRUST_FORWARDED_PROTO}, {@code SESSION_SWEEPER}, and
+     * {@code SESSION_USE_SIGNER} with
      * {@code SECRET_KEY} and the comma-separated {@code SECRET_KEY_FALLBACKS}.
      */
     public static CloakroomConfig fromSettings(Settings settings) {
@@ -100,7 +103,8 @@ public final class CloakroomConfig {
                 .storeTimeout(Duration.ofMillis(settings.getLong("SESSION_STORE_TIMEOUT_MS", DEFAULT_STORE_TIMEOUT.toMillis())))
                 .cookieName(settings.get("SESSION_COOKIE_NAME", DEFAULT_COOKIE_NAME))
                 .sameSite(settings.getEnum("SESSION_COOKIE_SAMESITE", SameSite.class, SameSite.LAX))
-                .trustForwardedProto(settings.getBoolean("SESSION_TRUST_FORWARDED_PROTO", false));
+                .trustForwardedProto(settings.getBoolean("SESSION_TRUST_FORWARDED_PROTO", false))
+                .sweeping(settings.getBoolean("SESSION_SWEEPER", true));
         settings.findSeconds("SESSION_ABSOLUTE_LIFETIME").ifPresent(b::absoluteTimeout);
         String secure = settings.get("SESSION_COOKIE_SECURE", "auto");
         b.cookieSecure(secure.equalsIgnoreCase("auto") ? CookieSecure.AUTO
@@ -155,13 +159,20 @@ public final class CloakroomConfig {
     /** HMAC keys for signed cookies, current first; empty when cookies are not signed. */
     public List<String> signingKeys() { return signingKeys; }
 
+    /** Whether a {@link SessionManager} runs the sweeper in this process (false when a cron job sweeps instead). */
+    public boolean sweeping() { return sweeping; }
+
+    /** The effective settings in words, for the start-up log; signing keys are only counted. */
     @Override
     public String toString() {
-        return "idleTimeout=" + idleTimeout + ", absoluteTimeout=" + (absoluteTimeout == null ? "off" : absoluteTimeout)
-                + ", permanent=" + permanent + ", touchRatio=" + touchRatio + ", maxSessionBytes=" + maxSessionBytes
-                + ", cleanupInterval=" + cleanupInterval + ", storeTimeout=" + storeTimeout + ", cookie=" + cookieName
-                + " (secure " + cookieSecure + ", SameSite=" + sameSite.attributeValue() + ", signed="
-                + (signingKeys.isEmpty() ? "no" : signingKeys.size() + " key(s), masked") + ")";
+        return "idle lifetime " + idleTimeout.toSeconds() + " s (sliding), absolute lifetime "
+                + (absoluteTimeout == null ? "off" : absoluteTimeout.toSeconds() + " s") + ", "
+                + (permanent ? "persistent (Max-Age)" : "browser-session") + " cookie '" + cookieName + "' (Secure "
+                + cookieSecure.name().toLowerCase(java.util.Locale.ROOT) + ", SameSite=" + sameSite.attributeValue() + ", "
+                + (signingKeys.isEmpty() ? "unsigned" : "signed, " + signingKeys.size() + " key(s)") + "), sessions up to "
+                + maxSessionBytes + " bytes, store timeout " + storeTimeout.toMillis() + " ms, "
+                + (sweeping ? "expired sessions swept every ~" + cleanupInterval.toSeconds() + " s"
+                        : "no sweeper in this process (SESSION_SWEEPER=false)");
     }
 
     private static Duration requirePositive(String name, Duration value) {
@@ -188,6 +199,7 @@ public final class CloakroomConfig {
         private SameSite sameSite = SameSite.LAX;
         private boolean trustForwardedProto;
         private List<String> signingKeys = List.of();
+        private boolean sweeping = true;
 
         private Builder() {
         }
@@ -206,6 +218,7 @@ public final class CloakroomConfig {
         public Builder sameSite(SameSite value) { this.sameSite = value; return this; }
         public Builder trustForwardedProto(boolean value) { this.trustForwardedProto = value; return this; }
         public Builder signingKeys(List<String> value) { this.signingKeys = List.copyOf(value); return this; }
+        public Builder sweeping(boolean value) { this.sweeping = value; return this; }
 
         public CloakroomConfig build() {
             return new CloakroomConfig(this);

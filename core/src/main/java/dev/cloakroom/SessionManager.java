@@ -48,11 +48,12 @@ public final class SessionManager implements AutoCloseable {
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.sweeper = new Sweeper(store, codec, listeners, config, clock);
-        if (b.sweeping) {
+        boolean sweeping = b.sweeping != null ? b.sweeping : config.sweeping();
+        if (sweeping) {
             sweeper.start();
         }
-        LOG.info("Cloakroom sessions in {}; {}; sweeping {}", store.describe(), config,
-                b.sweeping ? "every ~" + config.cleanupInterval().toSeconds() + " s" : "off (run it elsewhere)");
+        LOG.info("Cloakroom sessions in {}; {}{}", store.describe(), config, sweeping == config.sweeping() ? ""
+                : sweeping ? "; the application runs the sweeper here anyway" : "; the application turned the sweeper off here");
     }
 
     public static Builder builder(SessionStore store) {
@@ -366,7 +367,7 @@ public final class SessionManager implements AutoCloseable {
         private SessionCodec codec = SessionCodec.plain();
         private InstantSource clock = InstantSource.system();
         private final List<SessionListener> listeners = new ArrayList<>();
-        private boolean sweeping = true;
+        private Boolean sweeping;
 
         private Builder(SessionStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -377,7 +378,10 @@ public final class SessionManager implements AutoCloseable {
         /** The clock expiry is judged by; tests pass a fake one. */
         public Builder clock(InstantSource value) { this.clock = Objects.requireNonNull(value, "clock"); return this; }
         public Builder listener(SessionListener value) { this.listeners.add(Objects.requireNonNull(value, "listener")); return this; }
-        /** Whether this manager runs the background sweeper (default true); turn it off when a cron job sweeps instead. */
+        /**
+         * Whether this manager runs the background sweeper; by default {@link CloakroomConfig#sweeping()} decides.
+         * Turn it off when a cron job sweeps instead (with {@link Sweeper#runOnce()}, or SQL).
+         */
         public Builder sweeping(boolean value) { this.sweeping = value; return this; }
 
         public SessionManager build() {

@@ -22,21 +22,23 @@ class CloakroomConfigTest {
         assertThat(config.cookieSecure()).isEqualTo(CookieSecure.AUTO);
         assertThat(config.sameSite()).isEqualTo(SameSite.LAX);
         assertThat(config.signingKeys()).isEmpty();
+        assertThat(config.sweeping()).isTrue();
     }
 
     @Test
     void flaskSessionNamesAreRead() {
-        CloakroomConfig config = CloakroomConfig.fromSettings(Settings.of(Map.of(
-                "PERMANENT_SESSION_LIFETIME", "60",
-                "SESSION_ABSOLUTE_LIFETIME", "3600",
-                "SESSION_PERMANENT", "False",
-                "SESSION_CLEANUP_INTERVAL", "5",
-                "SESSION_COOKIE_NAME", "ticket",
-                "SESSION_COOKIE_SECURE", "true",
-                "SESSION_COOKIE_SAMESITE", "strict",
-                "SESSION_USE_SIGNER", "true",
-                "SECRET_KEY", "0123456789abcdef-current",
-                "SECRET_KEY_FALLBACKS", "0123456789abcdef-old1, 0123456789abcdef-old2")));
+        CloakroomConfig config = CloakroomConfig.fromSettings(Settings.of(Map.ofEntries(
+                Map.entry("PERMANENT_SESSION_LIFETIME", "60"),
+                Map.entry("SESSION_ABSOLUTE_LIFETIME", "3600"),
+                Map.entry("SESSION_PERMANENT", "False"),
+                Map.entry("SESSION_CLEANUP_INTERVAL", "5"),
+                Map.entry("SESSION_COOKIE_NAME", "ticket"),
+                Map.entry("SESSION_COOKIE_SECURE", "true"),
+                Map.entry("SESSION_COOKIE_SAMESITE", "strict"),
+                Map.entry("SESSION_SWEEPER", "off"),
+                Map.entry("SESSION_USE_SIGNER", "true"),
+                Map.entry("SECRET_KEY", "0123456789abcdef-current"),
+                Map.entry("SECRET_KEY_FALLBACKS", "0123456789abcdef-old1, 0123456789abcdef-old2"))));
 
         assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.absoluteTimeout()).contains(Duration.ofHours(1));
@@ -45,6 +47,7 @@ class CloakroomConfigTest {
         assertThat(config.cookieName()).isEqualTo("ticket");
         assertThat(config.cookieSecure()).isEqualTo(CookieSecure.ALWAYS);
         assertThat(config.sameSite()).isEqualTo(SameSite.STRICT);
+        assertThat(config.sweeping()).isFalse();
         assertThat(config.signingKeys()).containsExactly("0123456789abcdef-current", "0123456789abcdef-old1", "0123456789abcdef-old2");
         assertThat(config.toString()).doesNotContain("0123456789abcdef");
     }

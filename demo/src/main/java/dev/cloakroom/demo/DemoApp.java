@@ -60,8 +60,19 @@ public final class DemoApp implements AutoCloseable {
         this.uri = uri;
     }
 
-    /** Starts the demo with the settings of this process; stops it on Ctrl-C. */
+    /**
+     * Starts the demo with the settings of this process and stops it on Ctrl-C; or, with the argument {@code sweep},
+     * deletes the expired sessions of the configured store once and exits (for a cron job, with
+     * {@code SESSION_SWEEPER=false} on the application).
+     */
     public static void main(String[] args) {
+        if (args.length == 1 && args[0].equals("sweep")) {
+            System.exit(sweepOnce(Settings.fromSystem()));
+        }
+        if (args.length > 0) {
+            System.err.println("usage: java -jar cloakroom-demo.jar [sweep]");
+            System.exit(2);
+        }
         DemoApp app;
         try {
             app = start(Settings.fromSystem());
@@ -76,6 +87,30 @@ public final class DemoApp implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "cloakroom-demo-shutdown"));
         app.join();
+    }
+
+    /** Sweeps the configured store until no expired session is left (or another process holds the sweep lease). */
+    static int sweepOnce(Settings settings) {
+        try {
+            CloakroomConfig config = CloakroomConfig.fromSettings(settings);
+            try (SessionManager manager = SessionManager.builder(SessionStores.fromSettings(settings, config))
+                    .config(config).sweeping(false).build()) {
+                int total = 0;
+                int swept;
+                do {
+                    swept = manager.sweeper().runOnce();
+                    total += swept;
+                } while (swept > 0);
+                LOG.info("Swept {} expired session(s)", total);
+                return 0;
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.error("Not swept, a setting is wrong: {}", e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            LOG.error("Not swept: {}", e.getMessage(), e);
+            return 1;
+        }
     }
 
     /**
@@ -124,12 +159,8 @@ public final class DemoApp implements AutoCloseable {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         String host = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
         URI uri = URI.create("http://" + host + ":" + port + "/");
-        LOG.info("Cloakroom demo listening on {} with sessions in {}; idle lifetime {} s (sliding), absolute lifetime {}, "
-                        + "{} cookie; expired sessions swept every ~{} s; uploads up to {} bytes",
-                uri, store.describe(), config.idleTimeout().toSeconds(),
-                config.absoluteTimeout().map(d -> d.toSeconds() + " s").orElse("off"),
-                config.permanent() ? "persistent (Max-Age)" : "browser-session", config.cleanupInterval().toSeconds(),
-                listen.maxContentLength());
+        // the session manager has logged the store, its folder or address, lifetimes and sweeping
+        LOG.info("Cloakroom demo listening on {}; uploads up to {} bytes", uri, listen.maxContentLength());
         return new DemoApp(server, manager, uri);
     }
 

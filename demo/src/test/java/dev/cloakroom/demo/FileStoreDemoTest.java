@@ -146,6 +146,33 @@ class FileStoreDemoTest {
         assertThat(log).doesNotContain(id);
     }
 
+    @Test
+    void sweeperOffThenExpiredFileStaysUntilTheSweepCommandRemovesIt() throws Exception {
+        String[] settings = {"PERMANENT_SESSION_LIFETIME", "1", "SESSION_CLEANUP_INTERVAL", "1", "SESSION_SWEEPER", "false"};
+        String id;
+        try (DemoApp app = start(settings)) {
+            Browser expiring = new Browser(app.uri());
+            expiring.upload("a.txt", "soon gone".getBytes(UTF_8));
+            id = expiring.cookie().orElseThrow();
+            Browser live = new Browser(app.uri());
+            Thread.sleep(2_600);
+            live.upload("b.txt", "still here".getBytes(UTF_8));
+
+            assertThat(sessionFiles(id)).as("no sweeper ran in the app").hasSize(1);
+            assertThat(expiring.get("/action").body()).contains("You have not yet uploaded a file");
+
+            Map<String, String> values = new java.util.HashMap<>(Map.of("SESSION_FILE_DIR", dir.toString()));
+            for (int i = 0; i < settings.length; i += 2) {
+                values.put(settings[i], settings[i + 1]);
+            }
+            assertThat(DemoApp.sweepOnce(Settings.of(values))).isZero();
+
+            assertThat(sessionFiles(id)).isEmpty();
+            assertThat(sessionFiles(live.cookie().orElseThrow())).hasSize(1);
+            assertThat(live.get("/action").body()).contains("still&nbsp;here<br>");
+        }
+    }
+
     private List<Path> allFiles() throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile).sorted().toList();
