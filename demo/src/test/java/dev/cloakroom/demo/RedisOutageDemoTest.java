@@ -45,13 +45,15 @@ class RedisOutageDemoTest extends ProxiedStoreOutageDemoTest {
             // the prefix is letters, digits, '-' and ':' only, so it needs no escaping in the pattern
             ScanArgs matching = ScanArgs.Builder.matches(prefix + "*").limit(1000);
             ScanCursor cursor = ScanCursor.INITIAL;
+            long removed = 0;
             do {
                 KeyScanCursor<String> page = redis.scan(cursor, matching);
                 if (!page.getKeys().isEmpty()) {
-                    redis.del(page.getKeys().toArray(String[]::new));
+                    removed += redis.del(page.getKeys().toArray(String[]::new));
                 }
                 cursor = page;
             } while (!cursor.isFinished());
+            System.out.printf("removed %d keys under %s%n", removed, prefix);
         } finally {
             client.shutdown();
         }
