@@ -5,10 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.Settings;
 import dev.cloakroom.testkit.TcpProxy;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +49,9 @@ abstract class ProxiedStoreOutageDemoTest {
             begin.accept(proxy);
         }
     }
+
+    /** More than the JDBC pool's default 10 connections, so that some requests wait for a connection. */
+    private static final int PARALLEL_VISITORS = 20;
 
     private TcpProxy proxy;
     private DemoApp app;
@@ -126,6 +137,50 @@ abstract class ProxiedStoreOutageDemoTest {
                 .contains("Uploads in this session: 1");
         uploadAndSee(browser, "after the outage", 2);
         assertThat(browser.cookie()).contains(cookie);
+    }
+
+    @Test
+    void actionWhenStoreHangsUnderParallelVisitorsThenEveryOneGets503WithinTheBoundAndLaterItsOwnUpload() throws Exception {
+        URI uri = start().uri();
+        int visitors = PARALLEL_VISITORS;
+        List<Browser> browsers = new ArrayList<>();
+        for (int i = 0; i < visitors; i++) {
+            Browser browser = new Browser(uri);
+            uploadAndSee(browser, "visitor " + i, 1);
+            browsers.add(browser);
+        }
+
+        Outage.HANGING.begin(proxy);
+        ExecutorService pool = Executors.newFixedThreadPool(visitors);
+        List<Outages.Timed> answers = new ArrayList<>();
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Outages.Timed>> pending = new ArrayList<>();
+            for (Browser browser : browsers) {
+                pending.add(pool.submit(() -> {
+                    go.await();
+                    long started = System.nanoTime();
+                    HttpResponse<String> response = browser.get("/action");
+                    return new Outages.Timed(response, Duration.ofNanos(System.nanoTime() - started));
+                }));
+            }
+            go.countDown();
+            for (Future<Outages.Timed> answer : pending) {
+                answers.add(answer.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Duration slowest = answers.stream().map(Outages.Timed::took).max(Duration::compareTo).orElseThrow();
+        System.out.printf("MEASURED: %s HANGING: %d parallel GET /action, slowest 503 in %d ms%n", storeName(), visitors,
+                slowest.toMillis());
+        answers.forEach(Outages::assertUnavailableWithinBound);
+
+        proxy.restore();
+        for (int i = 0; i < visitors; i++) {
+            HttpResponse<String> back = Outages.awaitServed(storeName() + " HANGING, visitor " + i, browsers.get(i), "/action");
+            assertThat(back.body()).contains("visitor&nbsp;" + i + "<br>").contains("Uploads in this session: 1");
+        }
     }
 
     @Test
