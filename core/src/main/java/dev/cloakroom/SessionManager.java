@@ -90,9 +90,7 @@ public final class SessionManager implements AutoCloseable {
         }
         SessionRecord record = loaded.get();
         Instant now = clock.instant();
-        // The stored deadline, or a tighter one if the absolute lifetime was lowered since it was written.
-        Instant deadline = expiresAt(record.createdAt(), record.lastAccessedAt(), record.maxInactiveInterval());
-        if (record.isExpiredAt(now) || !deadline.isAfter(now)) {
+        if (!isLive(record, now)) {
             return Optional.empty();
         }
         Optional<Map<String, Object>> decoded = decodeOrDiscard(record);
@@ -105,8 +103,8 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * Saves what this request changed, in at most one atomic store write (two when the id changed: the record under
-     * the new key, then removal of the old one).
+     * Saves what this request changed, in at most one atomic store write (three calls when the id changed: see
+     * {@link #commitRenamed}).
      *
      * @return what to do with the cookie
      * @throws SessionTooLargeException if the session would exceed {@link CloakroomConfig#maxSessionBytes()}; nothing is written
@@ -131,13 +129,7 @@ public final class SessionManager implements AutoCloseable {
                 return CookieUpdate.SET;
             }
             if (session.renamedFrom() != null) {
-                SessionKey oldKey = session.renamedFrom();
-                Map<String, String> all = new HashMap<>(session.storedValues());
-                all.keySet().removeAll(removals);
-                all.putAll(upserts);
-                create(session, session.key(), all, now);
-                store.delete(oldKey);
-                return CookieUpdate.SET;
+                return commitRenamed(session, upserts, removals, now);
             }
             boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
             if (upserts.isEmpty() && removals.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
@@ -162,6 +154,34 @@ public final class SessionManager implements AutoCloseable {
                     throw new SessionStoreException("store answered " + result + " to an unconditional write of " + session.key());
             }
         }
+    }
+
+    /**
+     * Moves the session to its new key: the record as stored now (so that what other requests saved meanwhile comes
+     * along) merged with this request's changes is created under the new key, then the old record is removed. A
+     * session that ended meanwhile is not brought back under the new key: the load finds it gone or expired, or, if
+     * another request removed it between the load and the removal, the removal finds nothing and the new record is
+     * taken back.
+     */
+    private CookieUpdate commitRenamed(Session session, Map<String, String> upserts, Set<String> removals, Instant now) {
+        SessionKey oldKey = session.renamedFrom();
+        Optional<SessionRecord> stored = store.load(oldKey);
+        if (stored.isEmpty() || !isLive(stored.get(), now)) {
+            LOG.debug("{} ended before its id could be changed; it is not recreated", oldKey);
+            session.markInvalidated();
+            return CookieUpdate.CLEAR;
+        }
+        Map<String, String> all = new HashMap<>(stored.get().attributes());
+        all.keySet().removeAll(removals);
+        all.putAll(upserts);
+        create(session, session.key(), all, now);
+        if (!store.delete(oldKey)) {
+            LOG.debug("{} ended while its id was being changed; {} is removed again", oldKey, session.key());
+            store.delete(session.key());
+            session.markInvalidated();
+            return CookieUpdate.CLEAR;
+        }
+        return CookieUpdate.SET;
     }
 
     private void create(Session session, SessionKey key, Map<String, String> attributes, Instant now) {
@@ -211,7 +231,7 @@ public final class SessionManager implements AutoCloseable {
                         throw new IllegalStateException("session ended while it was being updated");
                     default:
                         Optional<SessionRecord> fresh = store.load(session.key());
-                        if (fresh.isEmpty() || fresh.get().isExpiredAt(now)) {
+                        if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
                             session.markInvalidated();
                             throw new IllegalStateException("session ended while it was being updated");
                         }
@@ -262,6 +282,12 @@ public final class SessionManager implements AutoCloseable {
                 .map(absolute -> createdAt.plus(absolute))
                 .filter(absoluteDeadline -> absoluteDeadline.isBefore(idleDeadline))
                 .orElse(idleDeadline);
+    }
+
+    /** By its stored deadline, and by the absolute lifetime as configured now (it may have been lowered since). */
+    private boolean isLive(SessionRecord record, Instant now) {
+        return !record.isExpiredAt(now)
+                && expiresAt(record.createdAt(), record.lastAccessedAt(), record.maxInactiveInterval()).isAfter(now);
     }
 
     private Duration touchInterval(Session session) {
