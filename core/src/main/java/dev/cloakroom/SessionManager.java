@@ -263,8 +263,10 @@ public final class SessionManager implements AutoCloseable {
                 return;
             }
         }
-        store.delete(key);
-        listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
+        // Only the call that removed the record reports it: another request, or the sweeper, may have done so already.
+        if (store.delete(key)) {
+            listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
+        }
     }
 
     void changeId(Session session) {

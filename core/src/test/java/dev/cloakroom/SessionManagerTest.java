@@ -119,6 +119,35 @@ class SessionManagerTest {
     }
 
     @Test
+    void listenersWhenTwoRequestsInvalidateOneSessionThenToldOnce() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session first = manager.find(session.id()).orElseThrow();
+        Session second = manager.find(session.id()).orElseThrow();
+
+        first.invalidate();
+        second.invalidate();
+
+        assertThat(events).containsExactly("created " + session.key().value(), "INVALIDATED " + session.key().value() + " {a=1}");
+    }
+
+    @Test
+    void listenersWhenASweptSessionIsInvalidatedLaterThenToldOnlyOfTheExpiry() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session slow = manager.find(session.id()).orElseThrow();
+        clock.advance(IDLE.plusSeconds(1));
+        assertThat(manager.sweeper().runOnce()).isEqualTo(1);
+
+        slow.invalidate();
+
+        assertThat(events).containsExactly("created " + session.key().value(), "EXPIRED " + session.key().value() + " {a=1}");
+        assertThat(manager.commit(slow)).isEqualTo(CookieUpdate.CLEAR);
+    }
+
+    @Test
     void invalidatedSessionRefusesUseAndClearsTheCookie() {
         Session session = manager.create();
         session.setAttribute("a", 1);
