@@ -175,7 +175,12 @@ public final class Session {
         return manager.update(this, name, fn);
     }
 
-    /** Ends the session now: the record is deleted and listeners are told. */
+    /**
+     * Ends the session now: the record is deleted and listeners are told.
+     *
+     * @throws IllegalStateException if the session was invalidated already
+     * @throws SessionStoreException if the store fails; the session is then still valid
+     */
     public void invalidate() {
         manager.invalidate(this);
     }
@@ -215,6 +220,11 @@ public final class Session {
 
     void markInvalidated() {
         invalidated = true;
+    }
+
+    /** The store could not delete the record: the session lives on, and invalidating it may be tried again. */
+    void invalidationFailed() {
+        invalidated = false;
     }
 
     void assignId(String newId) {

@@ -263,8 +263,18 @@ public final class SessionManager implements AutoCloseable {
                 return;
             }
         }
+        boolean removed;
+        try {
+            removed = store.delete(key);
+        } catch (RuntimeException e) {
+            // The record is still there: a session reported over while it lives would let its cookie work on.
+            synchronized (session) {
+                session.invalidationFailed();
+            }
+            throw e;
+        }
         // Only the call that removed the record reports it: another request, or the sweeper, may have done so already.
-        if (store.delete(key)) {
+        if (removed) {
             listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
         }
     }

@@ -148,6 +148,23 @@ class SessionManagerTest {
     }
 
     @Test
+    void invalidateWhenTheStoreFailsThenTheSessionStaysValidAndCanBeInvalidatedAgain() {
+        Session session = manager.create();
+        session.setAttribute("user", "alice");
+        manager.commit(session);
+        Session loggingOut = manager.find(session.id()).orElseThrow();
+        store.failDeletes.set(1);
+
+        assertThatThrownBy(loggingOut::invalidate).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThat(loggingOut.isInvalidated()).as("the record is still there, so the session is not over").isFalse();
+        assertThat(loggingOut.getAttribute("user")).isEqualTo("alice");
+
+        loggingOut.invalidate();
+        assertThat(manager.commit(loggingOut)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
     void invalidatedSessionRefusesUseAndClearsTheCookie() {
         Session session = manager.create();
         session.setAttribute("a", 1);
@@ -292,6 +309,8 @@ class SessionManagerTest {
         final AtomicInteger calls = new AtomicInteger();
         /** Runs before each write reaches the store: where a test lets another request act. */
         volatile Consumer<SessionWrite> beforeWrite = write -> { };
+        /** How many of the next deletes fail as if the store were down. */
+        final AtomicInteger failDeletes = new AtomicInteger();
 
         CountingStore(MemorySessionStore delegate) {
             this.delegate = delegate;
@@ -313,6 +332,9 @@ class SessionManagerTest {
         @Override
         public boolean delete(SessionKey key) {
             calls.incrementAndGet();
+            if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SessionStoreUnavailableException("simulated outage");
+            }
             return delegate.delete(key);
         }
 
