@@ -109,8 +109,6 @@ public final class FileSessionStore implements SessionStore {
     static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
     /** Age after which a temp file is a leftover of an interrupted write: far beyond any lock timeout. */
     static final Duration TEMP_MAX_AGE = Duration.ofMinutes(5);
-    /** File operations are local; this bounds only the wait for a lock held by another thread or process. */
-    static final Duration LOCK_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     private static final long RECOUNT_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
     private static final Pattern TEMP_NAME = Pattern.compile("\\.v1[0-9a-f]{64}\\.[0-9a-f]{16}\\.tmp");
     private static final HexFormat HEX = HexFormat.of();
@@ -125,6 +123,7 @@ public final class FileSessionStore implements SessionStore {
     private final Path directory;
     private final long fileThreshold;
     private final long maxSessions;
+    private final Duration lockTimeout;
     private final FileAttribute<?>[] directoryAttributes;
     private final FileAttribute<?>[] fileAttributes;
     private final FolderLocks locks;
@@ -142,6 +141,7 @@ public final class FileSessionStore implements SessionStore {
         this.directory = b.directory.toAbsolutePath().normalize();
         this.fileThreshold = b.fileThreshold;
         this.maxSessions = b.maxSessions;
+        this.lockTimeout = b.lockTimeout;
         this.sweepRequestStep = Math.max(1, fileThreshold / 10);
         boolean posix = directory.getFileSystem().supportedFileAttributeViews().contains("posix");
         this.directoryAttributes = posix
@@ -187,7 +187,7 @@ public final class FileSessionStore implements SessionStore {
             return Optional.of(parse(key, bytes));
         } catch (CorruptRecordException e) {
             // Re-read under the lock: a writer may have replaced the file since.
-            try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+            try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
                 return readLocked(key, file);
             } catch (IOException io) {
                 throw unavailable("reading", file, io);
@@ -203,7 +203,7 @@ public final class FileSessionStore implements SessionStore {
         requireWellFormedText(write);
         SessionKey key = write.key();
         Path file = fileOf(key);
-        try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             Optional<SessionRecord> stored = checkShard(file.getParent()) ? readLocked(key, file) : Optional.empty();
             if (write.create()) {
                 if (stored.isPresent()) {
@@ -233,7 +233,7 @@ public final class FileSessionStore implements SessionStore {
     public boolean delete(SessionKey key) {
         ensureOpen();
         Path file = fileOf(key);
-        try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             if (!checkShard(file.getParent())) {
                 return false;
             }
@@ -590,7 +590,7 @@ public final class FileSessionStore implements SessionStore {
 
     /** Removes the record if it is still expired (or corrupt) under its lock; true if the file is gone. */
     private boolean sweepRecord(SessionKey key, Path file, Instant now, List<SessionRecord> swept) throws IOException {
-        try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             Optional<SessionRecord> stored = readLocked(key, file);
             if (stored.isEmpty()) {
                 return true;
@@ -791,6 +791,7 @@ public final class FileSessionStore implements SessionStore {
         private final Path directory;
         private long fileThreshold = DEFAULT_FILE_THRESHOLD;
         private long maxSessions = Long.MAX_VALUE;
+        private Duration lockTimeout = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -807,9 +808,16 @@ public final class FileSessionStore implements SessionStore {
         public Builder maxSessions(long value) { this.maxSessions = value; return this; }
 
         /**
+         * Bound on the wait for a session's lock while another thread or process writes it (default
+         * {@link CloakroomConfig#DEFAULT_STORE_TIMEOUT}); beyond it the call throws
+         * {@link SessionStoreUnavailableException}. File operations themselves are local and not bounded by it.
+         */
+        public Builder lockTimeout(Duration value) { this.lockTimeout = Objects.requireNonNull(value, "lockTimeout"); return this; }
+
+        /**
          * Validates the settings, creates the folder (0700) if it is missing and counts its session files.
          *
-         * @throws IllegalArgumentException for a negative threshold or a cap below 1
+         * @throws IllegalArgumentException for a negative threshold, a cap below 1 or a lock timeout that is not positive
          * @throws SessionStoreException if the folder is a symbolic link or not a folder
          * @throws SessionStoreUnavailableException if the folder cannot be created or read
          */
@@ -819,6 +827,9 @@ public final class FileSessionStore implements SessionStore {
             }
             if (maxSessions < 1) {
                 throw new IllegalArgumentException("maxSessions must be positive: " + maxSessions);
+            }
+            if (lockTimeout.isNegative() || lockTimeout.isZero()) {
+                throw new IllegalArgumentException("lockTimeout must be positive: " + lockTimeout);
             }
             return new FileSessionStore(this);
         }

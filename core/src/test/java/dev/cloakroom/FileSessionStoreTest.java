@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -240,6 +242,39 @@ class FileSessionStoreTest {
         store.write(create(randomKey(), Map.of("a", "1")));
         assertThat(folder()).isDirectory();
         assertThatThrownBy(() -> store.write(create(randomKey(), Map.of("a", "1")))).isInstanceOf(SessionLimitExceededException.class);
+    }
+
+    @Test
+    void fromSettingsWhenStoreTimeoutSetThenALockHeldElsewhereIsAwaitedThatLong() throws Exception {
+        Settings settings = Settings.of(Map.of("SESSION_FILE_DIR", folder().toString(), "SESSION_STORE_TIMEOUT_MS", "300"));
+        SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings));
+        toClose.add(store);
+        SessionKey key = keyInShard("5a");
+        FolderLocks shared = FolderLocks.open(folder().toRealPath(), folder().resolve(FileSessionStore.HIDDEN_DIR)
+                .resolve(FileSessionStore.LOCK_FILE), new FileAttribute<?>[0], FileSessionStore.SHARDS);
+        try (FolderLocks.Held held = shared.lock(0x5a, Duration.ofSeconds(1))) {
+            // Another thread of this process holds the stripe, as a slow write would.
+            CompletableFuture<Throwable> attempt = CompletableFuture.supplyAsync(() -> {
+                try {
+                    store.write(create(key, Map.of("a", "1")));
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+            assertThat(attempt.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(SessionStoreUnavailableException.class)
+                    .hasMessageContaining("timed out after PT0.3S");
+        } finally {
+            shared.release();
+        }
+        assertThat(store.write(create(key, Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void buildWhenLockTimeoutNotPositiveThenRejectedNamingTheValue() {
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
     }
 
     // ---- sweeping ----
