@@ -138,10 +138,7 @@ public final class SessionManager implements AutoCloseable {
             if (!upserts.isEmpty()) {
                 checkSize(session.storedValues(), upserts, removals);
             }
-            SessionWrite write = new SessionWrite(session.key(), false, upserts, removals, session.createdAt(), now,
-                    session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                    SessionWrite.ANY_VERSION, now);
-            WriteResult result = store.write(write);
+            WriteResult result = store.write(writeOf(session, session.key(), false, upserts, removals, SessionWrite.ANY_VERSION, now));
             switch (result) {
                 case WRITTEN:
                     session.written(upserts, removals, now, false);
@@ -186,10 +183,7 @@ public final class SessionManager implements AutoCloseable {
 
     private void create(Session session, SessionKey key, Map<String, String> attributes, Instant now) {
         checkSize(Map.of(), attributes, Set.of());
-        SessionWrite write = new SessionWrite(key, true, attributes, Set.of(), session.createdAt(), now,
-                session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                SessionWrite.ANY_VERSION, now);
-        WriteResult result = store.write(write);
+        WriteResult result = store.write(writeOf(session, key, true, attributes, Set.of(), SessionWrite.ANY_VERSION, now));
         if (result != WriteResult.WRITTEN) {
             throw new SessionStoreException("store answered " + result + " to the creation of " + key);
         }
@@ -216,9 +210,7 @@ public final class SessionManager implements AutoCloseable {
                 Map<String, String> upserts = encoded == null ? Map.of() : Map.of(name, encoded);
                 Set<String> removals = encoded == null ? Set.of(name) : Set.of();
                 checkSize(session.storedValues(), upserts, removals);
-                write = new SessionWrite(session.key(), false, upserts, removals, session.createdAt(), now,
-                        session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                        session.version(), now);
+                write = writeOf(session, session.key(), false, upserts, removals, session.version(), now);
             }
             WriteResult result = store.write(write);
             synchronized (session) {
@@ -294,6 +286,13 @@ public final class SessionManager implements AutoCloseable {
                 .map(absolute -> createdAt.plus(absolute))
                 .filter(absoluteDeadline -> absoluteDeadline.isBefore(idleDeadline))
                 .orElse(idleDeadline);
+    }
+
+    /** A write of {@code session} as accessed at {@code now}: its deadline moves, its creation time never does. */
+    private SessionWrite writeOf(Session session, SessionKey key, boolean create, Map<String, String> upserts,
+                                 Set<String> removals, long expectedVersion, Instant now) {
+        return new SessionWrite(key, create, upserts, removals, session.createdAt(), now, session.maxInactiveInterval(),
+                expiresAt(session.createdAt(), now, session.maxInactiveInterval()), expectedVersion, now);
     }
 
     /** By its stored deadline, and by the absolute lifetime as configured now (it may have been lowered since). */
