@@ -160,18 +160,9 @@ public final class Session {
      * @return the value written
      * @throws IllegalStateException if the session was invalidated or expired meanwhile
      */
-    @SuppressWarnings("unchecked")
     public <T> T update(String name, UnaryOperator<T> fn) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(fn, "fn");
-        synchronized (this) {
-            requireValid();
-            if (!stored || renamedFrom != null) {
-                T next = fn.apply((T) values.get(name));
-                setAttribute(name, next);
-                return next;
-            }
-        }
         return manager.update(this, name, fn);
     }
 

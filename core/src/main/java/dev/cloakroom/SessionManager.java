@@ -202,6 +202,14 @@ public final class SessionManager implements AutoCloseable {
                 if (session.isInvalidated()) {
                     throw new IllegalStateException("session has been invalidated");
                 }
+                if (!session.isStored() || session.renamedFrom() != null) {
+                    // Not stored under its current id yet: nothing else can see it, so commit saves the change. Decided
+                    // under the same lock as the write below, so a concurrent changeId cannot send it to an unknown key.
+                    @SuppressWarnings("unchecked")
+                    T local = fn.apply((T) session.values().get(name));
+                    session.setAttribute(name, local);
+                    return local;
+                }
                 session.touched().remove(name);
                 @SuppressWarnings("unchecked")
                 T current = (T) codec.decodeOrNull(session.storedValues().get(name));
