@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentMap;
 public final class MemorySessionStore implements SessionStore {
     private final ConcurrentMap<SessionKey, SessionRecord> records = new ConcurrentHashMap<>();
     private final long maxSessions;
+    private final Object createLock = new Object();
 
     /** An unbounded store. */
     public MemorySessionStore() {
@@ -36,10 +37,13 @@ public final class MemorySessionStore implements SessionStore {
     @Override
     public WriteResult write(SessionWrite write) {
         if (write.create()) {
-            if (records.size() >= maxSessions) {
-                throw new SessionLimitExceededException("memory store holds its maximum of " + maxSessions + " sessions");
+            // Count and insert as one step, or simultaneous creates would all pass the count and overshoot the cap.
+            synchronized (createLock) {
+                if (records.size() >= maxSessions) {
+                    throw new SessionLimitExceededException("memory store holds its maximum of " + maxSessions + " sessions");
+                }
+                return records.putIfAbsent(write.key(), write.applyTo(null)) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
             }
-            return records.putIfAbsent(write.key(), write.applyTo(null)) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
         }
         WriteResult[] result = {WriteResult.GONE};
         records.computeIfPresent(write.key(), (key, stored) -> {

@@ -1,0 +1,62 @@
+package dev.cloakroom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** What the memory store adds to the contract suite (run in the testkit): its cap. */
+class MemorySessionStoreTest {
+    private static final Duration IDLE = Duration.ofMinutes(30);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private static SessionWrite create() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        Instant now = Instant.now();
+        return new SessionWrite(new SessionKey("v1" + HexFormat.of().formatHex(bytes)), true, Map.of("a", "1"), Set.of(),
+                now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+    }
+
+    @Test
+    void maxSessionsWhenManyCreateAtOnceThenTheCapHolds() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 300; round++) {
+                MemorySessionStore store = new MemorySessionStore(1);
+                CyclicBarrier start = new CyclicBarrier(threads);
+                List<Future<?>> attempts = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    attempts.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            store.write(create());
+                        } catch (SessionLimitExceededException refused) {
+                            // expected for all but one
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> attempt : attempts) {
+                    attempt.get(30, TimeUnit.SECONDS);
+                }
+                assertThat(store.snapshot()).as("round " + round).hasSize(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
