@@ -209,10 +209,14 @@ public final class FileSessionStore implements SessionStore {
                 if (stored.isPresent()) {
                     return WriteResult.CONFLICT;
                 }
-                checkRoomForNewSession();
-                ensureShard(file.getParent());
-                writeRecord(file, write.applyTo(null));
-                counted(shardOf(key), +1);
+                reserveRoomForNewSession(shardOf(key));
+                try {
+                    ensureShard(file.getParent());
+                    writeRecord(file, write.applyTo(null));
+                } catch (IOException | RuntimeException e) {
+                    counted(shardOf(key), -1);
+                    throw e;
+                }
                 requestSweepIfOverThreshold();
                 return WriteResult.WRITTEN;
             }
@@ -609,20 +613,27 @@ public final class FileSessionStore implements SessionStore {
         }
     }
 
-    /** Refuses a create once {@code maxSessions} records exist; recounts first, as the count may be stale. */
-    private void checkRoomForNewSession() {
-        if (maxSessions == Long.MAX_VALUE || fileCount.get() < maxSessions) {
+    /**
+     * Counts the record about to be created, or refuses it once {@code maxSessions} records exist (recounting first, as
+     * the count may be stale). Counting before the write, in one atomic step, keeps creates on other stripes from all
+     * passing the check at once; the caller takes the count back if the write fails.
+     */
+    private void reserveRoomForNewSession(int shard) {
+        if (counted(shard, +1) <= maxSessions) {
             return;
         }
+        counted(shard, -1);
         long last = lastRecountNanos.get();
         if (System.nanoTime() - last >= RECOUNT_MIN_GAP_NANOS && lastRecountNanos.compareAndSet(last, System.nanoTime())) {
             recount();
+            if (counted(shard, +1) <= maxSessions) {
+                return;
+            }
+            counted(shard, -1);
         }
-        if (fileCount.get() >= maxSessions) {
-            requestSweep();
-            throw new SessionLimitExceededException("the session folder " + directory + " holds its maximum of "
-                    + maxSessions + " sessions; new sessions are refused until some expire");
-        }
+        requestSweep();
+        throw new SessionLimitExceededException("the session folder " + directory + " holds its maximum of "
+                + maxSessions + " sessions; new sessions are refused until some expire");
     }
 
     /**
@@ -679,9 +690,10 @@ public final class FileSessionStore implements SessionStore {
         fileCount.addAndGet(observed - before);
     }
 
-    private void counted(int shard, long delta) {
+    /** @return the new total */
+    private long counted(int shard, long delta) {
         shardCounts.addAndGet(shard, delta);
-        fileCount.addAndGet(delta);
+        return fileCount.addAndGet(delta);
     }
 
     // ---- folders ----

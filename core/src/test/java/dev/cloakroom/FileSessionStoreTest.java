@@ -494,6 +494,42 @@ class FileSessionStoreTest {
     }
 
     @Test
+    void maxSessionsWhenManyCreateAtOnceThenTheCapHolds() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 20; round++) {
+                Path folder = temp.resolve("capped-" + round);
+                FileSessionStore store = open(FileSessionStore.builder(folder).maxSessions(2));
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<?>> attempts = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    SessionKey key = keyInShard(String.format("%02x", i)); // another stripe each, so no lock is shared
+                    attempts.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            store.write(create(key, Map.of("a", "1")));
+                        } catch (SessionLimitExceededException refused) {
+                            // expected for all but two
+                        }
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> attempt : attempts) {
+                    attempt.get(30, TimeUnit.SECONDS);
+                }
+                try (Stream<Path> files = Files.walk(folder)) {
+                    assertThat(files.filter(p -> SessionKey.isKey(p.getFileName().toString()))).as("round " + round).hasSize(2);
+                }
+                assertThat(store.approximateFileCount()).isEqualTo(2);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void maxSessionsWhenOnlyExpiredSessionsFillItThenASweepMakesRoom() {
         FileSessionStore store = open(FileSessionStore.builder(folder()).maxSessions(2));
         AtomicInteger requests = new AtomicInteger();
