@@ -1,6 +1,7 @@
 package dev.cloakroom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -28,6 +29,36 @@ class MemorySessionStoreTest {
         Instant now = Instant.now();
         return new SessionWrite(new SessionKey("v1" + HexFormat.of().formatHex(bytes)), true, Map.of("a", "1"), Set.of(),
                 now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+    }
+
+    @Test
+    void maxSessionsWhenOnlyExpiredSessionsFillItThenASweepIsRequestedAndMakesRoom() throws InterruptedException {
+        MutableClock clock = new MutableClock();
+        try (SessionManager manager = SessionManager.builder(new MemorySessionStore(1))
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).cleanupInterval(Duration.ofHours(1)).build())
+                .clock(clock).sweeping(true).build()) {
+            Session old = manager.create();
+            old.setAttribute("a", 1);
+            manager.commit(old);
+            clock.advance(IDLE.plusSeconds(1));
+            Session refused = manager.create();
+            refused.setAttribute("a", 2);
+
+            // No scheduled run within the hour: only the refusal's request can make room.
+            assertThatThrownBy(() -> manager.commit(refused)).isInstanceOf(SessionLimitExceededException.class);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            Session next = manager.create();
+            next.setAttribute("a", 3);
+            while (true) {
+                try {
+                    assertThat(manager.commit(next)).isEqualTo(CookieUpdate.SET);
+                    break;
+                } catch (SessionLimitExceededException stillFull) {
+                    assertThat(System.nanoTime()).as("room made within 10 s").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+            }
+        }
     }
 
     @Test
