@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -123,7 +124,7 @@ public final class Session {
 
     public synchronized Set<String> attributeNames() {
         requireValid();
-        return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(values.keySet()));
+        return Collections.unmodifiableSet(new LinkedHashSet<>(values.keySet()));
     }
 
     /**
