@@ -102,7 +102,7 @@ public final class Sweeper implements AutoCloseable {
                     runSafely();
                 });
             } catch (RejectedExecutionException e) {
-                immediateRunPending.set(false);
+                immediateRunPending.set(false); // closed meanwhile: nothing left to sweep for
             }
         }
     }
