@@ -42,9 +42,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +132,8 @@ public final class FileSessionStore implements SessionStore {
     private final FileAttribute<?>[] fileAttributes;
     private final FolderLocks locks;
     private final AtomicLongArray shardCounts = new AtomicLongArray(SHARDS);
+    /** Shared by creates between counting and writing their file, exclusive for a recount; see reserveRoomForNewSession. */
+    private final ReadWriteLock createGate = new ReentrantReadWriteLock();
     private final AtomicLong fileCount = new AtomicLong();
     private final AtomicLong countAtLastSweepRequest = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong lastRecountNanos;
@@ -216,6 +222,8 @@ public final class FileSessionStore implements SessionStore {
                 } catch (IOException | RuntimeException e) {
                     counted(shardOf(key), -1);
                     throw e;
+                } finally {
+                    createGate.readLock().unlock();
                 }
                 requestSweepIfOverThreshold();
                 return WriteResult.WRITTEN;
@@ -616,24 +624,49 @@ public final class FileSessionStore implements SessionStore {
     /**
      * Counts the record about to be created, or refuses it once {@code maxSessions} records exist (recounting first, as
      * the count may be stale). Counting before the write, in one atomic step, keeps creates on other stripes from all
-     * passing the check at once; the caller takes the count back if the write fails.
+     * passing the check at once; the caller takes the count back if the write fails. Returns holding
+     * {@link #createGate} shared, which the caller releases once the file is written: a recount takes it exclusively,
+     * so that it never misses a file that is counted but not written yet.
      */
     private void reserveRoomForNewSession(int shard) {
+        Lock shared = createGate.readLock();
+        acquire(shared);
         if (counted(shard, +1) <= maxSessions) {
             return;
         }
         counted(shard, -1);
+        shared.unlock();
         long last = lastRecountNanos.get();
         if (System.nanoTime() - last >= RECOUNT_MIN_GAP_NANOS && lastRecountNanos.compareAndSet(last, System.nanoTime())) {
-            recount();
-            if (counted(shard, +1) <= maxSessions) {
-                return;
+            Lock exclusive = createGate.writeLock();
+            acquire(exclusive);
+            try {
+                recount();
+            } finally {
+                exclusive.unlock();
             }
-            counted(shard, -1);
         }
+        acquire(shared);
+        if (counted(shard, +1) <= maxSessions) {
+            return;
+        }
+        counted(shard, -1);
+        shared.unlock();
         requestSweep();
         throw new SessionLimitExceededException("the session folder " + directory + " holds its maximum of "
                 + maxSessions + " sessions; new sessions are refused until some expire");
+    }
+
+    private void acquire(Lock lock) {
+        try {
+            if (!lock.tryLock(lockTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new SessionStoreUnavailableException("timed out after " + lockTimeout
+                        + " waiting for the session count of " + directory);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreUnavailableException("interrupted while waiting for the session count of " + directory, e);
+        }
     }
 
     /**

@@ -495,12 +495,25 @@ class FileSessionStoreTest {
 
     @Test
     void maxSessionsWhenManyCreateAtOnceThenTheCapHolds() throws Exception {
+        createAtOnceIntoAFolderCappedAtTwo(20, false);
+    }
+
+    @Test
+    void maxSessionsWhenManyCreateAtOnceWhileTheFolderIsRecountedThenTheCapHolds() throws Exception {
+        createAtOnceIntoAFolderCappedAtTwo(4, true);
+    }
+
+    /** With {@code recountDue}, the first refused create recounts the folder while the others are being written. */
+    private void createAtOnceIntoAFolderCappedAtTwo(int rounds, boolean recountDue) throws Exception {
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            for (int round = 0; round < 20; round++) {
+            for (int round = 0; round < rounds; round++) {
                 Path folder = temp.resolve("capped-" + round);
                 FileSessionStore store = open(FileSessionStore.builder(folder).maxSessions(2));
+                if (recountDue) {
+                    Thread.sleep(1100); // a recount is allowed once a second
+                }
                 CountDownLatch start = new CountDownLatch(1);
                 List<Future<?>> attempts = new ArrayList<>();
                 for (int i = 0; i < threads; i++) {
