@@ -342,6 +342,48 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void manyRequestsCommittingDifferentAttributesAtOnceKeepEveryOne() throws Exception {
+        SessionManager manager = manager();
+        Session session = manager.create();
+        session.setAttribute("start", "yes");
+        manager.commit(session);
+
+        int requests = 24;
+        List<Session> loaded = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            loaded.add(manager.find(session.id()).orElseThrow()); // all read the same version before anyone writes
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                Session request = loaded.get(i);
+                String name = "attribute" + i;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    request.setAttribute(name, name);
+                    manager.commit(request);
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        Session after = manager.find(session.id()).orElseThrow();
+        for (int i = 0; i < requests; i++) {
+            assertThat(after.getAttribute("attribute" + i)).as("attribute" + i).isEqualTo("attribute" + i);
+        }
+        assertThat(after.getAttribute("start")).isEqualTo("yes");
+        assertThat(store.load(session.key()).orElseThrow().version()).isEqualTo(1 + requests);
+    }
+
+    @Test
     void fiftyConcurrentUpdatesGiveFifty() throws Exception {
         SessionManager manager = manager();
         Session session = manager.create();
