@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -230,6 +231,27 @@ public abstract class SessionStoreContract {
         assertThat(store.sweep(clock.instant(), 2)).isNotEmpty().hasSizeLessThanOrEqualTo(2);
     }
 
+    /** Runs the tasks on 16 threads, released together, and fails with the first task's failure, if any. */
+    private static void runAtOnce(List<Callable<?>> tasks) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Callable<?> task : tasks) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return task.call();
+                }));
+            }
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Sweeps until nothing is left; the medium may hold expired records of other tests too. */
     protected List<SessionRecord> sweepAll() {
         List<SessionRecord> all = new ArrayList<>();
@@ -353,27 +375,16 @@ public abstract class SessionStoreContract {
         for (int i = 0; i < requests; i++) {
             loaded.add(manager.find(session.id()).orElseThrow()); // all read the same version before anyone writes
         }
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int i = 0; i < requests; i++) {
-                Session request = loaded.get(i);
-                String name = "attribute" + i;
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    request.setAttribute(name, name);
-                    manager.commit(request);
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> future : futures) {
-                future.get(60, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
+        List<Callable<?>> commits = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            Session request = loaded.get(i);
+            String name = "attribute" + i;
+            commits.add(() -> {
+                request.setAttribute(name, name);
+                return manager.commit(request);
+            });
         }
+        runAtOnce(commits);
 
         Session after = manager.find(session.id()).orElseThrow();
         for (int i = 0; i < requests; i++) {
@@ -391,26 +402,15 @@ public abstract class SessionStoreContract {
         manager.commit(session);
 
         int requests = 50;
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int i = 0; i < requests; i++) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    Session request = manager.find(session.id()).orElseThrow();
-                    request.<Integer>update("uploads", n -> n + 1);
-                    manager.commit(request);
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> future : futures) {
-                future.get(60, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
+        List<Callable<?>> increments = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            increments.add(() -> {
+                Session request = manager.find(session.id()).orElseThrow();
+                request.<Integer>update("uploads", n -> n + 1);
+                return manager.commit(request);
+            });
         }
+        runAtOnce(increments);
 
         assertThat(manager.find(session.id()).orElseThrow().getAttribute("uploads")).isEqualTo(requests);
     }
