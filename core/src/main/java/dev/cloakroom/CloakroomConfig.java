@@ -1,7 +1,9 @@
 package dev.cloakroom;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -112,7 +114,7 @@ public final class CloakroomConfig {
         if (settings.getBoolean("SESSION_USE_SIGNER", false)) {
             String secret = settings.find("SECRET_KEY").orElseThrow(() ->
                     new IllegalArgumentException("SESSION_USE_SIGNER is on but SECRET_KEY is not set"));
-            var keys = new java.util.ArrayList<String>();
+            var keys = new ArrayList<String>();
             keys.add(secret);
             settings.find("SECRET_KEY_FALLBACKS").ifPresent(list -> {
                 for (String key : list.split(",")) {
@@ -168,7 +170,7 @@ public final class CloakroomConfig {
         return "idle lifetime " + idleTimeout.toSeconds() + " s (sliding), absolute lifetime "
                 + (absoluteTimeout == null ? "off" : absoluteTimeout.toSeconds() + " s") + ", "
                 + (permanent ? "persistent (Max-Age)" : "browser-session") + " cookie '" + cookieName + "' (Secure "
-                + cookieSecure.name().toLowerCase(java.util.Locale.ROOT) + ", SameSite=" + sameSite.attributeValue() + ", "
+                + cookieSecure.name().toLowerCase(Locale.ROOT) + ", SameSite=" + sameSite.attributeValue() + ", "
                 + (signingKeys.isEmpty() ? "unsigned" : "signed, " + signingKeys.size() + " key(s)") + "), sessions up to "
                 + maxSessionBytes + " bytes, store timeout " + storeTimeout.toMillis() + " ms, "
                 + (sweeping ? "expired sessions swept every ~" + cleanupInterval.toSeconds() + " s"

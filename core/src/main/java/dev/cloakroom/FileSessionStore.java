@@ -42,9 +42,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,8 +113,6 @@ public final class FileSessionStore implements SessionStore {
     static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
     /** Age after which a temp file is a leftover of an interrupted write: far beyond any lock timeout. */
     static final Duration TEMP_MAX_AGE = Duration.ofMinutes(5);
-    /** File operations are local; this bounds only the wait for a lock held by another thread or process. */
-    static final Duration LOCK_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     private static final long RECOUNT_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
     private static final Pattern TEMP_NAME = Pattern.compile("\\.v1[0-9a-f]{64}\\.[0-9a-f]{16}\\.tmp");
     private static final HexFormat HEX = HexFormat.of();
@@ -125,10 +127,13 @@ public final class FileSessionStore implements SessionStore {
     private final Path directory;
     private final long fileThreshold;
     private final long maxSessions;
+    private final Duration lockTimeout;
     private final FileAttribute<?>[] directoryAttributes;
     private final FileAttribute<?>[] fileAttributes;
     private final FolderLocks locks;
     private final AtomicLongArray shardCounts = new AtomicLongArray(SHARDS);
+    /** Shared by creates between counting and writing their file, exclusive for a recount; see reserveRoomForNewSession. */
+    private final ReadWriteLock createGate = new ReentrantReadWriteLock();
     private final AtomicLong fileCount = new AtomicLong();
     private final AtomicLong countAtLastSweepRequest = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong lastRecountNanos;
@@ -142,6 +147,7 @@ public final class FileSessionStore implements SessionStore {
         this.directory = b.directory.toAbsolutePath().normalize();
         this.fileThreshold = b.fileThreshold;
         this.maxSessions = b.maxSessions;
+        this.lockTimeout = b.lockTimeout;
         this.sweepRequestStep = Math.max(1, fileThreshold / 10);
         boolean posix = directory.getFileSystem().supportedFileAttributeViews().contains("posix");
         this.directoryAttributes = posix
@@ -187,7 +193,7 @@ public final class FileSessionStore implements SessionStore {
             return Optional.of(parse(key, bytes));
         } catch (CorruptRecordException e) {
             // Re-read under the lock: a writer may have replaced the file since.
-            try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+            try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
                 return readLocked(key, file);
             } catch (IOException io) {
                 throw unavailable("reading", file, io);
@@ -203,16 +209,22 @@ public final class FileSessionStore implements SessionStore {
         requireWellFormedText(write);
         SessionKey key = write.key();
         Path file = fileOf(key);
-        try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             Optional<SessionRecord> stored = checkShard(file.getParent()) ? readLocked(key, file) : Optional.empty();
             if (write.create()) {
                 if (stored.isPresent()) {
                     return WriteResult.CONFLICT;
                 }
-                checkRoomForNewSession();
-                ensureShard(file.getParent());
-                writeRecord(file, write.applyTo(null));
-                counted(shardOf(key), +1);
+                reserveRoomForNewSession(shardOf(key));
+                try {
+                    ensureShard(file.getParent());
+                    writeRecord(file, write.applyTo(null));
+                } catch (IOException | RuntimeException e) {
+                    counted(shardOf(key), -1);
+                    throw e;
+                } finally {
+                    createGate.readLock().unlock();
+                }
                 requestSweepIfOverThreshold();
                 return WriteResult.WRITTEN;
             }
@@ -233,7 +245,7 @@ public final class FileSessionStore implements SessionStore {
     public boolean delete(SessionKey key) {
         ensureOpen();
         Path file = fileOf(key);
-        try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             if (!checkShard(file.getParent())) {
                 return false;
             }
@@ -590,7 +602,7 @@ public final class FileSessionStore implements SessionStore {
 
     /** Removes the record if it is still expired (or corrupt) under its lock; true if the file is gone. */
     private boolean sweepRecord(SessionKey key, Path file, Instant now, List<SessionRecord> swept) throws IOException {
-        try (FolderLocks.Held held = locks.lock(stripeOf(key), LOCK_TIMEOUT)) {
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             Optional<SessionRecord> stored = readLocked(key, file);
             if (stored.isEmpty()) {
                 return true;
@@ -609,19 +621,51 @@ public final class FileSessionStore implements SessionStore {
         }
     }
 
-    /** Refuses a create once {@code maxSessions} records exist; recounts first, as the count may be stale. */
-    private void checkRoomForNewSession() {
-        if (maxSessions == Long.MAX_VALUE || fileCount.get() < maxSessions) {
+    /**
+     * Counts the record about to be created, or refuses it once {@code maxSessions} records exist (recounting first, as
+     * the count may be stale). Counting before the write, in one atomic step, keeps creates on other stripes from all
+     * passing the check at once; the caller takes the count back if the write fails. Returns holding
+     * {@link #createGate} shared, which the caller releases once the file is written: a recount takes it exclusively,
+     * so that it never misses a file that is counted but not written yet.
+     */
+    private void reserveRoomForNewSession(int shard) {
+        Lock shared = createGate.readLock();
+        acquire(shared);
+        if (counted(shard, +1) <= maxSessions) {
             return;
         }
+        counted(shard, -1);
+        shared.unlock();
         long last = lastRecountNanos.get();
         if (System.nanoTime() - last >= RECOUNT_MIN_GAP_NANOS && lastRecountNanos.compareAndSet(last, System.nanoTime())) {
-            recount();
+            Lock exclusive = createGate.writeLock();
+            acquire(exclusive);
+            try {
+                recount();
+            } finally {
+                exclusive.unlock();
+            }
         }
-        if (fileCount.get() >= maxSessions) {
-            requestSweep();
-            throw new SessionLimitExceededException("the session folder " + directory + " holds its maximum of "
-                    + maxSessions + " sessions; new sessions are refused until some expire");
+        acquire(shared);
+        if (counted(shard, +1) <= maxSessions) {
+            return;
+        }
+        counted(shard, -1);
+        shared.unlock();
+        requestSweep();
+        throw new SessionLimitExceededException("the session folder " + directory + " holds its maximum of "
+                + maxSessions + " sessions; new sessions are refused until some expire");
+    }
+
+    private void acquire(Lock lock) {
+        try {
+            if (!lock.tryLock(lockTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new SessionStoreUnavailableException("timed out after " + lockTimeout
+                        + " waiting for the session count of " + directory);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreUnavailableException("interrupted while waiting for the session count of " + directory, e);
         }
     }
 
@@ -679,9 +723,10 @@ public final class FileSessionStore implements SessionStore {
         fileCount.addAndGet(observed - before);
     }
 
-    private void counted(int shard, long delta) {
+    /** @return the new total */
+    private long counted(int shard, long delta) {
         shardCounts.addAndGet(shard, delta);
-        fileCount.addAndGet(delta);
+        return fileCount.addAndGet(delta);
     }
 
     // ---- folders ----
@@ -791,6 +836,7 @@ public final class FileSessionStore implements SessionStore {
         private final Path directory;
         private long fileThreshold = DEFAULT_FILE_THRESHOLD;
         private long maxSessions = Long.MAX_VALUE;
+        private Duration lockTimeout = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -807,9 +853,16 @@ public final class FileSessionStore implements SessionStore {
         public Builder maxSessions(long value) { this.maxSessions = value; return this; }
 
         /**
+         * Bound on the wait for a session's lock while another thread or process writes it (default
+         * {@link CloakroomConfig#DEFAULT_STORE_TIMEOUT}); beyond it the call throws
+         * {@link SessionStoreUnavailableException}. File operations themselves are local and not bounded by it.
+         */
+        public Builder lockTimeout(Duration value) { this.lockTimeout = Objects.requireNonNull(value, "lockTimeout"); return this; }
+
+        /**
          * Validates the settings, creates the folder (0700) if it is missing and counts its session files.
          *
-         * @throws IllegalArgumentException for a negative threshold or a cap below 1
+         * @throws IllegalArgumentException for a negative threshold, a cap below 1 or a lock timeout that is not positive
          * @throws SessionStoreException if the folder is a symbolic link or not a folder
          * @throws SessionStoreUnavailableException if the folder cannot be created or read
          */
@@ -819,6 +872,9 @@ public final class FileSessionStore implements SessionStore {
             }
             if (maxSessions < 1) {
                 throw new IllegalArgumentException("maxSessions must be positive: " + maxSessions);
+            }
+            if (lockTimeout.isNegative() || lockTimeout.isZero()) {
+                throw new IllegalArgumentException("lockTimeout must be positive: " + lockTimeout);
             }
             return new FileSessionStore(this);
         }

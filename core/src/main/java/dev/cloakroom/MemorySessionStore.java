@@ -3,17 +3,21 @@ package dev.cloakroom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * Sessions in this JVM's heap: for tests and single-process development. Lost on restart; never shared.
- * Optionally capped: beyond {@code maxSessions} new sessions are refused with {@link SessionLimitExceededException}.
+ * Optionally capped: beyond {@code maxSessions} new sessions are refused with {@link SessionLimitExceededException}
+ * and an immediate sweep of expired ones is requested; live sessions are never evicted.
  */
 public final class MemorySessionStore implements SessionStore {
     private final ConcurrentMap<SessionKey, SessionRecord> records = new ConcurrentHashMap<>();
     private final long maxSessions;
+    private final Object createLock = new Object();
+    private volatile Runnable sweepRequester = () -> { };
 
     /** An unbounded store. */
     public MemorySessionStore() {
@@ -36,10 +40,15 @@ public final class MemorySessionStore implements SessionStore {
     @Override
     public WriteResult write(SessionWrite write) {
         if (write.create()) {
-            if (records.size() >= maxSessions) {
-                throw new SessionLimitExceededException("memory store holds its maximum of " + maxSessions + " sessions");
+            // Count and insert as one step, or simultaneous creates would all pass the count and overshoot the cap.
+            synchronized (createLock) {
+                if (records.size() >= maxSessions) {
+                    // Expired records may be what fills it: the sweeper removes only those, and tells listeners.
+                    sweepRequester.run();
+                    throw new SessionLimitExceededException("memory store holds its maximum of " + maxSessions + " sessions");
+                }
+                return records.putIfAbsent(write.key(), write.applyTo(null)) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
             }
-            return records.putIfAbsent(write.key(), write.applyTo(null)) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
         }
         WriteResult[] result = {WriteResult.GONE};
         records.computeIfPresent(write.key(), (key, stored) -> {
@@ -73,6 +82,12 @@ public final class MemorySessionStore implements SessionStore {
             }
         }
         return swept;
+    }
+
+    /** Asked for a sweep when the cap refuses a new session, as the filesystem store does. */
+    @Override
+    public void setSweepRequester(Runnable requestSweep) {
+        this.sweepRequester = Objects.requireNonNull(requestSweep, "requestSweep");
     }
 
     /** A copy of every record held, for tests and diagnostics. */

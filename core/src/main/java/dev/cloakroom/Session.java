@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -123,7 +124,7 @@ public final class Session {
 
     public synchronized Set<String> attributeNames() {
         requireValid();
-        return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(values.keySet()));
+        return Collections.unmodifiableSet(new LinkedHashSet<>(values.keySet()));
     }
 
     /**
@@ -160,22 +161,18 @@ public final class Session {
      * @return the value written
      * @throws IllegalStateException if the session was invalidated or expired meanwhile
      */
-    @SuppressWarnings("unchecked")
     public <T> T update(String name, UnaryOperator<T> fn) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(fn, "fn");
-        synchronized (this) {
-            requireValid();
-            if (!stored || renamedFrom != null) {
-                T next = fn.apply((T) values.get(name));
-                setAttribute(name, next);
-                return next;
-            }
-        }
         return manager.update(this, name, fn);
     }
 
-    /** Ends the session now: the record is deleted and listeners are told. */
+    /**
+     * Ends the session now: the record is deleted and listeners are told.
+     *
+     * @throws IllegalStateException if the session was invalidated already
+     * @throws SessionStoreException if the store fails; the session is then still valid
+     */
     public void invalidate() {
         manager.invalidate(this);
     }
@@ -215,6 +212,11 @@ public final class Session {
 
     void markInvalidated() {
         invalidated = true;
+    }
+
+    /** The store could not delete the record: the session lives on, and invalidating it may be tried again. */
+    void invalidationFailed() {
+        invalidated = false;
     }
 
     void assignId(String newId) {

@@ -46,6 +46,8 @@ public final class SessionCodec {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 // read every fraction exactly; fromTree turns it into a Double when that loses nothing
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                // a stored value is exactly one JSON value: text after it means the record is damaged
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .nodeFactory(NODES)
                 .build();
         this.typesByName = Map.copyOf(typesByName);

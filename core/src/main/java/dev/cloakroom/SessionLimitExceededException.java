@@ -1,7 +1,7 @@
 package dev.cloakroom;
 
 /** A new session was refused because the store holds its configured maximum; live sessions are never evicted. */
-public class SessionLimitExceededException extends SessionStoreUnavailableException {
+public final class SessionLimitExceededException extends SessionStoreUnavailableException {
     public SessionLimitExceededException(String message) {
         super(message);
     }

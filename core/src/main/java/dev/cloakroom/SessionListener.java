@@ -21,7 +21,10 @@ public interface SessionListener {
     default void sessionCreated(SessionKey key) {
     }
 
-    /** A session ended; {@code attributes} is what it held (empty if it could not be decoded). */
+    /**
+     * A session ended; {@code attributes} is what it held (empty if it could not be decoded). Told once per session:
+     * by the request whose invalidation removed the record, or by the sweeper that removed it.
+     */
     default void sessionDestroyed(SessionKey key, Map<String, Object> attributes, Reason reason) {
     }
 }

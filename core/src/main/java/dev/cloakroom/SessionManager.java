@@ -90,9 +90,7 @@ public final class SessionManager implements AutoCloseable {
         }
         SessionRecord record = loaded.get();
         Instant now = clock.instant();
-        // The stored deadline, or a tighter one if the absolute lifetime was lowered since it was written.
-        Instant deadline = expiresAt(record.createdAt(), record.lastAccessedAt(), record.maxInactiveInterval());
-        if (record.isExpiredAt(now) || !deadline.isAfter(now)) {
+        if (!isLive(record, now)) {
             return Optional.empty();
         }
         Optional<Map<String, Object>> decoded = decodeOrDiscard(record);
@@ -105,8 +103,8 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * Saves what this request changed, in at most one atomic store write (two when the id changed: the record under
-     * the new key, then removal of the old one).
+     * Saves what this request changed, in at most one atomic store write (three calls when the id changed: see
+     * {@link #commitRenamed}).
      *
      * @return what to do with the cookie
      * @throws SessionTooLargeException if the session would exceed {@link CloakroomConfig#maxSessionBytes()}; nothing is written
@@ -131,13 +129,7 @@ public final class SessionManager implements AutoCloseable {
                 return CookieUpdate.SET;
             }
             if (session.renamedFrom() != null) {
-                SessionKey oldKey = session.renamedFrom();
-                Map<String, String> all = new HashMap<>(session.storedValues());
-                all.keySet().removeAll(removals);
-                all.putAll(upserts);
-                create(session, session.key(), all, now);
-                store.delete(oldKey);
-                return CookieUpdate.SET;
+                return commitRenamed(session, upserts, removals, now);
             }
             boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
             if (upserts.isEmpty() && removals.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
@@ -146,10 +138,7 @@ public final class SessionManager implements AutoCloseable {
             if (!upserts.isEmpty()) {
                 checkSize(session.storedValues(), upserts, removals);
             }
-            SessionWrite write = new SessionWrite(session.key(), false, upserts, removals, session.createdAt(), now,
-                    session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                    SessionWrite.ANY_VERSION, now);
-            WriteResult result = store.write(write);
+            WriteResult result = store.write(writeOf(session, session.key(), false, upserts, removals, SessionWrite.ANY_VERSION, now));
             switch (result) {
                 case WRITTEN:
                     session.written(upserts, removals, now, false);
@@ -164,12 +153,37 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the session to its new key: the record as stored now (so that what other requests saved meanwhile comes
+     * along) merged with this request's changes is created under the new key, then the old record is removed. A
+     * session that ended meanwhile is not brought back under the new key: the load finds it gone or expired, or, if
+     * another request removed it between the load and the removal, the removal finds nothing and the new record is
+     * taken back.
+     */
+    private CookieUpdate commitRenamed(Session session, Map<String, String> upserts, Set<String> removals, Instant now) {
+        SessionKey oldKey = session.renamedFrom();
+        Optional<SessionRecord> stored = store.load(oldKey);
+        if (stored.isEmpty() || !isLive(stored.get(), now)) {
+            LOG.debug("{} ended before its id could be changed; it is not recreated", oldKey);
+            session.markInvalidated();
+            return CookieUpdate.CLEAR;
+        }
+        Map<String, String> all = new HashMap<>(stored.get().attributes());
+        all.keySet().removeAll(removals);
+        all.putAll(upserts);
+        create(session, session.key(), all, now);
+        if (!store.delete(oldKey)) {
+            LOG.debug("{} ended while its id was being changed; {} is removed again", oldKey, session.key());
+            store.delete(session.key());
+            session.markInvalidated();
+            return CookieUpdate.CLEAR;
+        }
+        return CookieUpdate.SET;
+    }
+
     private void create(Session session, SessionKey key, Map<String, String> attributes, Instant now) {
         checkSize(Map.of(), attributes, Set.of());
-        SessionWrite write = new SessionWrite(key, true, attributes, Set.of(), session.createdAt(), now,
-                session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                SessionWrite.ANY_VERSION, now);
-        WriteResult result = store.write(write);
+        WriteResult result = store.write(writeOf(session, key, true, attributes, Set.of(), SessionWrite.ANY_VERSION, now));
         if (result != WriteResult.WRITTEN) {
             throw new SessionStoreException("store answered " + result + " to the creation of " + key);
         }
@@ -188,6 +202,14 @@ public final class SessionManager implements AutoCloseable {
                 if (session.isInvalidated()) {
                     throw new IllegalStateException("session has been invalidated");
                 }
+                if (!session.isStored() || session.renamedFrom() != null) {
+                    // Not stored under its current id yet: nothing else can see it, so commit saves the change. Decided
+                    // under the same lock as the write below, so a concurrent changeId cannot send it to an unknown key.
+                    @SuppressWarnings("unchecked")
+                    T local = fn.apply((T) session.values().get(name));
+                    session.setAttribute(name, local);
+                    return local;
+                }
                 session.touched().remove(name);
                 @SuppressWarnings("unchecked")
                 T current = (T) codec.decodeOrNull(session.storedValues().get(name));
@@ -196,9 +218,7 @@ public final class SessionManager implements AutoCloseable {
                 Map<String, String> upserts = encoded == null ? Map.of() : Map.of(name, encoded);
                 Set<String> removals = encoded == null ? Set.of(name) : Set.of();
                 checkSize(session.storedValues(), upserts, removals);
-                write = new SessionWrite(session.key(), false, upserts, removals, session.createdAt(), now,
-                        session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                        session.version(), now);
+                write = writeOf(session, session.key(), false, upserts, removals, session.version(), now);
             }
             WriteResult result = store.write(write);
             synchronized (session) {
@@ -211,7 +231,7 @@ public final class SessionManager implements AutoCloseable {
                         throw new IllegalStateException("session ended while it was being updated");
                     default:
                         Optional<SessionRecord> fresh = store.load(session.key());
-                        if (fresh.isEmpty() || fresh.get().isExpiredAt(now)) {
+                        if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
                             session.markInvalidated();
                             throw new IllegalStateException("session ended while it was being updated");
                         }
@@ -243,8 +263,20 @@ public final class SessionManager implements AutoCloseable {
                 return;
             }
         }
-        store.delete(key);
-        listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
+        boolean removed;
+        try {
+            removed = store.delete(key);
+        } catch (RuntimeException e) {
+            // The record is still there: a session reported over while it lives would let its cookie work on.
+            synchronized (session) {
+                session.invalidationFailed();
+            }
+            throw e;
+        }
+        // Only the call that removed the record reports it: another request, or the sweeper, may have done so already.
+        if (removed) {
+            listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
+        }
     }
 
     void changeId(Session session) {
@@ -262,6 +294,19 @@ public final class SessionManager implements AutoCloseable {
                 .map(absolute -> createdAt.plus(absolute))
                 .filter(absoluteDeadline -> absoluteDeadline.isBefore(idleDeadline))
                 .orElse(idleDeadline);
+    }
+
+    /** A write of {@code session} as accessed at {@code now}: its deadline moves, its creation time never does. */
+    private SessionWrite writeOf(Session session, SessionKey key, boolean create, Map<String, String> upserts,
+                                 Set<String> removals, long expectedVersion, Instant now) {
+        return new SessionWrite(key, create, upserts, removals, session.createdAt(), now, session.maxInactiveInterval(),
+                expiresAt(session.createdAt(), now, session.maxInactiveInterval()), expectedVersion, now);
+    }
+
+    /** By its stored deadline, and by the absolute lifetime as configured now (it may have been lowered since). */
+    private boolean isLive(SessionRecord record, Instant now) {
+        return !record.isExpiredAt(now)
+                && expiresAt(record.createdAt(), record.lastAccessedAt(), record.maxInactiveInterval()).isAfter(now);
     }
 
     private Duration touchInterval(Session session) {

@@ -21,7 +21,8 @@ public final class SessionStores {
 
     /**
      * Reads {@code SESSION_TYPE}; for {@code filesystem} also {@code SESSION_FILE_DIR}, {@code SESSION_FILE_THRESHOLD}
-     * and {@code SESSION_MAX_SESSIONS}; for {@code memory}, {@code SESSION_MAX_SESSIONS}.
+     * and {@code SESSION_MAX_SESSIONS}, and bounds lock waits by {@link CloakroomConfig#storeTimeout()}; for
+     * {@code memory}, {@code SESSION_MAX_SESSIONS}.
      *
      * @throws IllegalArgumentException for an unknown type (listing the known ones) or a bad setting
      */
@@ -32,6 +33,7 @@ public final class SessionStores {
                 return FileSessionStore.builder(Path.of(settings.get("SESSION_FILE_DIR", DEFAULT_FILE_DIR)))
                         .fileThreshold(settings.getLong("SESSION_FILE_THRESHOLD", FileSessionStore.DEFAULT_FILE_THRESHOLD))
                         .maxSessions(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE))
+                        .lockTimeout(config.storeTimeout())
                         .build();
             case "memory":
                 return new MemorySessionStore(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE));

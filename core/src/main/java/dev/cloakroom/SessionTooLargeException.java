@@ -1,7 +1,7 @@
 package dev.cloakroom;
 
 /** The session's encoded attributes would exceed the configured cap; nothing was written. */
-public class SessionTooLargeException extends RuntimeException {
+public final class SessionTooLargeException extends RuntimeException {
     private final long size;
     private final long limit;
 

@@ -2,6 +2,7 @@ package dev.cloakroom;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -60,7 +61,7 @@ public record SessionWrite(
         if (create) {
             return new SessionRecord(key, upserts, createdAt, lastAccessedAt, maxInactiveInterval, expiresAt, 1);
         }
-        var merged = new java.util.HashMap<>(stored.attributes());
+        var merged = new HashMap<>(stored.attributes());
         merged.keySet().removeAll(removals);
         merged.putAll(upserts);
         return new SessionRecord(key, merged, stored.createdAt(), lastAccessedAt, maxInactiveInterval, expiresAt,

@@ -1,6 +1,7 @@
 package dev.cloakroom;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -94,7 +95,7 @@ public final class Settings {
                     return constant;
                 }
             }
-            throw invalid(name, value, "one of " + java.util.Arrays.toString(type.getEnumConstants()));
+            throw invalid(name, value, "one of " + Arrays.toString(type.getEnumConstants()));
         }).orElse(defaultValue);
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -100,8 +101,8 @@ public final class Sweeper implements AutoCloseable {
                     immediateRunPending.set(false);
                     runSafely();
                 });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                immediateRunPending.set(false);
+            } catch (RejectedExecutionException e) {
+                immediateRunPending.set(false); // closed meanwhile: nothing left to sweep for
             }
         }
     }
@@ -135,7 +136,7 @@ public final class Sweeper implements AutoCloseable {
                     scheduleNext();
                 }
             }, delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed meanwhile
         }
     }

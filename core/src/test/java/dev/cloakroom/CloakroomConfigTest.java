@@ -23,6 +23,25 @@ class CloakroomConfigTest {
         assertThat(config.sameSite()).isEqualTo(SameSite.LAX);
         assertThat(config.signingKeys()).isEmpty();
         assertThat(config.sweeping()).isTrue();
+        assertThat(config.maxSessionBytes()).isEqualTo(CloakroomConfig.DEFAULT_MAX_SESSION_BYTES);
+        assertThat(config.touchRatio()).isEqualTo(CloakroomConfig.DEFAULT_TOUCH_RATIO);
+        assertThat(config.trustForwardedProto()).isFalse();
+    }
+
+    @Test
+    void storeTimeoutSizeCapForwardedProtoAndInsecureCookieAreRead() {
+        CloakroomConfig config = CloakroomConfig.fromSettings(Settings.of(Map.of(
+                "SESSION_STORE_TIMEOUT_MS", "750",
+                "SESSION_MAX_SIZE", "65536",
+                "SESSION_TRUST_FORWARDED_PROTO", "yes",
+                "SESSION_COOKIE_SECURE", "false")));
+
+        assertThat(config.storeTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(config.maxSessionBytes()).isEqualTo(65_536);
+        assertThat(config.trustForwardedProto()).isTrue();
+        assertThat(config.cookieSecure()).isEqualTo(CookieSecure.NEVER);
+        assertThatThrownBy(() -> CloakroomConfig.fromSettings(Settings.of(Map.of("SESSION_STORE_TIMEOUT_MS", "0"))))
+                .hasMessage("storeTimeout must be positive: PT0S");
     }
 
     @Test

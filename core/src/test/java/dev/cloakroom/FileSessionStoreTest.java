@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -242,6 +244,39 @@ class FileSessionStoreTest {
         assertThatThrownBy(() -> store.write(create(randomKey(), Map.of("a", "1")))).isInstanceOf(SessionLimitExceededException.class);
     }
 
+    @Test
+    void fromSettingsWhenStoreTimeoutSetThenALockHeldElsewhereIsAwaitedThatLong() throws Exception {
+        Settings settings = Settings.of(Map.of("SESSION_FILE_DIR", folder().toString(), "SESSION_STORE_TIMEOUT_MS", "300"));
+        SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings));
+        toClose.add(store);
+        SessionKey key = keyInShard("5a");
+        FolderLocks shared = FolderLocks.open(folder().toRealPath(), folder().resolve(FileSessionStore.HIDDEN_DIR)
+                .resolve(FileSessionStore.LOCK_FILE), new FileAttribute<?>[0], FileSessionStore.SHARDS);
+        try (FolderLocks.Held held = shared.lock(0x5a, Duration.ofSeconds(1))) {
+            // Another thread of this process holds the stripe, as a slow write would.
+            CompletableFuture<Throwable> attempt = CompletableFuture.supplyAsync(() -> {
+                try {
+                    store.write(create(key, Map.of("a", "1")));
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+            assertThat(attempt.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(SessionStoreUnavailableException.class)
+                    .hasMessageContaining("timed out after PT0.3S");
+        } finally {
+            shared.release();
+        }
+        assertThat(store.write(create(key, Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void buildWhenLockTimeoutNotPositiveThenRejectedNamingTheValue() {
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
+    }
+
     // ---- sweeping ----
 
     @Test
@@ -456,6 +491,55 @@ class FileSessionStoreTest {
 
         store.delete(keys.get(1));
         assertThat(store.write(create(fourth, Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void maxSessionsWhenManyCreateAtOnceThenTheCapHolds() throws Exception {
+        createAtOnceIntoAFolderCappedAtTwo(20, false);
+    }
+
+    @Test
+    void maxSessionsWhenManyCreateAtOnceWhileTheFolderIsRecountedThenTheCapHolds() throws Exception {
+        createAtOnceIntoAFolderCappedAtTwo(4, true);
+    }
+
+    /** With {@code recountDue}, the first refused create recounts the folder while the others are being written. */
+    private void createAtOnceIntoAFolderCappedAtTwo(int rounds, boolean recountDue) throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                Path folder = temp.resolve("capped-" + round);
+                FileSessionStore store = open(FileSessionStore.builder(folder).maxSessions(2));
+                if (recountDue) {
+                    Thread.sleep(1100); // a recount is allowed once a second
+                }
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<?>> attempts = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    SessionKey key = keyInShard(String.format("%02x", i)); // another stripe each, so no lock is shared
+                    attempts.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            store.write(create(key, Map.of("a", "1")));
+                        } catch (SessionLimitExceededException refused) {
+                            // expected for all but two
+                        }
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> attempt : attempts) {
+                    attempt.get(30, TimeUnit.SECONDS);
+                }
+                try (Stream<Path> files = Files.walk(folder)) {
+                    assertThat(files.filter(p -> SessionKey.isKey(p.getFileName().toString()))).as("round " + round).hasSize(2);
+                }
+                assertThat(store.approximateFileCount()).isEqualTo(2);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

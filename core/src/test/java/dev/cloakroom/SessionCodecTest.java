@@ -101,6 +101,14 @@ class SessionCodecTest {
     void decodeWhenTextIsNotJsonThenDecodingException() {
         assertThatThrownBy(() -> plain.decode("{not json")).isInstanceOf(SessionDecodingException.class);
         assertThatThrownBy(() -> plain.decode("\u00ac\u00ed\u0000\u0005sr")).isInstanceOf(SessionDecodingException.class);
+        assertThatThrownBy(() -> plain.decode("")).isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void decodeWhenValueIsFollowedByMoreTextThenDecodingException() {
+        assertThatThrownBy(() -> plain.decode("1 2")).isInstanceOf(SessionDecodingException.class);
+        assertThatThrownBy(() -> plain.decode("[\"a\"]]garbage")).isInstanceOf(SessionDecodingException.class);
+        assertThatThrownBy(() -> plain.decode("{\"a\":1}{\"b\":2}")).isInstanceOf(SessionDecodingException.class);
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -118,6 +119,52 @@ class SessionManagerTest {
     }
 
     @Test
+    void listenersWhenTwoRequestsInvalidateOneSessionThenToldOnce() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session first = manager.find(session.id()).orElseThrow();
+        Session second = manager.find(session.id()).orElseThrow();
+
+        first.invalidate();
+        second.invalidate();
+
+        assertThat(events).containsExactly("created " + session.key().value(), "INVALIDATED " + session.key().value() + " {a=1}");
+    }
+
+    @Test
+    void listenersWhenASweptSessionIsInvalidatedLaterThenToldOnlyOfTheExpiry() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session slow = manager.find(session.id()).orElseThrow();
+        clock.advance(IDLE.plusSeconds(1));
+        assertThat(manager.sweeper().runOnce()).isEqualTo(1);
+
+        slow.invalidate();
+
+        assertThat(events).containsExactly("created " + session.key().value(), "EXPIRED " + session.key().value() + " {a=1}");
+        assertThat(manager.commit(slow)).isEqualTo(CookieUpdate.CLEAR);
+    }
+
+    @Test
+    void invalidateWhenTheStoreFailsThenTheSessionStaysValidAndCanBeInvalidatedAgain() {
+        Session session = manager.create();
+        session.setAttribute("user", "alice");
+        manager.commit(session);
+        Session loggingOut = manager.find(session.id()).orElseThrow();
+        store.failDeletes.set(1);
+
+        assertThatThrownBy(loggingOut::invalidate).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThat(loggingOut.isInvalidated()).as("the record is still there, so the session is not over").isFalse();
+        assertThat(loggingOut.getAttribute("user")).isEqualTo("alice");
+
+        loggingOut.invalidate();
+        assertThat(manager.commit(loggingOut)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
     void invalidatedSessionRefusesUseAndClearsTheCookie() {
         Session session = manager.create();
         session.setAttribute("a", 1);
@@ -185,10 +232,85 @@ class SessionManagerTest {
         assertThat(manager.find(session.id())).isEmpty();
     }
 
+    @Test
+    void changeIdWhenAnotherRequestInvalidatedMeanwhileThenNotResurrectedUnderTheNewId() {
+        Session session = manager.create();
+        session.setAttribute("user", "alice");
+        manager.commit(session);
+        Session loggingIn = manager.find(session.id()).orElseThrow();
+        manager.find(session.id()).orElseThrow().invalidate();
+
+        loggingIn.changeId();
+        loggingIn.setAttribute("role", "admin");
+
+        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.find(loggingIn.id())).isEmpty();
+        assertThat(store.delegate.snapshot()).isEmpty();
+    }
+
+    @Test
+    void changeIdWhenAnotherRequestInvalidatesDuringTheMoveThenTheNewRecordIsTakenBack() {
+        Session session = manager.create();
+        session.setAttribute("user", "alice");
+        manager.commit(session);
+        Session loggingIn = manager.find(session.id()).orElseThrow();
+        Session loggingOut = manager.find(session.id()).orElseThrow();
+        loggingIn.changeId();
+        store.beforeWrite = write -> {
+            if (write.create()) {
+                loggingOut.invalidate(); // lands between the move's load and its removal of the old record
+            }
+        };
+
+        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.find(loggingIn.id())).isEmpty();
+        assertThat(store.delegate.snapshot()).isEmpty();
+    }
+
+    @Test
+    void changeIdWhenTheSessionExpiredDuringTheRequestThenNotResurrectedUnderTheNewId() {
+        Session session = manager.create();
+        session.setAttribute("user", "alice");
+        manager.commit(session);
+        Session slow = manager.find(session.id()).orElseThrow();
+        clock.advance(IDLE.plusSeconds(1));
+
+        slow.changeId();
+
+        assertThat(manager.commit(slow)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.find(slow.id())).isEmpty();
+        assertThat(store.delegate.snapshot()).extracting(SessionRecord::key).doesNotContain(slow.key());
+    }
+
+    @Test
+    void changeIdKeepsWhatAConcurrentRequestSavedMeanwhile() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session loggingIn = manager.find(session.id()).orElseThrow();
+        Session other = manager.find(session.id()).orElseThrow();
+        other.setAttribute("theme", "dark");
+        manager.commit(other);
+
+        loggingIn.changeId();
+        loggingIn.setAttribute("user", "alice");
+        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.SET);
+
+        Session moved = manager.find(loggingIn.id()).orElseThrow();
+        assertThat(moved.getAttribute("a")).isEqualTo(1);
+        assertThat(moved.getAttribute("user")).isEqualTo("alice");
+        assertThat(moved.getAttribute("theme")).isEqualTo("dark");
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
     /** A real store, with every call counted: how the tests see "no store I/O". */
     static final class CountingStore implements SessionStore {
         final MemorySessionStore delegate;
         final AtomicInteger calls = new AtomicInteger();
+        /** Runs before each write reaches the store: where a test lets another request act. */
+        volatile Consumer<SessionWrite> beforeWrite = write -> { };
+        /** How many of the next deletes fail as if the store were down. */
+        final AtomicInteger failDeletes = new AtomicInteger();
 
         CountingStore(MemorySessionStore delegate) {
             this.delegate = delegate;
@@ -203,12 +325,16 @@ class SessionManagerTest {
         @Override
         public WriteResult write(SessionWrite write) {
             calls.incrementAndGet();
+            beforeWrite.accept(write);
             return delegate.write(write);
         }
 
         @Override
         public boolean delete(SessionKey key) {
             calls.incrementAndGet();
+            if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SessionStoreUnavailableException("simulated outage");
+            }
             return delegate.delete(key);
         }
 

@@ -43,6 +43,12 @@ final class SessionCookies {
     /** What the browser presented: its raw id if the value is acceptable, and whether it was signed with an old key. */
     record Presented(boolean present, String rawId, boolean oldKey) {
         static final Presented NONE = new Presented(false, null, false);
+
+        /** Without the id: a record's own {@code toString} would print the bearer credential into any log. */
+        @Override
+        public String toString() {
+            return "Presented[present=" + present + ", id " + (rawId == null ? "none" : "accepted") + ", oldKey=" + oldKey + "]";
+        }
     }
 
     /**

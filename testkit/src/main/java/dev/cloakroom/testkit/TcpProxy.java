@@ -61,8 +61,9 @@ public final class TcpProxy implements AutoCloseable {
 
     /** Relays again; connections opened during an outage are dropped so that clients reconnect cleanly. */
     public void restore() {
-        dropAll();
+        // Mode first: a connection accepted during the outage is either in the set dropped below, or sees FORWARD.
         mode = Mode.FORWARD;
+        dropAll();
     }
 
     private void acceptLoop() {
@@ -110,6 +111,8 @@ public final class TcpProxy implements AutoCloseable {
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
+                sockets.remove(from);
+                sockets.remove(to);
             }
         }, "tcp-proxy-pump");
         thread.setDaemon(true);
