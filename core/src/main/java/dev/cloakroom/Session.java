@@ -40,6 +40,8 @@ public final class Session {
     private final Map<String, Object> values;
     /** Attributes this request read or wrote: the only ones checked for changes at commit. */
     private final Set<String> touched = new HashSet<>();
+    /** Set when {@link #update} wrote; taken by commit, which then lets a persistent cookie's Max-Age slide. */
+    private boolean writtenByUpdate;
 
     Session(SessionManager manager, String id, SessionRecord record, Map<String, Object> decoded, Instant openedAt) {
         this.manager = manager;
@@ -155,8 +157,9 @@ public final class Session {
     /**
      * Atomically replaces one attribute with {@code fn(current)} in the store, retrying with fresh data when another
      * request changed the session in between, so that no update is lost. {@code fn} may run more than once and must
-     * not have side effects; returning {@code null} removes the attribute. Other changes of this request are still
-     * saved at commit.
+     * not have side effects; returning {@code null} removes the attribute. {@code fn} sees the stored value, not an
+     * unsaved local one. The other changes this request made so far go in the same atomic write (an upload's data
+     * and its count are saved together or not at all); on a session not stored yet, the update is local until commit.
      *
      * @return the value written
      * @throws IllegalStateException if the session was invalidated or expired meanwhile
@@ -239,32 +242,38 @@ public final class Session {
         touched.clear();
     }
 
-    /** Called after {@link #update} learned the stored state anew. */
+    /**
+     * Called after {@link #update} learned the stored state anew: the stored side is replaced whole; the live values
+     * this request changed are kept, the others follow the store.
+     */
     void refreshed(SessionRecord record, Map<String, Object> decoded) {
         version = record.version();
         lastWrittenAt = record.lastAccessedAt();
-        for (Map.Entry<String, String> entry : record.attributes().entrySet()) {
-            if (!touched.contains(entry.getKey())) {
-                storedValues.put(entry.getKey(), entry.getValue());
-                values.put(entry.getKey(), decoded.get(entry.getKey()));
-            }
-        }
-        storedValues.keySet().retainAll(record.attributes().keySet());
+        storedValues.clear();
+        storedValues.putAll(record.attributes());
         values.keySet().removeIf(name -> !touched.contains(name) && !record.attributes().containsKey(name));
+        decoded.forEach((name, value) -> {
+            if (!touched.contains(name)) {
+                values.put(name, value);
+            }
+        });
     }
 
-    /** Called when {@link #update} wrote one attribute. */
-    void updated(String name, Object value, String encoded, Instant at) {
-        if (encoded == null) {
-            storedValues.remove(name);
+    /** Called when {@link #update} wrote {@code name}: the application now sees the written value. */
+    void updated(String name, Object value) {
+        if (value == null) {
             values.remove(name);
         } else {
-            storedValues.put(name, encoded);
             values.put(name, value);
         }
-        touched.remove(name);
-        lastWrittenAt = at;
-        version++;
+        writtenByUpdate = true;
+    }
+
+    /** Whether {@link #update} wrote since the last call, which clears the mark. */
+    boolean takeWrittenByUpdate() {
+        boolean mark = writtenByUpdate;
+        writtenByUpdate = false;
+        return mark;
     }
 
     @Override

@@ -116,6 +116,7 @@ public final class SessionManager implements AutoCloseable {
                 return CookieUpdate.CLEAR;
             }
             Instant now = clock.instant();
+            boolean writtenByUpdate = session.takeWrittenByUpdate();
             Map<String, String> upserts = new HashMap<>();
             Set<String> removals = new HashSet<>();
             collectChanges(session, upserts, removals);
@@ -133,7 +134,8 @@ public final class SessionManager implements AutoCloseable {
             }
             boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
             if (upserts.isEmpty() && removals.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
-                return CookieUpdate.NONE;
+                // update() may have written already: a persistent cookie's Max-Age slides with that write too
+                return writtenByUpdate && config.permanent() ? CookieUpdate.SET : CookieUpdate.NONE;
             }
             if (!upserts.isEmpty()) {
                 checkSize(session.storedValues(), upserts, removals);
@@ -194,10 +196,8 @@ public final class SessionManager implements AutoCloseable {
 
     <T> T update(Session session, String name, UnaryOperator<T> fn) {
         for (int attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-            SessionWrite write;
-            T next;
-            String encoded;
-            Instant now = clock.instant();
+            // The session lock is held across the write, as in commit: another thread of the same request cannot
+            // slip a change in between collecting the pending changes and marking them written.
             synchronized (session) {
                 if (session.isInvalidated()) {
                     throw new IllegalStateException("session has been invalidated");
@@ -210,21 +210,28 @@ public final class SessionManager implements AutoCloseable {
                     session.setAttribute(name, local);
                     return local;
                 }
-                session.touched().remove(name);
+                Instant now = clock.instant();
                 @SuppressWarnings("unchecked")
                 T current = (T) codec.decodeOrNull(session.storedValues().get(name));
-                next = fn.apply(current);
-                encoded = next == null ? null : codec.encode(next);
-                Map<String, String> upserts = encoded == null ? Map.of() : Map.of(name, encoded);
-                Set<String> removals = encoded == null ? Set.of(name) : Set.of();
+                T next = fn.apply(current);
+                String encoded = next == null ? null : codec.encode(next);
+                // The request's other changes go in the same atomic write, so that an upload's data and its count
+                // are saved together or not at all, and commit has nothing left to write.
+                Map<String, String> upserts = new HashMap<>();
+                Set<String> removals = new HashSet<>();
+                session.touched().remove(name);
+                collectChanges(session, upserts, removals);
+                if (encoded != null) {
+                    upserts.put(name, encoded);
+                } else if (session.storedValues().containsKey(name)) {
+                    removals.add(name);
+                }
                 checkSize(session.storedValues(), upserts, removals);
-                write = writeOf(session, session.key(), false, upserts, removals, session.version(), now);
-            }
-            WriteResult result = store.write(write);
-            synchronized (session) {
+                WriteResult result = store.write(writeOf(session, session.key(), false, upserts, removals, session.version(), now));
                 switch (result) {
                     case WRITTEN:
-                        session.updated(name, encoded == null ? null : codec.decode(encoded), encoded, now);
+                        session.written(upserts, removals, now, false);
+                        session.updated(name, encoded == null ? null : codec.decode(encoded));
                         return next;
                     case GONE:
                         session.markInvalidated();

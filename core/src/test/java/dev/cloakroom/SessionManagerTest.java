@@ -190,6 +190,49 @@ class SessionManagerTest {
     }
 
     @Test
+    void updateWritesTheRequestsOtherChangesInTheSameWriteAndCommitHasNothingLeft() {
+        Session session = manager.create();
+        session.setAttribute("uploads", 1);
+        manager.commit(session);
+        Session request = manager.find(session.id()).orElseThrow();
+        int before = store.calls.get();
+
+        request.setAttribute("file_contents", List.of("new"));
+        request.removeAttribute("absent");
+        request.<Integer>update("uploads", n -> n + 1);
+
+        assertThat(store.calls.get() - before).as("one atomic write").isEqualTo(1);
+        SessionRecord stored = store.delegate.load(session.key()).orElseThrow();
+        assertThat(stored.attributes()).containsOnlyKeys("uploads", "file_contents");
+        assertThat(stored.version()).isEqualTo(2);
+        assertThat(manager.commit(request)).as("the persistent cookie's Max-Age slides").isEqualTo(CookieUpdate.SET);
+        assertThat(store.calls.get() - before).as("commit wrote nothing more").isEqualTo(1);
+        assertThat(manager.commit(request)).isEqualTo(CookieUpdate.NONE);
+    }
+
+    @Test
+    void updateWhenAnotherRequestWroteMeanwhileThenRetriesAndKeepsEveryChange() {
+        Session session = manager.create();
+        session.setAttribute("uploads", 1);
+        manager.commit(session);
+        Session slow = manager.find(session.id()).orElseThrow();
+        Session fast = manager.find(session.id()).orElseThrow();
+
+        slow.setAttribute("file_contents", List.of("slow"));
+        fast.setAttribute("theme", "dark");
+        fast.<Integer>update("uploads", n -> n + 1);
+        assertThat(slow.<Integer>update("uploads", n -> n + 1)).isEqualTo(3);
+        manager.commit(slow);
+        manager.commit(fast);
+
+        Session after = manager.find(session.id()).orElseThrow();
+        assertThat(after.getAttribute("uploads")).isEqualTo(3);
+        assertThat(after.getAttribute("file_contents")).isEqualTo(List.of("slow"));
+        assertThat(after.getAttribute("theme")).isEqualTo("dark");
+        assertThat(slow.getAttribute("theme")).as("the retry refreshed what this request had not touched").isEqualTo("dark");
+    }
+
+    @Test
     void updateOnANewSessionStaysLocalUntilCommit() {
         Session session = manager.create();
 
