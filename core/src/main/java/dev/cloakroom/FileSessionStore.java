@@ -91,7 +91,9 @@ import org.slf4j.LoggerFactory;
  * The store counts the record files at start, then adds its own creates and removals. Each sweep recounts the shards
  * it lists completely, which picks up what other processes created or deleted meanwhile. So with several processes
  * on one folder, the count may lag by what the others did since the last sweep; before refusing a new session
- * because of {@code maxSessions}, the store recounts the folder (at most once a second) rather than trust it.
+ * because of {@code maxSessions}, the store recounts the folder (at most once a second) rather than trust it. Among
+ * the threads of one store the cap is exact: a create is counted before its file is written, and that recount waits
+ * for the creates in flight. (A sweep listing a shard while a create into it is in flight can still miss that one.)
  *
  * <h2>Sweeping</h2>
  * Each record's modification time is set to its {@code expiresAt}, so a sweep lists a shard and reads only files

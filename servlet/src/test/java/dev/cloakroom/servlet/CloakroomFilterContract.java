@@ -597,6 +597,25 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void invalidateWhenTheStoreFailsThen503AndTheSessionIsThereForARetry() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        String cookie = browser.cookie;
+        store.deletesFail = true;
+
+        Reply refused = browser.get("/invalidate");
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.raw().headers().allValues("Set-Cookie")).as("the cookie is neither cleared nor replaced").isEmpty();
+        store.deletesFail = false;
+        assertThat(browser.cookie).isEqualTo(cookie);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/invalidate").clearsCookie()).isTrue();
+        assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
     void sessionWhenTooLargeThen413AndNothingStored() throws Exception {
         start(b -> b.maxSessionBytes(100));
         Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);

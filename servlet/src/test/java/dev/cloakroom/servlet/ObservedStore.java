@@ -22,6 +22,8 @@ final class ObservedStore implements SessionStore {
     final AtomicInteger writes = new AtomicInteger();
     final AtomicInteger deletes = new AtomicInteger();
     volatile boolean down;
+    /** Only deletes fail: a store that went away between a request's read and its invalidation. */
+    volatile boolean deletesFail;
 
     ObservedStore(MemorySessionStore memory) {
         this.memory = memory;
@@ -61,6 +63,9 @@ final class ObservedStore implements SessionStore {
     public boolean delete(SessionKey key) {
         deletes.incrementAndGet();
         checkUp();
+        if (deletesFail) {
+            throw new SessionStoreUnavailableException("store unreachable while deleting (simulated outage)");
+        }
         return memory.delete(key);
     }
 
