@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,8 +133,10 @@ public final class JdbcSessionStore implements SessionStore {
     private final String mergeVersioned;
     private final String sweepReturning;
     private final String sweepSelect;
-    private final Object schemaLock = new Object();
+    private final ReentrantLock schemaLock = new ReentrantLock();
     private volatile boolean schemaReady;
+    /** Unavailable outcomes of table checks so far: a caller that waited through one does not start another. */
+    private volatile int schemaCheckFailures;
     private volatile boolean networkTimeoutSupported = true;
 
     private JdbcSessionStore(Builder b, DataSource dataSource, AutoCloseable ownedPool, Database database, String where) {
@@ -262,10 +266,11 @@ public final class JdbcSessionStore implements SessionStore {
      */
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
-        ensureSchema();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ensureSchema(deadline);
         Call call = null;
         try {
-            call = Call.open(this, System.nanoTime() + timeout.toNanos());
+            call = Call.open(this, deadline);
             if (dialect.transactionalLocks()) {
                 call.begin();
             }
@@ -489,8 +494,8 @@ public final class JdbcSessionStore implements SessionStore {
     }
 
     private <T> T run(String what, Work<T> work) {
-        ensureSchema();
         long deadline = System.nanoTime() + timeout.toNanos();
+        ensureSchema(deadline);
         Call call = null;
         try {
             call = Call.open(this, deadline);
@@ -526,23 +531,37 @@ public final class JdbcSessionStore implements SessionStore {
         return "42P01".equals(state) || "42S02".equals(state);
     }
 
-    /** On the request path: a table check that could not run at start is retried within the call's own bound. */
-    private void ensureSchema() {
-        if (!schemaReady) {
-            ensureSchema(timeout);
+    /**
+     * Checks or creates the table once, all within {@code deadline} (a call's own, or the schema lock timeout at start).
+     * Calls that arrive while another thread checks wait for that check, not for one of their own after it: were each
+     * to try in turn, a database that hangs would hold the n-th caller for n timeouts.
+     */
+    private void ensureSchema(long deadline) {
+        if (schemaReady) {
+            return;
         }
-    }
-
-    /** Checks or creates the table once; {@code bound} limits both the wait for another process's change and the I/O. */
-    private void ensureSchema(Duration bound) {
-        synchronized (schemaLock) {
+        int failuresBefore = schemaCheckFailures;
+        try {
+            if (!schemaLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                throw new SessionStoreUnavailableException(description + ": the check of table " + table
+                        + " did not finish within " + timeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreException(description + ": interrupted while waiting for the check of table " + table, e);
+        }
+        try {
             if (schemaReady) {
                 return;
             }
+            if (schemaCheckFailures != failuresBefore) {
+                throw new SessionStoreUnavailableException(description + ": the check of table " + table
+                        + " failed just now; the database is not answering");
+            }
             Call call = null;
             try {
-                call = Call.open(this, System.nanoTime() + bound.toNanos());
-                int lockSeconds = (int) Math.max(1, bound.toSeconds() - 1);
+                call = Call.open(this, deadline);
+                int lockSeconds = (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()) - 1);
                 if (schemaMode == SchemaMode.VALIDATE) {
                     Schema.validate(call.connection, dialect, table);
                 } else {
@@ -555,12 +574,18 @@ public final class JdbcSessionStore implements SessionStore {
                     call.abort();
                     call = null;
                 }
-                throw translate("schema check of " + table, e);
+                SessionStoreException failure = translate("schema check of " + table, e);
+                if (failure instanceof SessionStoreUnavailableException) {
+                    schemaCheckFailures++; // written under schemaLock only
+                }
+                throw failure;
             } finally {
                 if (call != null) {
                     call.closeQuietly();
                 }
             }
+        } finally {
+            schemaLock.unlock();
         }
     }
 
@@ -615,6 +640,9 @@ public final class JdbcSessionStore implements SessionStore {
         }
 
         static Call open(JdbcSessionStore store, long deadline) throws SQLException {
+            if (deadline - System.nanoTime() <= 0) {
+                throw new SQLTimeoutException("no time left for the call");
+            }
             Connection connection = store.dataSource.getConnection();
             Call call;
             try {
@@ -859,7 +887,7 @@ public final class JdbcSessionStore implements SessionStore {
                 store = new JdbcSessionStore(this, dataSource, null, detected, "application DataSource");
             }
             try {
-                store.ensureSchema(store.schemaLockTimeout);
+                store.ensureSchema(System.nanoTime() + store.schemaLockTimeout.toNanos());
             } catch (SessionStoreUnavailableException e) {
                 LOG.warn("{} is not reachable now; the table will be checked on first use: {}", store.describe(), e.getMessage());
             } catch (RuntimeException e) {

@@ -15,10 +15,15 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,6 +122,36 @@ abstract class StoreOutageTest {
                             throw e;
                         }
                     }
+                }
+            }
+        } finally {
+            try (Connection connection = connect()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
+            }
+        }
+    }
+
+    @Test
+    void databaseHangingBeforeTheTableWasCheckedWhenCallsComeTogetherThenEachFailsWithinTheTimeout() throws Exception {
+        String lateTable = table + "_hung";
+        try (TcpProxy late = TcpProxy.to("127.0.0.1", serverPort())) {
+            late.blackhole();
+            try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
+                    .url(jdbcUrl(late.port()))
+                    .credentials(user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
+                // Each call must wait for its own bound only, not queue behind the others' table checks.
+                ExecutorService pool = Executors.newFixedThreadPool(3);
+                try {
+                    List<Future<?>> calls = new ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        SessionKey key = SessionKey.of("hung-" + i);
+                        calls.add(pool.submit(() -> failsWithinTheBound("concurrent load " + key, () -> lateStore.load(key))));
+                    }
+                    for (Future<?> call : calls) {
+                        call.get(30, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    pool.shutdownNow();
                 }
             }
         } finally {
