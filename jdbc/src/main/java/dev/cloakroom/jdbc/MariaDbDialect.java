@@ -124,7 +124,7 @@ final class MariaDbDialect implements Dialect {
 
     @Override
     public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
-        if (!getLock(connection, table.lockName("schema"), timeoutSeconds)) {
+        if (!getLock(connection, lockName(connection, table, "schema"), timeoutSeconds)) {
             throw new java.sql.SQLTimeoutException("another process held the schema lock of " + table + " for "
                     + timeoutSeconds + " s");
         }
@@ -132,7 +132,7 @@ final class MariaDbDialect implements Dialect {
 
     @Override
     public void unlockSchema(Connection connection, Table table) throws SQLException {
-        releaseLock(connection, table.lockName("schema"));
+        releaseLock(connection, lockName(connection, table, "schema"));
     }
 
     @Override
@@ -142,12 +142,16 @@ final class MariaDbDialect implements Dialect {
 
     @Override
     public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
-        return getLock(connection, table.lockName("sweep"), 0);
+        return getLock(connection, lockName(connection, table, "sweep"), 0);
     }
 
     @Override
     public void unlockSweep(Connection connection, Table table) throws SQLException {
-        releaseLock(connection, table.lockName("sweep"));
+        releaseLock(connection, lockName(connection, table, "sweep"));
+    }
+
+    private static String lockName(Connection connection, Table table, String purpose) throws SQLException {
+        return table.lockName(purpose, connection.getCatalog());
     }
 
     private static boolean getLock(Connection connection, String name, int timeoutSeconds) throws SQLException {

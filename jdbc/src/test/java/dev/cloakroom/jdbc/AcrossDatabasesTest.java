@@ -219,4 +219,26 @@ class AcrossDatabasesTest {
             next.get().close();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void sweepLeaseWhenAnotherMariaDbDatabaseOnTheServerHasATableOfTheSameNameThenBothAreGranted() throws SQLException {
+        // GET_LOCK names are server-wide: two applications, each in its own database, must not share one lock.
+        String otherDatabase = TestDatabases.uniqueTable("cloakroom_other");
+        try (Connection connection = TestDatabases.mariadb()) {
+            TestDatabases.execute(connection, "CREATE DATABASE " + otherDatabase);
+        }
+        try (JdbcSessionStore first = store(TestDatabases.MARIADB_URL);
+             JdbcSessionStore second = store("mariadb://root@127.0.0.1:3306/" + otherDatabase)) {
+            Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(held).isPresent();
+            Optional<SweepLease> other = second.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(other).as("the other database's lease").isPresent();
+            other.get().close();
+            held.get().close();
+        } finally {
+            try (Connection connection = TestDatabases.mariadb()) {
+                TestDatabases.execute(connection, "DROP DATABASE IF EXISTS " + otherDatabase);
+            }
+        }
+    }
 }
