@@ -630,6 +630,7 @@ public final class JdbcSessionStore implements SessionStore {
         private final long deadline;
         private final boolean appTransaction;
         private int networkTimeoutBefore = -1;
+        private int statements;
         private boolean inTransaction;
 
         private Call(JdbcSessionStore store, Connection connection, long deadline) throws SQLException {
@@ -682,12 +683,17 @@ public final class JdbcSessionStore implements SessionStore {
         }
 
         PreparedStatement prepare(String sql) throws SQLException {
+            long remaining = remainingMillis();
+            if (networkTimeoutBefore >= 0 && statements++ > 0) {
+                // The network timeout bounds each read, not the call: a later statement gets only what is left.
+                connection.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, remaining));
+            }
             PreparedStatement statement = connection.prepareStatement(sql);
             try {
                 // Where the network timeout bounds the call, the query timeout stays a second behind it: pgjdbc's
                 // client-side cancel opens a new connection and the statement waits for it, which must never happen
                 // against a database that hangs. Embedded H2 has only the query timeout.
-                int seconds = (int) Math.max(1, (remainingMillis() + 999) / 1000);
+                int seconds = (int) Math.max(1, (remaining + 999) / 1000);
                 statement.setQueryTimeout(networkTimeoutBefore >= 0 ? seconds + 1 : seconds);
             } catch (SQLException e) {
                 statement.close();

@@ -3,6 +3,7 @@ package dev.cloakroom.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
@@ -11,6 +12,9 @@ import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.SessionWrite;
 import dev.cloakroom.testkit.TcpProxy;
 import dev.cloakroom.testkit.TestClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,7 +28,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -158,6 +164,57 @@ abstract class StoreOutageTest {
             try (Connection connection = connect()) {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
             }
+        }
+    }
+
+    @Test
+    void databaseHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
+        Session session = storedSession();
+        // A slow first statement (here: a slow client) uses most of the call's time; the database then hangs at the
+        // second. The network timeout must bound the call, not each read afresh.
+        AtomicInteger prepared = new AtomicInteger();
+        try (HikariDataSource pool = new HikariDataSource()) {
+            pool.setJdbcUrl(jdbcUrl(proxy.port()));
+            pool.setUsername(user());
+            pool.setMaximumPoolSize(2);
+            DataSource slowThenHanging = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {DataSource.class}, (p, method, args) -> {
+                        Object result = invoke(pool, method, args);
+                        if (!(result instanceof Connection connection)) {
+                            return result;
+                        }
+                        return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                                (pc, m, a) -> {
+                                    if (m.getName().equals("prepareStatement")) {
+                                        if (prepared.incrementAndGet() == 1) {
+                                            Thread.sleep(TIMEOUT.toMillis() * 3 / 4);
+                                        } else {
+                                            proxy.blackhole();
+                                        }
+                                    }
+                                    return invoke(connection, m, a);
+                                });
+                    });
+            try (JdbcSessionStore hanging = JdbcSessionStore.builder().dataSource(slowThenHanging)
+                    .database(DatabaseUrl.parse(jdbcUrl(proxy.port())).database()).schemaMode(JdbcSessionStore.SchemaMode.NONE)
+                    .table(table).timeout(TIMEOUT).build()) {
+                Instant now = clock.instant();
+                SessionWrite stale = new SessionWrite(session.key(), false, Map.of("a", "1"), Set.of(), now, now, IDLE,
+                        now.plus(IDLE), 99, now);
+                // a stale version: the UPDATE changes nothing, then a SELECT tells CONFLICT from GONE
+                failsWithinTheBound("second statement of a call", () -> hanging.write(stale));
+                assertThat(prepared.get()).isEqualTo(2);
+            }
+        } finally {
+            proxy.restore();
+        }
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 
