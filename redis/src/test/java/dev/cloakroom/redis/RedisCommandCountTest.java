@@ -27,11 +27,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Round trips per operation, counted twice: the commands the client sends (a Lettuce {@link CommandListener}) and the
- * server's {@code INFO commandstats} deltas, on a private {@code redis-server} (port 7311) that nothing else talks to.
+ * server's {@code INFO commandstats} deltas, on a private {@code redis-server} that nothing else talks to.
  * The server counts the commands a Lua script runs inside too, so its deltas list them: they cost no round trip.
  */
 class RedisCommandCountTest {
-    private static final int PORT = 7311;
+    private static final int PORT = RedisServerProcess.freePort();
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static RedisServerProcess server;
     private static RedisInspector inspector;
