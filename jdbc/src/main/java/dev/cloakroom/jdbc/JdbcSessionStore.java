@@ -711,25 +711,30 @@ public final class JdbcSessionStore implements SessionStore {
 
         void commit() throws SQLException {
             if (inTransaction) {
-                connection.commit();
-                if (!appTransaction) {
-                    connection.setAutoCommit(true);
-                }
-                inTransaction = false;
+                endTransaction(true);
             }
         }
 
         /** Ends the call successfully: what a transaction did not commit (a GONE or CONFLICT answer) is rolled back. */
         void finish() throws SQLException {
             if (inTransaction) {
-                connection.rollback();
-                if (!appTransaction) {
-                    connection.setAutoCommit(true);
-                }
-                inTransaction = false;
+                endTransaction(false);
             } else if (appTransaction) {
                 connection.commit();
             }
+        }
+
+        /** Ends the transaction {@link #begin} opened and gives the connection back its autocommit. */
+        private void endTransaction(boolean keep) throws SQLException {
+            if (keep) {
+                connection.commit();
+            } else {
+                connection.rollback();
+            }
+            if (!appTransaction) {
+                connection.setAutoCommit(true);
+            }
+            inTransaction = false;
         }
 
         /** Returns the connection; a transaction still open (a lock-only one, or an answer without a write) is rolled back. */
@@ -737,11 +742,7 @@ public final class JdbcSessionStore implements SessionStore {
         public void close() throws SQLException {
             try {
                 if (inTransaction) {
-                    connection.rollback();
-                    if (!appTransaction) {
-                        connection.setAutoCommit(true);
-                    }
-                    inTransaction = false;
+                    endTransaction(false);
                 }
                 if (networkTimeoutBefore >= 0) {
                     connection.setNetworkTimeout(DIRECT, networkTimeoutBefore);
