@@ -164,6 +164,7 @@ public final class JdbcSessionStore implements SessionStore {
         this.schemaReady = schemaMode == SchemaMode.NONE;
     }
 
+    /** Settings start at their defaults; give either {@link Builder#url} or {@link Builder#dataSource}. */
     public static Builder builder() {
         return new Builder();
     }

@@ -89,10 +89,10 @@ public final class RedisSessionStore implements SessionStore {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     /** How much longer than its deadline an expired session stays in listener mode, for the sweeper to report it. */
     public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofMinutes(10);
-    /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
-    public static final int DEFAULT_REQUEST_QUEUE_SIZE = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
+    /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
+    private static final int REQUEST_QUEUE_SIZE = 10_000;
     /** After a failed connect, calls fail at once for this long instead of each trying again. */
     private static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final List<String> SHARDS = KeyLayout.shards();
@@ -542,6 +542,12 @@ public final class RedisSessionStore implements SessionStore {
             return this;
         }
 
+        /**
+         * A store connected at once; a Redis that cannot be reached now is tried again on later calls, which fail
+         * with {@link SessionStoreUnavailableException} until it answers.
+         *
+         * @throws IllegalArgumentException if a Sentinel URI was marked as a cluster
+         */
         public RedisSessionStore build() {
             if (ownClient != null) {
                 Supplier<StatefulConnection<String, String>> connect = ownClient;
@@ -570,7 +576,7 @@ public final class RedisSessionStore implements SessionStore {
                     client.setOptions(ClusterClientOptions.builder()
                             .autoReconnect(true)
                             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                            .requestQueueSize(DEFAULT_REQUEST_QUEUE_SIZE)
+                            .requestQueueSize(REQUEST_QUEUE_SIZE)
                             .socketOptions(socket)
                             .timeoutOptions(timeouts)
                             .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -585,7 +591,7 @@ public final class RedisSessionStore implements SessionStore {
                 client.setOptions(ClientOptions.builder()
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .requestQueueSize(DEFAULT_REQUEST_QUEUE_SIZE)
+                        .requestQueueSize(REQUEST_QUEUE_SIZE)
                         .socketOptions(socket)
                         .timeoutOptions(timeouts)
                         .build());
