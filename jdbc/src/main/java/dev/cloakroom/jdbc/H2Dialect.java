@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * H2 (embedded, e.g. {@code jdbc:h2:file:./sessions}): data as text, merged by the store in a transaction that holds
@@ -41,6 +42,9 @@ final class H2Dialect implements Dialect {
             SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at FETCH FIRST ? ROWS ONLY FOR UPDATE""";
     private static final Map<String, Semaphore> LOCKS = new ConcurrentHashMap<>();
+
+    /** The sweep lock this store holds; at most one, since the lock itself is not re-entrant. */
+    private final AtomicReference<Semaphore> sweepHeld = new AtomicReference<>();
 
     @Override
     public JdbcSessionStore.Database database() {
@@ -136,12 +140,24 @@ final class H2Dialect implements Dialect {
 
     @Override
     public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
-        return lock(connection, table, "sweep").tryAcquire();
+        Semaphore lock = lock(connection, table, "sweep");
+        if (!lock.tryAcquire()) {
+            return false;
+        }
+        sweepHeld.set(lock);
+        return true;
     }
 
+    /**
+     * Frees the lock taken, not one looked up again through the connection: that connection may have failed, and
+     * dropping it would not free a lock that lives in this process.
+     */
     @Override
-    public void unlockSweep(Connection connection, Table table) throws SQLException {
-        lock(connection, table, "sweep").release();
+    public void unlockSweep(Connection connection, Table table) {
+        Semaphore held = sweepHeld.getAndSet(null);
+        if (held != null) {
+            held.release();
+        }
     }
 
     private static Semaphore lock(Connection connection, Table table, String purpose) throws SQLException {
