@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -139,7 +140,7 @@ final class H2Dialect implements Dialect {
     }
 
     @Override
-    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
+    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
         Semaphore lock = lock(connection, table, "sweep");
         if (!lock.tryAcquire()) {
             return false;

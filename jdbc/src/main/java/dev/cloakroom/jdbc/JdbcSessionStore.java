@@ -263,7 +263,9 @@ public final class JdbcSessionStore implements SessionStore {
     /**
      * Takes the database lock that makes this process the one sweeper of the table (PostgreSQL
      * {@code pg_try_advisory_xact_lock}, MariaDB {@code GET_LOCK}, H2 in-process), held on a connection of its own
-     * until the lease is closed. A process that dies releases it with its connection, so {@code ttl} is not needed.
+     * until the lease is closed. A process that dies releases it with its connection. On PostgreSQL the lock also
+     * ends after {@code ttl} (the server ends the lock's idle transaction), so a sweeper that hangs does not stop the
+     * other instances from sweeping; on MariaDB and H2 only closing the lease or the connection frees it.
      */
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
@@ -275,7 +277,7 @@ public final class JdbcSessionStore implements SessionStore {
             if (dialect.transactionalLocks()) {
                 call.begin();
             }
-            if (!dialect.tryLockSweep(call.connection, table)) {
+            if (!dialect.tryLockSweep(call.connection, table, ttl)) {
                 call.close();
                 return Optional.empty();
             }

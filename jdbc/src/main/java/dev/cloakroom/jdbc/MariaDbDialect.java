@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -141,7 +142,7 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
+    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
         return getLock(connection, lockName(connection, table, "sweep"), 0);
     }
 
