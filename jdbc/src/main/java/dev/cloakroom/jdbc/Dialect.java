@@ -21,8 +21,6 @@ import java.util.List;
  */
 interface Dialect {
 
-    JdbcSessionStore.Database database();
-
     /** Idempotent statements creating the table, the expiry index and the schema mark (run under the schema lock). */
     List<String> createStatements(Table table);
 

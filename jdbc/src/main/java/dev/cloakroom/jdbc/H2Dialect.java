@@ -48,11 +48,6 @@ final class H2Dialect implements Dialect {
     private final AtomicReference<Semaphore> sweepHeld = new AtomicReference<>();
 
     @Override
-    public JdbcSessionStore.Database database() {
-        return JdbcSessionStore.Database.H2;
-    }
-
-    @Override
     public List<String> createStatements(Table table) {
         return List.of(CREATE_TABLE.formatted(table.sql()),
                 CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),

@@ -50,11 +50,6 @@ final class MariaDbDialect implements Dialect {
     private static final int DUPLICATE_ENTRY = 1062;
 
     @Override
-    public JdbcSessionStore.Database database() {
-        return JdbcSessionStore.Database.MARIADB;
-    }
-
-    @Override
     public List<String> createStatements(Table table) {
         return List.of(CREATE_TABLE.formatted(table.sql(), table.expiryIndex()),
                 CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),

@@ -59,11 +59,6 @@ final class PostgresDialect implements Dialect {
     private static final String SET_LEASE_LIMIT = "SET LOCAL idle_in_transaction_session_timeout = %d";
 
     @Override
-    public JdbcSessionStore.Database database() {
-        return JdbcSessionStore.Database.POSTGRESQL;
-    }
-
-    @Override
     public List<String> createStatements(Table table) {
         return List.of(CREATE_TABLE.formatted(table.sql()),
                 CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
