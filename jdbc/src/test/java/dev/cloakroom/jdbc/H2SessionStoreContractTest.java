@@ -7,8 +7,6 @@ import dev.cloakroom.SessionStore;
 import dev.cloakroom.SweepLease;
 import dev.cloakroom.testkit.SessionStoreContract;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +71,7 @@ class H2SessionStoreContractTest extends SessionStoreContract {
         h2.setURL(URL);
         DataSource failing = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
                 (p, method, args) -> {
-                    Object result = invoke(h2, method, args);
+                    Object result = TestDatabases.invoke(h2, method, args);
                     if (!(result instanceof Connection connection)) {
                         return result;
                     }
@@ -81,7 +79,7 @@ class H2SessionStoreContractTest extends SessionStoreContract {
                         if (broken.get() && !m.getName().equals("close") && !m.getName().equals("abort")) {
                             throw new SQLException("connection broken for the test", "08006");
                         }
-                        return invoke(connection, m, a);
+                        return TestDatabases.invoke(connection, m, a);
                     });
                 });
         try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(failing).database(JdbcSessionStore.Database.H2)
@@ -94,14 +92,6 @@ class H2SessionStoreContractTest extends SessionStoreContract {
             Optional<SweepLease> next = store.tryAcquireSweepLease(Duration.ofSeconds(10));
             assertThat(next).as("the lease after a release whose connection failed").isPresent();
             next.get().close();
-        }
-    }
-
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
         }
     }
 

@@ -12,8 +12,6 @@ import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.SessionWrite;
 import dev.cloakroom.testkit.TcpProxy;
 import dev.cloakroom.testkit.TestClock;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -179,7 +177,7 @@ abstract class StoreOutageTest {
             pool.setMaximumPoolSize(2);
             DataSource slowThenHanging = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {DataSource.class}, (p, method, args) -> {
-                        Object result = invoke(pool, method, args);
+                        Object result = TestDatabases.invoke(pool, method, args);
                         if (!(result instanceof Connection connection)) {
                             return result;
                         }
@@ -192,7 +190,7 @@ abstract class StoreOutageTest {
                                             proxy.blackhole();
                                         }
                                     }
-                                    return invoke(connection, m, a);
+                                    return TestDatabases.invoke(connection, m, a);
                                 });
                     });
             try (JdbcSessionStore hanging = JdbcSessionStore.builder().dataSource(slowThenHanging)
@@ -207,14 +205,6 @@ abstract class StoreOutageTest {
             }
         } finally {
             proxy.restore();
-        }
-    }
-
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
         }
     }
 
