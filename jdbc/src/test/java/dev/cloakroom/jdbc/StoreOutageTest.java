@@ -168,7 +168,7 @@ abstract class StoreOutageTest {
     @Test
     void databaseHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
         Session session = storedSession();
-        // A slow first statement (here: a slow client) uses most of the call's time; the database then hangs at the
+        // A slow first statement (here: a slow client) uses half of the call's time; the database then hangs at the
         // second. The network timeout must bound the call, not each read afresh.
         AtomicInteger prepared = new AtomicInteger();
         try (HikariDataSource pool = new HikariDataSource()) {
@@ -185,7 +185,7 @@ abstract class StoreOutageTest {
                                 (pc, m, a) -> {
                                     if (m.getName().equals("prepareStatement")) {
                                         if (prepared.incrementAndGet() == 1) {
-                                            Thread.sleep(TIMEOUT.toMillis() * 3 / 4);
+                                            Thread.sleep(TIMEOUT.toMillis() / 2);
                                         } else {
                                             proxy.blackhole();
                                         }
@@ -202,9 +202,9 @@ abstract class StoreOutageTest {
                 // a stale version: the UPDATE changes nothing, then a SELECT tells CONFLICT from GONE
                 failsWithinTheBound("second statement of a call", () -> hanging.write(stale));
                 assertThat(prepared.get()).isEqualTo(2);
+            } finally {
+                proxy.restore(); // before the pool closes, so that it does not wait on the hanging connections
             }
-        } finally {
-            proxy.restore();
         }
     }
 
