@@ -263,9 +263,9 @@ public final class JdbcSessionStore implements SessionStore {
     /**
      * Takes the database lock that makes this process the one sweeper of the table (PostgreSQL
      * {@code pg_try_advisory_xact_lock}, MariaDB {@code GET_LOCK}, H2 in-process), held on a connection of its own
-     * until the lease is closed. A process that dies releases it with its connection. On PostgreSQL the lock also
-     * ends after {@code ttl} (the server ends the lock's idle transaction), so a sweeper that hangs does not stop the
-     * other instances from sweeping; on MariaDB and H2 only closing the lease or the connection frees it.
+     * until the lease is closed. A process that dies releases it with its connection. On PostgreSQL and MariaDB the
+     * lock also ends after {@code ttl} (the server ends the lock's idle session), so a sweeper that hangs does not stop
+     * the other instances from sweeping; H2's in-process lock is freed only by closing the lease.
      */
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -47,6 +48,8 @@ final class MariaDbDialect implements Dialect {
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String GET_LOCK = "SELECT GET_LOCK(?, ?)";
     private static final String RELEASE_LOCK = "SELECT RELEASE_LOCK(?)";
+    private static final String SET_LEASE_LIMIT = "SET SESSION wait_timeout = %d";
+    private static final String RESTORE_IDLE_LIMIT = "SET SESSION wait_timeout = @@GLOBAL.wait_timeout";
     private static final int DUPLICATE_ENTRY = 1062;
 
     @Override
@@ -136,14 +139,28 @@ final class MariaDbDialect implements Dialect {
         return false;
     }
 
+    /**
+     * {@code GET_LOCK} belongs to the session, which sits idle while the sweep runs through other connections: its
+     * {@code wait_timeout} is set to the lease's time to live, so the server closes a hung holder's session, and with
+     * it the lock, once that has passed.
+     */
     @Override
     public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
-        return getLock(connection, lockName(connection, table, "sweep"), 0);
+        if (!getLock(connection, lockName(connection, table, "sweep"), 0)) {
+            return false;
+        }
+        try (Statement limit = connection.createStatement()) {
+            limit.execute(SET_LEASE_LIMIT.formatted(Math.max(1, Math.min(Integer.MAX_VALUE, (ttl.toMillis() + 999) / 1000))));
+        }
+        return true;
     }
 
     @Override
     public void unlockSweep(Connection connection, Table table) throws SQLException {
         releaseLock(connection, lockName(connection, table, "sweep"));
+        try (Statement restore = connection.createStatement()) {
+            restore.execute(RESTORE_IDLE_LIMIT);
+        }
     }
 
     private static String lockName(Connection connection, Table table, String purpose) throws SQLException {

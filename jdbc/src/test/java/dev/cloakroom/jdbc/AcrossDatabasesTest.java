@@ -241,4 +241,23 @@ class AcrossDatabasesTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void sweepLeaseWhenItsMariaDbHolderNeverReleasesItThenAnotherInstanceGetsItAfterItsTimeToLive() throws Exception {
+        try (JdbcSessionStore stuck = store(TestDatabases.MARIADB_URL); JdbcSessionStore other = store(TestDatabases.MARIADB_URL)) {
+            // a sweeper that hangs (say, in a listener) and never closes its lease
+            SweepLease neverClosed = stuck.tryAcquireSweepLease(Duration.ofSeconds(1)).orElseThrow();
+            assertThat(other.tryAcquireSweepLease(Duration.ofSeconds(1))).isEmpty();
+
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            Optional<SweepLease> taken = Optional.empty();
+            while (taken.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                taken = other.tryAcquireSweepLease(Duration.ofSeconds(10));
+            }
+            assertThat(taken).as("the lease once the stuck holder's time to live ran out").isPresent();
+            taken.get().close();
+            neverClosed.close(); // its connection is gone: dropped, nothing else happens
+        }
+    }
 }
