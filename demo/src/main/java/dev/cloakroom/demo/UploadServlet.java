@@ -124,9 +124,11 @@ final class UploadServlet extends HttpServlet {
                     "The file is not UTF-8 text, so it cannot be shown. Upload a plain text file saved as UTF-8.");
             return;
         }
-        // The session size cap would refuse this at commit, after the upload count was already written: check first.
+        // The session size cap would refuse this at commit, after the upload count was already written: check first,
+        // counting the count at its largest too, as the session will hold both.
         long encodedSize = FILE_CONTENTS.length()
-                + (long) manager.codec().encode(lines).getBytes(StandardCharsets.UTF_8).length;
+                + (long) manager.codec().encode(lines).getBytes(StandardCharsets.UTF_8).length
+                + UPLOADS.length() + Long.toString(Long.MAX_VALUE).length();
         if (encodedSize > manager.config().maxSessionBytes()) {
             errorPage(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "File too large",
                     "This file takes more room than a session may hold (" + manager.config().maxSessionBytes()

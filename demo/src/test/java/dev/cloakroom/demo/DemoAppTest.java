@@ -306,6 +306,20 @@ class DemoAppTest {
     }
 
     @Test
+    void uploadWhenLinesFitTheCapOnlyWithoutTheUploadCountThen413AndSessionUntouched() throws Exception {
+        Browser browser = browser(start("SESSION_MAX_SIZE", "500"));
+        browser.upload("a.txt", "kept".getBytes(UTF_8));
+        long version = stored(browser).version();
+        // file_contents alone takes exactly the cap: ["xxx…"] is 483 + 4 bytes, its name 13; the count does not fit too
+        byte[] exactlyTheCap = "x".repeat(500 - UploadServlet.FILE_CONTENTS.length() - 4).getBytes(UTF_8);
+
+        HttpResponse<String> page = browser.upload("edge.txt", exactlyTheCap);
+
+        assertThat(page.statusCode()).isEqualTo(413);
+        assertUntouched(browser, version, "kept");
+    }
+
+    @Test
     void uploadWhenTwentyInParallelWithOneCookieThenEveryUploadCounted() throws Exception {
         DemoApp app = start();
         Browser browser = browser(app);

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -19,8 +20,6 @@ import java.util.List;
  * last accessed, max inactive, expires, key, now, and the expected version when versioned.
  */
 interface Dialect {
-
-    JdbcSessionStore.Database database();
 
     /** Idempotent statements creating the table, the expiry index and the schema mark (run under the schema lock). */
     List<String> createStatements(Table table);
@@ -63,8 +62,11 @@ interface Dialect {
     /** Whether schema changes and sweep locks run inside one transaction (transactional DDL and xact locks). */
     boolean transactionalLocks();
 
-    /** Tries the sweep lock without waiting. */
-    boolean tryLockSweep(Connection connection, Table table) throws SQLException;
+    /**
+     * Tries the sweep lock without waiting. Where the database can, the lock ends by itself after {@code ttl}, so a
+     * holder that hangs does not keep every instance from sweeping; elsewhere only the connection's end frees it.
+     */
+    boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException;
 
     /** Releases the sweep lock (a no-op where the transaction's end releases it). */
     void unlockSweep(Connection connection, Table table) throws SQLException;

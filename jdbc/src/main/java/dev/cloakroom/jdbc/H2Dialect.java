@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * H2 (embedded, e.g. {@code jdbc:h2:file:./sessions}): data as text, merged by the store in a transaction that holds
@@ -42,10 +44,8 @@ final class H2Dialect implements Dialect {
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at FETCH FIRST ? ROWS ONLY FOR UPDATE""";
     private static final Map<String, Semaphore> LOCKS = new ConcurrentHashMap<>();
 
-    @Override
-    public JdbcSessionStore.Database database() {
-        return JdbcSessionStore.Database.H2;
-    }
+    /** The sweep lock this store holds; at most one, since the lock itself is not re-entrant. */
+    private final AtomicReference<Semaphore> sweepHeld = new AtomicReference<>();
 
     @Override
     public List<String> createStatements(Table table) {
@@ -135,13 +135,25 @@ final class H2Dialect implements Dialect {
     }
 
     @Override
-    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
-        return lock(connection, table, "sweep").tryAcquire();
+    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
+        Semaphore lock = lock(connection, table, "sweep");
+        if (!lock.tryAcquire()) {
+            return false;
+        }
+        sweepHeld.set(lock);
+        return true;
     }
 
+    /**
+     * Frees the lock taken, not one looked up again through the connection: that connection may have failed, and
+     * dropping it would not free a lock that lives in this process.
+     */
     @Override
-    public void unlockSweep(Connection connection, Table table) throws SQLException {
-        lock(connection, table, "sweep").release();
+    public void unlockSweep(Connection connection, Table table) {
+        Semaphore held = sweepHeld.getAndSet(null);
+        if (held != null) {
+            held.release();
+        }
     }
 
     private static Semaphore lock(Connection connection, Table table, String purpose) throws SQLException {

@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,8 +133,10 @@ public final class JdbcSessionStore implements SessionStore {
     private final String mergeVersioned;
     private final String sweepReturning;
     private final String sweepSelect;
-    private final Object schemaLock = new Object();
+    private final ReentrantLock schemaLock = new ReentrantLock();
     private volatile boolean schemaReady;
+    /** Unavailable outcomes of table checks so far: a caller that waited through one does not start another. */
+    private volatile int schemaCheckFailures;
     private volatile boolean networkTimeoutSupported = true;
 
     private JdbcSessionStore(Builder b, DataSource dataSource, AutoCloseable ownedPool, Database database, String where) {
@@ -160,6 +164,7 @@ public final class JdbcSessionStore implements SessionStore {
         this.schemaReady = schemaMode == SchemaMode.NONE;
     }
 
+    /** Settings start at their defaults; give either {@link Builder#url} or {@link Builder#dataSource}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -258,18 +263,21 @@ public final class JdbcSessionStore implements SessionStore {
     /**
      * Takes the database lock that makes this process the one sweeper of the table (PostgreSQL
      * {@code pg_try_advisory_xact_lock}, MariaDB {@code GET_LOCK}, H2 in-process), held on a connection of its own
-     * until the lease is closed. A process that dies releases it with its connection, so {@code ttl} is not needed.
+     * until the lease is closed. A process that dies releases it with its connection. On PostgreSQL and MariaDB the
+     * lock also ends after {@code ttl} (the server ends the lock's idle session), so a sweeper that hangs does not stop
+     * the other instances from sweeping; H2's in-process lock is freed only by closing the lease.
      */
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
-        ensureSchema();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ensureSchema(deadline);
         Call call = null;
         try {
-            call = Call.open(this, System.nanoTime() + timeout.toNanos());
+            call = Call.open(this, deadline);
             if (dialect.transactionalLocks()) {
                 call.begin();
             }
-            if (!dialect.tryLockSweep(call.connection, table)) {
+            if (!dialect.tryLockSweep(call.connection, table, ttl)) {
                 call.close();
                 return Optional.empty();
             }
@@ -489,8 +497,8 @@ public final class JdbcSessionStore implements SessionStore {
     }
 
     private <T> T run(String what, Work<T> work) {
-        ensureSchema();
         long deadline = System.nanoTime() + timeout.toNanos();
+        ensureSchema(deadline);
         Call call = null;
         try {
             call = Call.open(this, deadline);
@@ -526,23 +534,37 @@ public final class JdbcSessionStore implements SessionStore {
         return "42P01".equals(state) || "42S02".equals(state);
     }
 
-    /** On the request path: a table check that could not run at start is retried within the call's own bound. */
-    private void ensureSchema() {
-        if (!schemaReady) {
-            ensureSchema(timeout);
+    /**
+     * Checks or creates the table once, all within {@code deadline} (a call's own, or the schema lock timeout at start).
+     * Calls that arrive while another thread checks wait for that check, not for one of their own after it: were each
+     * to try in turn, a database that hangs would hold the n-th caller for n timeouts.
+     */
+    private void ensureSchema(long deadline) {
+        if (schemaReady) {
+            return;
         }
-    }
-
-    /** Checks or creates the table once; {@code bound} limits both the wait for another process's change and the I/O. */
-    private void ensureSchema(Duration bound) {
-        synchronized (schemaLock) {
+        int failuresBefore = schemaCheckFailures;
+        try {
+            if (!schemaLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                throw new SessionStoreUnavailableException(description + ": the check of table " + table
+                        + " did not finish within " + timeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreException(description + ": interrupted while waiting for the check of table " + table, e);
+        }
+        try {
             if (schemaReady) {
                 return;
             }
+            if (schemaCheckFailures != failuresBefore) {
+                throw new SessionStoreUnavailableException(description + ": the check of table " + table
+                        + " failed just now; the database is not answering");
+            }
             Call call = null;
             try {
-                call = Call.open(this, System.nanoTime() + bound.toNanos());
-                int lockSeconds = (int) Math.max(1, bound.toSeconds() - 1);
+                call = Call.open(this, deadline);
+                int lockSeconds = (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()) - 1);
                 if (schemaMode == SchemaMode.VALIDATE) {
                     Schema.validate(call.connection, dialect, table);
                 } else {
@@ -555,12 +577,18 @@ public final class JdbcSessionStore implements SessionStore {
                     call.abort();
                     call = null;
                 }
-                throw translate("schema check of " + table, e);
+                SessionStoreException failure = translate("schema check of " + table, e);
+                if (failure instanceof SessionStoreUnavailableException) {
+                    schemaCheckFailures++; // written under schemaLock only
+                }
+                throw failure;
             } finally {
                 if (call != null) {
                     call.closeQuietly();
                 }
             }
+        } finally {
+            schemaLock.unlock();
         }
     }
 
@@ -605,6 +633,7 @@ public final class JdbcSessionStore implements SessionStore {
         private final long deadline;
         private final boolean appTransaction;
         private int networkTimeoutBefore = -1;
+        private int statements;
         private boolean inTransaction;
 
         private Call(JdbcSessionStore store, Connection connection, long deadline) throws SQLException {
@@ -615,6 +644,9 @@ public final class JdbcSessionStore implements SessionStore {
         }
 
         static Call open(JdbcSessionStore store, long deadline) throws SQLException {
+            if (deadline - System.nanoTime() <= 0) {
+                throw new SQLTimeoutException("no time left for the call");
+            }
             Connection connection = store.dataSource.getConnection();
             Call call;
             try {
@@ -654,12 +686,17 @@ public final class JdbcSessionStore implements SessionStore {
         }
 
         PreparedStatement prepare(String sql) throws SQLException {
+            long remaining = remainingMillis();
+            if (networkTimeoutBefore >= 0 && statements++ > 0) {
+                // The network timeout bounds each read, not the call: a later statement gets only what is left.
+                connection.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, remaining));
+            }
             PreparedStatement statement = connection.prepareStatement(sql);
             try {
                 // Where the network timeout bounds the call, the query timeout stays a second behind it: pgjdbc's
                 // client-side cancel opens a new connection and the statement waits for it, which must never happen
                 // against a database that hangs. Embedded H2 has only the query timeout.
-                int seconds = (int) Math.max(1, (remainingMillis() + 999) / 1000);
+                int seconds = (int) Math.max(1, (remaining + 999) / 1000);
                 statement.setQueryTimeout(networkTimeoutBefore >= 0 ? seconds + 1 : seconds);
             } catch (SQLException e) {
                 statement.close();
@@ -677,25 +714,30 @@ public final class JdbcSessionStore implements SessionStore {
 
         void commit() throws SQLException {
             if (inTransaction) {
-                connection.commit();
-                if (!appTransaction) {
-                    connection.setAutoCommit(true);
-                }
-                inTransaction = false;
+                endTransaction(true);
             }
         }
 
         /** Ends the call successfully: what a transaction did not commit (a GONE or CONFLICT answer) is rolled back. */
         void finish() throws SQLException {
             if (inTransaction) {
-                connection.rollback();
-                if (!appTransaction) {
-                    connection.setAutoCommit(true);
-                }
-                inTransaction = false;
+                endTransaction(false);
             } else if (appTransaction) {
                 connection.commit();
             }
+        }
+
+        /** Ends the transaction {@link #begin} opened and gives the connection back its autocommit. */
+        private void endTransaction(boolean keep) throws SQLException {
+            if (keep) {
+                connection.commit();
+            } else {
+                connection.rollback();
+            }
+            if (!appTransaction) {
+                connection.setAutoCommit(true);
+            }
+            inTransaction = false;
         }
 
         /** Returns the connection; a transaction still open (a lock-only one, or an answer without a write) is rolled back. */
@@ -703,11 +745,7 @@ public final class JdbcSessionStore implements SessionStore {
         public void close() throws SQLException {
             try {
                 if (inTransaction) {
-                    connection.rollback();
-                    if (!appTransaction) {
-                        connection.setAutoCommit(true);
-                    }
-                    inTransaction = false;
+                    endTransaction(false);
                 }
                 if (networkTimeoutBefore >= 0) {
                     connection.setNetworkTimeout(DIRECT, networkTimeoutBefore);
@@ -859,7 +897,7 @@ public final class JdbcSessionStore implements SessionStore {
                 store = new JdbcSessionStore(this, dataSource, null, detected, "application DataSource");
             }
             try {
-                store.ensureSchema(store.schemaLockTimeout);
+                store.ensureSchema(System.nanoTime() + store.schemaLockTimeout.toNanos());
             } catch (SessionStoreUnavailableException e) {
                 LOG.warn("{} is not reachable now; the table will be checked on first use: {}", store.describe(), e.getMessage());
             } catch (RuntimeException e) {

@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -46,12 +48,9 @@ final class MariaDbDialect implements Dialect {
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String GET_LOCK = "SELECT GET_LOCK(?, ?)";
     private static final String RELEASE_LOCK = "SELECT RELEASE_LOCK(?)";
+    private static final String SET_LEASE_LIMIT = "SET SESSION wait_timeout = %d";
+    private static final String RESTORE_IDLE_LIMIT = "SET SESSION wait_timeout = @@GLOBAL.wait_timeout";
     private static final int DUPLICATE_ENTRY = 1062;
-
-    @Override
-    public JdbcSessionStore.Database database() {
-        return JdbcSessionStore.Database.MARIADB;
-    }
 
     @Override
     public List<String> createStatements(Table table) {
@@ -124,7 +123,7 @@ final class MariaDbDialect implements Dialect {
 
     @Override
     public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
-        if (!getLock(connection, table.lockName("schema"), timeoutSeconds)) {
+        if (!getLock(connection, lockName(connection, table, "schema"), timeoutSeconds)) {
             throw new java.sql.SQLTimeoutException("another process held the schema lock of " + table + " for "
                     + timeoutSeconds + " s");
         }
@@ -132,7 +131,7 @@ final class MariaDbDialect implements Dialect {
 
     @Override
     public void unlockSchema(Connection connection, Table table) throws SQLException {
-        releaseLock(connection, table.lockName("schema"));
+        releaseLock(connection, lockName(connection, table, "schema"));
     }
 
     @Override
@@ -140,14 +139,32 @@ final class MariaDbDialect implements Dialect {
         return false;
     }
 
+    /**
+     * {@code GET_LOCK} belongs to the session, which sits idle while the sweep runs through other connections: its
+     * {@code wait_timeout} is set to the lease's time to live, so the server closes a hung holder's session, and with
+     * it the lock, once that has passed.
+     */
     @Override
-    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
-        return getLock(connection, table.lockName("sweep"), 0);
+    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
+        if (!getLock(connection, lockName(connection, table, "sweep"), 0)) {
+            return false;
+        }
+        try (Statement limit = connection.createStatement()) {
+            limit.execute(SET_LEASE_LIMIT.formatted(Math.max(1, Math.min(Integer.MAX_VALUE, (ttl.toMillis() + 999) / 1000))));
+        }
+        return true;
     }
 
     @Override
     public void unlockSweep(Connection connection, Table table) throws SQLException {
-        releaseLock(connection, table.lockName("sweep"));
+        releaseLock(connection, lockName(connection, table, "sweep"));
+        try (Statement restore = connection.createStatement()) {
+            restore.execute(RESTORE_IDLE_LIMIT);
+        }
+    }
+
+    private static String lockName(Connection connection, Table table, String purpose) throws SQLException {
+        return table.lockName(purpose, connection.getCatalog());
     }
 
     private static boolean getLock(Connection connection, String name, int timeoutSeconds) throws SQLException {

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -55,11 +56,7 @@ final class PostgresDialect implements Dialect {
     private static final String LOCK_SCHEMA = "SELECT pg_advisory_xact_lock(?)";
     private static final String TRY_LOCK_SWEEP = "SELECT pg_try_advisory_xact_lock(?)";
     private static final String SET_LOCK_WAIT = "SET LOCAL statement_timeout = %d";
-
-    @Override
-    public JdbcSessionStore.Database database() {
-        return JdbcSessionStore.Database.POSTGRESQL;
-    }
+    private static final String SET_LEASE_LIMIT = "SET LOCAL idle_in_transaction_session_timeout = %d";
 
     @Override
     public List<String> createStatements(Table table) {
@@ -151,7 +148,12 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public boolean tryLockSweep(Connection connection, Table table) throws SQLException {
+    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
+        // The lock's connection stays idle in its transaction while the sweep runs through others: past the lease's
+        // time to live the server ends that session, and with it the lock.
+        try (var limit = connection.createStatement()) {
+            limit.execute(SET_LEASE_LIMIT.formatted(Math.max(1, Math.min(Integer.MAX_VALUE, ttl.toMillis()))));
+        }
         try (PreparedStatement lock = connection.prepareStatement(TRY_LOCK_SWEEP)) {
             lock.setLong(1, table.lockId("sweep"));
             try (ResultSet result = lock.executeQuery()) {

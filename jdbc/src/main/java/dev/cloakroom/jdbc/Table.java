@@ -54,9 +54,14 @@ record Table(String schema, String name) {
         return id & Long.MAX_VALUE;
     }
 
-    /** A lock name of at most 64 characters (MariaDB's {@code GET_LOCK} limit). */
-    String lockName(String purpose) {
-        return "cloakroom:" + purpose + ":" + HexFormat.of().formatHex(sha256(sql().toLowerCase(Locale.ROOT)), 0, 16);
+    /**
+     * A lock name of at most 64 characters (MariaDB's {@code GET_LOCK} limit). Such names are server-wide, so an
+     * unqualified table is named with {@code database}, the connection's current one: tables of one name in two
+     * databases get two locks.
+     */
+    String lockName(String purpose, String database) {
+        String qualified = schema != null || database == null ? sql() : database + "." + name;
+        return "cloakroom:" + purpose + ":" + HexFormat.of().formatHex(sha256(qualified.toLowerCase(Locale.ROOT)), 0, 16);
     }
 
     private static byte[] sha256(String text) {

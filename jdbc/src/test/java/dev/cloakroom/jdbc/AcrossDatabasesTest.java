@@ -219,4 +219,45 @@ class AcrossDatabasesTest {
             next.get().close();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void sweepLeaseWhenAnotherMariaDbDatabaseOnTheServerHasATableOfTheSameNameThenBothAreGranted() throws SQLException {
+        // GET_LOCK names are server-wide: two applications, each in its own database, must not share one lock.
+        String otherDatabase = TestDatabases.uniqueTable("cloakroom_other");
+        try (Connection connection = TestDatabases.mariadb()) {
+            TestDatabases.execute(connection, "CREATE DATABASE " + otherDatabase);
+        }
+        try (JdbcSessionStore first = store(TestDatabases.MARIADB_URL);
+             JdbcSessionStore second = store("mariadb://root@127.0.0.1:3306/" + otherDatabase)) {
+            Optional<SweepLease> held = first.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(held).isPresent();
+            Optional<SweepLease> other = second.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(other).as("the other database's lease").isPresent();
+            other.get().close();
+            held.get().close();
+        } finally {
+            try (Connection connection = TestDatabases.mariadb()) {
+                TestDatabases.execute(connection, "DROP DATABASE IF EXISTS " + otherDatabase);
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void sweepLeaseWhenItsMariaDbHolderNeverReleasesItThenAnotherInstanceGetsItAfterItsTimeToLive() throws Exception {
+        try (JdbcSessionStore stuck = store(TestDatabases.MARIADB_URL); JdbcSessionStore other = store(TestDatabases.MARIADB_URL)) {
+            // a sweeper that hangs (say, in a listener) and never closes its lease
+            SweepLease neverClosed = stuck.tryAcquireSweepLease(Duration.ofSeconds(1)).orElseThrow();
+            assertThat(other.tryAcquireSweepLease(Duration.ofSeconds(1))).isEmpty();
+
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            Optional<SweepLease> taken = Optional.empty();
+            while (taken.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                taken = other.tryAcquireSweepLease(Duration.ofSeconds(10));
+            }
+            assertThat(taken).as("the lease once the stuck holder's time to live ran out").isPresent();
+            taken.get().close();
+            neverClosed.close(); // its connection is gone: dropped, nothing else happens
+        }
+    }
 }

@@ -1,7 +1,5 @@
 package dev.cloakroom.jdbc;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -23,7 +21,7 @@ final class CountingDataSource {
     CountingDataSource(DataSource target) {
         this.proxy = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
                 (p, method, args) -> {
-                    Object result = invoke(target, method, args);
+                    Object result = TestDatabases.invoke(target, method, args);
                     return result instanceof Connection connection ? connection(connection) : result;
                 });
     }
@@ -43,7 +41,7 @@ final class CountingDataSource {
                     if (ENDS.contains(method.getName()) && !target.getAutoCommit()) {
                         roundTrips.incrementAndGet();
                     }
-                    Object result = invoke(target, method, args);
+                    Object result = TestDatabases.invoke(target, method, args);
                     if (result instanceof Statement statement) {
                         return statement(statement, method.getReturnType());
                     }
@@ -57,15 +55,7 @@ final class CountingDataSource {
                     if (EXECUTIONS.contains(method.getName())) {
                         roundTrips.incrementAndGet();
                     }
-                    return invoke(target, method, args);
+                    return TestDatabases.invoke(target, method, args);
                 });
-    }
-
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }

@@ -1,16 +1,26 @@
 package dev.cloakroom.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStore;
+import dev.cloakroom.SweepLease;
 import dev.cloakroom.testkit.SessionStoreContract;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /** H2 in file mode, as an application embeds it. */
 class H2SessionStoreContractTest extends SessionStoreContract {
@@ -50,6 +60,38 @@ class H2SessionStoreContractTest extends SessionStoreContract {
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void sweepLeaseWhenItsConnectionFailsAtReleaseThenTheLockIsFreedAllTheSame() {
+        // H2's sweep lock lives in this process: dropping the failed connection would not free it.
+        AtomicBoolean broken = new AtomicBoolean();
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL(URL);
+        DataSource failing = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+                (p, method, args) -> {
+                    Object result = TestDatabases.invoke(h2, method, args);
+                    if (!(result instanceof Connection connection)) {
+                        return result;
+                    }
+                    return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class}, (pc, m, a) -> {
+                        if (broken.get() && !m.getName().equals("close") && !m.getName().equals("abort")) {
+                            throw new SQLException("connection broken for the test", "08006");
+                        }
+                        return TestDatabases.invoke(connection, m, a);
+                    });
+                });
+        try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(failing).database(JdbcSessionStore.Database.H2)
+                .table(TABLE + "_lease").build()) {
+            SweepLease lease = store.tryAcquireSweepLease(Duration.ofSeconds(10)).orElseThrow();
+            broken.set(true);
+            lease.close();
+            broken.set(false);
+
+            Optional<SweepLease> next = store.tryAcquireSweepLease(Duration.ofSeconds(10));
+            assertThat(next).as("the lease after a release whose connection failed").isPresent();
+            next.get().close();
         }
     }
 

@@ -151,6 +151,26 @@ class PostgresSweepTest {
     }
 
     @Test
+    void sweepLeaseWhenItsHolderNeverReleasesItThenAnotherInstanceGetsItAfterItsTimeToLive() throws Exception {
+        String table = table("stuck");
+        try (JdbcSessionStore stuck = store(table); JdbcSessionStore other = store(table)) {
+            // a sweeper that hangs (say, in a listener) and never closes its lease
+            SweepLease neverClosed = stuck.tryAcquireSweepLease(Duration.ofSeconds(1)).orElseThrow();
+            assertThat(other.tryAcquireSweepLease(Duration.ofSeconds(1))).isEmpty();
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            Optional<SweepLease> taken = Optional.empty();
+            while (taken.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                taken = other.tryAcquireSweepLease(Duration.ofSeconds(10));
+            }
+            assertThat(taken).as("the lease once the stuck holder's time to live ran out").isPresent();
+            taken.get().close();
+            neverClosed.close(); // its connection is gone: dropped, nothing else happens
+        }
+    }
+
+    @Test
     void threeSweepersWhenRunTogetherThenListenersHearOfEachExpiredSessionOnce() throws Exception {
         String table = table("listeners");
         Map<String, Integer> heard = new ConcurrentHashMap<>();

@@ -3,6 +3,7 @@ package dev.cloakroom.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
@@ -11,15 +12,23 @@ import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.SessionWrite;
 import dev.cloakroom.testkit.TcpProxy;
 import dev.cloakroom.testkit.TestClock;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -122,6 +131,79 @@ abstract class StoreOutageTest {
         } finally {
             try (Connection connection = connect()) {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
+            }
+        }
+    }
+
+    @Test
+    void databaseHangingBeforeTheTableWasCheckedWhenCallsComeTogetherThenEachFailsWithinTheTimeout() throws Exception {
+        String lateTable = table + "_hung";
+        try (TcpProxy late = TcpProxy.to("127.0.0.1", serverPort())) {
+            late.blackhole();
+            try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
+                    .url(jdbcUrl(late.port()))
+                    .credentials(user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
+                // Each call must wait for its own bound only, not queue behind the others' table checks.
+                ExecutorService pool = Executors.newFixedThreadPool(3);
+                try {
+                    List<Future<?>> calls = new ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        SessionKey key = SessionKey.of("hung-" + i);
+                        calls.add(pool.submit(() -> failsWithinTheBound("concurrent load " + key, () -> lateStore.load(key))));
+                    }
+                    for (Future<?> call : calls) {
+                        call.get(30, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        } finally {
+            try (Connection connection = connect()) {
+                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
+            }
+        }
+    }
+
+    @Test
+    void databaseHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
+        Session session = storedSession();
+        // A slow first statement (here: a slow client) uses half of the call's time; the database then hangs at the
+        // second. The network timeout must bound the call, not each read afresh.
+        AtomicInteger prepared = new AtomicInteger();
+        try (HikariDataSource pool = new HikariDataSource()) {
+            pool.setJdbcUrl(jdbcUrl(proxy.port()));
+            pool.setUsername(user());
+            pool.setMaximumPoolSize(2);
+            DataSource slowThenHanging = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {DataSource.class}, (p, method, args) -> {
+                        Object result = TestDatabases.invoke(pool, method, args);
+                        if (!(result instanceof Connection connection)) {
+                            return result;
+                        }
+                        return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                                (pc, m, a) -> {
+                                    if (m.getName().equals("prepareStatement")) {
+                                        if (prepared.incrementAndGet() == 1) {
+                                            Thread.sleep(TIMEOUT.toMillis() / 2);
+                                        } else {
+                                            proxy.blackhole();
+                                        }
+                                    }
+                                    return TestDatabases.invoke(connection, m, a);
+                                });
+                    });
+            try (JdbcSessionStore hanging = JdbcSessionStore.builder().dataSource(slowThenHanging)
+                    .database(DatabaseUrl.parse(jdbcUrl(proxy.port())).database()).schemaMode(JdbcSessionStore.SchemaMode.NONE)
+                    .table(table).timeout(TIMEOUT).build()) {
+                Instant now = clock.instant();
+                SessionWrite stale = new SessionWrite(session.key(), false, Map.of("a", "1"), Set.of(), now, now, IDLE,
+                        now.plus(IDLE), 99, now);
+                // a stale version: the UPDATE changes nothing, then a SELECT tells CONFLICT from GONE
+                failsWithinTheBound("second statement of a call", () -> hanging.write(stale));
+                assertThat(prepared.get()).isEqualTo(2);
+            } finally {
+                proxy.restore(); // before the pool closes, so that it does not wait on the hanging connections
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.cloakroom.jdbc;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -53,5 +55,14 @@ final class TestDatabases {
             }
         }
         return dump.toString();
+    }
+
+    /** Calls {@code method} on {@code target} for a test's JDBC proxy, rethrowing the target's own exception. */
+    static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 }

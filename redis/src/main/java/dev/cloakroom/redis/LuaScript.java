@@ -114,10 +114,6 @@ final class LuaScript {
         return text;
     }
 
-    String sha() {
-        return sha;
-    }
-
     <T> T run(RedisClusterCommands<String, String> commands, ScriptOutputType type, String[] keys, String... args) {
         try {
             return commands.evalsha(sha, type, keys, args);

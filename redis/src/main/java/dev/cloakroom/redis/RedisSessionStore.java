@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -89,10 +90,10 @@ public final class RedisSessionStore implements SessionStore {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     /** How much longer than its deadline an expired session stays in listener mode, for the sweeper to report it. */
     public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofMinutes(10);
-    /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
-    public static final int DEFAULT_REQUEST_QUEUE_SIZE = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
+    /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
+    private static final int REQUEST_QUEUE_SIZE = 10_000;
     /** After a failed connect, calls fail at once for this long instead of each trying again. */
     private static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final List<String> SHARDS = KeyLayout.shards();
@@ -245,31 +246,45 @@ public final class RedisSessionStore implements SessionStore {
         }
         long nowMillis = now.toEpochMilli();
         Range<Long> due = Range.from(Range.Boundary.unbounded(), Range.Boundary.including(nowMillis));
-        // One pipelined ZRANGEBYSCORE per shard: 256 small commands, a single wait.
-        List<List<String>> candidates = call("sweep", l -> {
-            List<RedisFuture<List<String>>> futures = new ArrayList<>(SHARDS.size());
-            for (String shard : SHARDS) {
-                futures.add(l.async().zrangebyscore(layout.indexKey(shard), due, Limit.create(0, limit)));
-            }
-            List<List<String>> found = new ArrayList<>(SHARDS.size());
-            for (RedisFuture<List<String>> future : futures) {
-                found.add(await(future));
-            }
-            return found;
-        });
-        List<SessionRecord> swept = new ArrayList<>();
+        // Counted first, then only the members this batch takes are fetched: asking every shard for `limit` members
+        // would move up to 256 x limit of them to use `limit`. Each step is pipelined over the shards: one wait.
+        List<Long> counts = call("sweep", l -> awaitAll(SHARDS.stream()
+                .map(shard -> l.async().zcount(layout.indexKey(shard), due)).toList()));
+        Map<Integer, Integer> taken = new LinkedHashMap<>();
         int start = Math.floorMod(sweepCursor.get(), SHARDS.size());
-        for (int i = 0; i < SHARDS.size() && swept.size() < limit; i++) {
+        int planned = 0;
+        for (int i = 0; i < SHARDS.size() && planned < limit; i++) {
             int shard = (start + i) % SHARDS.size();
-            List<String> members = candidates.get(shard);
-            if (members.isEmpty()) {
-                continue;
+            int take = (int) Math.min(counts.get(shard), limit - planned);
+            if (take > 0) {
+                taken.put(shard, take);
+                planned += take;
             }
-            members = members.subList(0, Math.min(members.size(), limit - swept.size()));
-            swept.addAll(sweepShard(SHARDS.get(shard), members, nowMillis));
+        }
+        if (taken.isEmpty()) {
+            return List.of();
+        }
+        List<List<String>> candidates = call("sweep", l -> awaitAll(taken.entrySet().stream()
+                .map(e -> l.async().zrangebyscore(layout.indexKey(SHARDS.get(e.getKey())), due, Limit.create(0, e.getValue())))
+                .toList()));
+        List<SessionRecord> swept = new ArrayList<>();
+        int n = 0;
+        for (int shard : taken.keySet()) {
+            List<String> members = candidates.get(n++);
+            if (!members.isEmpty()) {
+                swept.addAll(sweepShard(SHARDS.get(shard), members, nowMillis));
+            }
             sweepCursor.set(shard + 1);
         }
         return swept;
+    }
+
+    private <T> List<T> awaitAll(List<RedisFuture<T>> futures) {
+        List<T> results = new ArrayList<>(futures.size());
+        for (RedisFuture<T> future : futures) {
+            results.add(await(future));
+        }
+        return results;
     }
 
     private List<SessionRecord> sweepShard(String shard, List<String> members, long nowMillis) {
@@ -542,6 +557,12 @@ public final class RedisSessionStore implements SessionStore {
             return this;
         }
 
+        /**
+         * A store connected at once; a Redis that cannot be reached now is tried again on later calls, which fail
+         * with {@link SessionStoreUnavailableException} until it answers.
+         *
+         * @throws IllegalArgumentException if a Sentinel URI was marked as a cluster
+         */
         public RedisSessionStore build() {
             if (ownClient != null) {
                 Supplier<StatefulConnection<String, String>> connect = ownClient;
@@ -570,7 +591,7 @@ public final class RedisSessionStore implements SessionStore {
                     client.setOptions(ClusterClientOptions.builder()
                             .autoReconnect(true)
                             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                            .requestQueueSize(DEFAULT_REQUEST_QUEUE_SIZE)
+                            .requestQueueSize(REQUEST_QUEUE_SIZE)
                             .socketOptions(socket)
                             .timeoutOptions(timeouts)
                             .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -585,7 +606,7 @@ public final class RedisSessionStore implements SessionStore {
                 client.setOptions(ClientOptions.builder()
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .requestQueueSize(DEFAULT_REQUEST_QUEUE_SIZE)
+                        .requestQueueSize(REQUEST_QUEUE_SIZE)
                         .socketOptions(socket)
                         .timeoutOptions(timeouts)
                         .build());

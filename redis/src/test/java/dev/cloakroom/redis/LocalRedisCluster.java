@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real three-master Redis Cluster on loopback ports, started for a test class: three {@code redis-server
+ * A real Redis Cluster of masters on free loopback ports, started for a test class: {@code redis-server
  * --cluster-enabled yes} processes joined with {@code redis-cli --cluster create}, ready once every node reports
  * {@code cluster_state:ok}. {@link #close()} stops them.
  */
@@ -15,11 +15,13 @@ final class LocalRedisCluster implements AutoCloseable {
     private LocalRedisCluster() {
     }
 
-    static LocalRedisCluster start(int... ports) {
+    /** Starts {@code masters} nodes, each on a port free when it starts (chosen one by one, so never twice). */
+    static LocalRedisCluster start(int masters) {
         LocalRedisCluster cluster = new LocalRedisCluster();
         try {
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-            for (int port : ports) {
+            for (int i = 0; i < masters; i++) {
+                int port = RedisServerProcess.freePort();
                 cluster.nodes.add(RedisServerProcess.start(port, "--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "5000"));
                 create.add("127.0.0.1:" + port);

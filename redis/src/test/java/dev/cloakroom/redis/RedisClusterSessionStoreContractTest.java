@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The store contract on a real three-master Redis Cluster that this class starts on ports 7301-7303, in listener mode
+ * The store contract on a real three-master Redis Cluster that this class starts on free ports, in listener mode
  * (the index shards must share a slot with their sessions, or the scripts would fail with CROSSSLOT).
  */
 class RedisClusterSessionStoreContractTest extends SessionStoreContract {
@@ -34,8 +34,8 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
 
     @BeforeAll
     static void startCluster() {
-        cluster = LocalRedisCluster.start(7301, 7302, 7303);
-        inspectorClient = RedisClusterClient.create(RedisURI.create("redis://127.0.0.1:7301"));
+        cluster = LocalRedisCluster.start(3);
+        inspectorClient = RedisClusterClient.create(RedisURI.create("redis://127.0.0.1:" + cluster.nodes().get(0).port()));
         inspector = new RedisInspector(inspectorClient);
     }
 

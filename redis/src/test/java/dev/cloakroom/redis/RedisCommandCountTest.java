@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.Session;
+import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.SessionWrite;
 import dev.cloakroom.WriteResult;
@@ -27,11 +28,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Round trips per operation, counted twice: the commands the client sends (a Lettuce {@link CommandListener}) and the
- * server's {@code INFO commandstats} deltas, on a private {@code redis-server} (port 7311) that nothing else talks to.
+ * server's {@code INFO commandstats} deltas, on a private {@code redis-server} that nothing else talks to.
  * The server counts the commands a Lua script runs inside too, so its deltas list them: they cost no round trip.
  */
 class RedisCommandCountTest {
-    private static final int PORT = 7311;
+    private static final int PORT = RedisServerProcess.freePort();
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static RedisServerProcess server;
     private static RedisInspector inspector;
@@ -212,5 +213,34 @@ class RedisCommandCountTest {
         assertThat(measure(() -> manager.commit(second),
                 Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
         assertThat(manager.find(session.id()).orElseThrow().getAttribute("n")).isEqualTo(2);
+    }
+
+    @Test
+    void sweepWhenManyExpiredThenOnlyAboutOneBatchOfMembersTravels() {
+        build(true);
+        Instant now = Instant.now();
+        Duration idle = Duration.ofMinutes(1);
+        for (int i = 0; i < 2000; i++) {
+            store.write(new SessionWrite(SessionKey.of("backlog-" + i), true, Map.of("n", Integer.toString(i)), Set.of(),
+                    now, now, idle, now.plus(idle), SessionWrite.ANY_VERSION, now));
+        }
+        long before = netOutputBytes();
+
+        int swept = store.sweep(now.plus(idle).plusSeconds(1), 10).size();
+
+        long sent = netOutputBytes() - before;
+        System.out.println("MEASURED: one sweep batch of 10 out of 2000 expired sessions moved " + sent + " bytes");
+        assertThat(swept).isEqualTo(10);
+        // 10 records and a count per index shard; not up to 10 members from each of the 256 shards (~140 kB here)
+        assertThat(sent).isLessThan(40_000);
+    }
+
+    private static long netOutputBytes() {
+        for (String line : inspector.redis().info("stats").split("\r?\n")) {
+            if (line.startsWith("total_net_output_bytes:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new IllegalStateException("no total_net_output_bytes in INFO stats");
     }
 }

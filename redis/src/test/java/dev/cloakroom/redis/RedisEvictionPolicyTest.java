@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Start-up warning about {@code maxmemory-policy}, on private servers (the shared Redis's settings are not ours to
- * change): port 7310 with the policy set by {@code CONFIG SET}, port 7312 with {@code CONFIG} disabled as managed
- * Redis services do.
+ * change): one with the policy set by {@code CONFIG SET}, one with {@code CONFIG} disabled as managed Redis services
+ * do.
  */
 class RedisEvictionPolicyTest {
     private static RedisServerProcess server;
@@ -27,8 +27,8 @@ class RedisEvictionPolicyTest {
 
     @BeforeAll
     static void startServers() {
-        server = RedisServerProcess.start(7310);
-        noConfig = RedisServerProcess.start(7312, "--rename-command", "CONFIG", "");
+        server = RedisServerProcess.start(RedisServerProcess.freePort());
+        noConfig = RedisServerProcess.start(RedisServerProcess.freePort(), "--rename-command", "CONFIG", "");
     }
 
     @AfterAll
@@ -56,7 +56,7 @@ class RedisEvictionPolicyTest {
     void whenPolicyIsAllkeysThenStartUpWarns() {
         assertThat(server.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
 
-        assertThat(startupLog("redis://127.0.0.1:7310")).contains("WARN").contains("maxmemory-policy is 'allkeys-lru'");
+        assertThat(startupLog("redis://127.0.0.1:" + server.port())).contains("WARN").contains("maxmemory-policy is 'allkeys-lru'");
     }
 
     @Test
@@ -64,16 +64,16 @@ class RedisEvictionPolicyTest {
         for (String policy : new String[] {"noeviction", "volatile-lru", "volatile-ttl"}) {
             assertThat(server.cli("config", "set", "maxmemory-policy", policy).trim()).isEqualTo("OK");
 
-            assertThat(startupLog("redis://127.0.0.1:7310")).as(policy).doesNotContain("maxmemory-policy").contains("connected: Redis");
+            assertThat(startupLog("redis://127.0.0.1:" + server.port())).as(policy).doesNotContain("maxmemory-policy").contains("connected: Redis");
         }
     }
 
     @Test
     void whenConfigIsForbiddenThenTheStoreStartsAndWorks() {
         assertThat(noConfig.cli("config", "get", "maxmemory-policy")).contains("unknown command");
-        assertThat(startupLog("redis://127.0.0.1:7312")).doesNotContain("WARN");
+        assertThat(startupLog("redis://127.0.0.1:" + noConfig.port())).doesNotContain("WARN");
 
-        try (RedisSessionStore store = RedisSessionStore.builder("redis://127.0.0.1:7312").keyPrefix("policy:").build()) {
+        try (RedisSessionStore store = RedisSessionStore.builder("redis://127.0.0.1:" + noConfig.port()).keyPrefix("policy:").build()) {
             SessionKey key = SessionKey.of("any-id-will-do-for-a-key-0123456789abcdef");
             Instant now = Instant.now();
             Duration idle = Duration.ofMinutes(5);

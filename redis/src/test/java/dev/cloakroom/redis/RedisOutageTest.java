@@ -9,8 +9,12 @@ import dev.cloakroom.SessionManager;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.testkit.TcpProxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
@@ -128,6 +132,26 @@ class RedisOutageTest {
                 return Optional.empty();
             }
         });
+    }
+
+    @Test
+    void whenRedisHangsAtStartAndCallsComeTogetherThenEachFailsWithinTheBound() throws Exception {
+        proxy.blackhole();
+        build();
+        RedisServerProcess.sleep(600); // past the pause after a failed connect: the calls below try to connect again
+        // Each call waits at most for one connection attempt, never for one per caller before it.
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                calls.add(callers.submit(() -> assertUnavailableWithinBound(() -> store.load(manager.create().key()))));
+            }
+            for (Future<?> call : calls) {
+                call.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
     }
 
     private void assertEveryCallUnavailable(Session session) {

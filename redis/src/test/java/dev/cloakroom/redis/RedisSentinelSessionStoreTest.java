@@ -17,21 +17,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The store contract through Redis Sentinel (a master on 7320, its replica on 7322, one Sentinel on 7321, all started
- * here), plus a failover: the same store follows the master to the replica and keeps serving the session.
+ * The store contract through Redis Sentinel (a master, its replica and one Sentinel, all started here on free
+ * ports), plus a failover: the same store follows the master to the replica and keeps serving the session.
  */
 class RedisSentinelSessionStoreTest extends SessionStoreContract {
     private static final String PREFIX = RedisInspector.uniquePrefix("sentinel");
-    private static final String URI = "redis-sentinel://127.0.0.1:7321/0#mymaster";
+    private static String uri;
     private static RedisServerProcess master;
     private static RedisServerProcess replica;
     private static RedisServerProcess sentinel;
 
     @BeforeAll
     static void startServers() {
-        master = RedisServerProcess.start(7320);
-        replica = RedisServerProcess.start(7322, "--replicaof", "127.0.0.1", "7320");
-        sentinel = RedisServerProcess.startSentinel(7321, 7320);
+        master = RedisServerProcess.start(RedisServerProcess.freePort());
+        replica = RedisServerProcess.start(RedisServerProcess.freePort(), "--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        sentinel = RedisServerProcess.startSentinel(RedisServerProcess.freePort(), master.port());
+        uri = "redis-sentinel://127.0.0.1:" + sentinel.port() + "/0#mymaster";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!master.cli("info", "replication").contains("connected_slaves:1")) {
             if (System.nanoTime() > deadline) {
@@ -60,7 +61,7 @@ class RedisSentinelSessionStoreTest extends SessionStoreContract {
 
     @Override
     protected SessionStore createStore() {
-        return RedisSessionStore.builder(URI).keyPrefix(PREFIX).expiryListeners(true).build();
+        return RedisSessionStore.builder(uri).keyPrefix(PREFIX).expiryListeners(true).build();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.cloakroom.redis;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * A private {@code redis-server} on a spare loopback port, for tests that must change server settings or count
- * commands without disturbing the shared Redis. Nothing is kept on disk beyond the test; a JVM shutdown hook stops
- * the process if the test run dies first.
+ * commands without disturbing the shared Redis. Ports come from {@link #freePort()}, never fixed ones: test runs of
+ * other worktrees on the same machine start their own servers at the same time. Nothing is kept on disk beyond the
+ * test; a JVM shutdown hook stops the process if the test run dies first.
  */
 final class RedisServerProcess implements AutoCloseable {
     private final int port;
@@ -30,7 +33,7 @@ final class RedisServerProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** Starts {@code redis-server} on {@code port} with {@code extraArgs}, after stopping any leftover server there. */
+    /** Starts {@code redis-server} on {@code port} (see {@link #freePort()}) with {@code extraArgs}. */
     static RedisServerProcess start(int port, String... extraArgs) {
         return launch(port, null, extraArgs);
     }
@@ -43,7 +46,6 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     private static RedisServerProcess launch(int port, String config, String... extraArgs) {
-        shutdownLeftover(port);
         try {
             Path dir = Files.createTempDirectory("cloakroom-redis-" + port + "-");
             List<String> command = new ArrayList<>(List.of("redis-server"));
@@ -104,8 +106,31 @@ final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    static void shutdownLeftover(int port) {
-        run(List.of("redis-cli", "-p", Integer.toString(port), "shutdown", "nosave"), Duration.ofSeconds(10));
+    /**
+     * A loopback port that nothing listens on now, and whose cluster bus port (port + 10000) is free too, so that it
+     * also serves a cluster node.
+     */
+    static int freePort() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = socket.getLocalPort();
+            } catch (IOException e) {
+                throw new IllegalStateException("no free loopback port", e);
+            }
+            if (port + 10_000 <= 65_535 && isFree(port + 10_000)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free loopback port with a free bus port");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static String run(List<String> command, Duration limit) {
