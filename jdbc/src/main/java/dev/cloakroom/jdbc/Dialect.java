@@ -1,5 +1,6 @@
 package dev.cloakroom.jdbc;
 
+import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -7,69 +8,131 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /**
- * What differs between databases, and nothing else: column types, the statements that merge attribute deltas and
- * sweep, locks, and how timestamps travel. The store itself holds the request path and the SQL that is the same
- * everywhere.
+ * What differs between databases: column types, the statements that merge attribute deltas and sweep, locks, and how
+ * timestamps travel. The store itself holds the request path and the SQL that is the same everywhere. Each dialect
+ * keeps its SQL text whole in its own file and hands it to this class, which fills in the table's name; the defaults
+ * here are what most of the databases share.
  *
  * <p>Column order of every statement that reads a row: {@code session_key, data, created_at, last_accessed_at,
  * max_inactive_ms, expires_at, version}. Parameters of {@link #insert}: key, data, created, last accessed,
  * max inactive (ms), expires. Parameters of {@link #merge}: the dialect's delta parameters ({@link #bindDelta}), then
  * last accessed, max inactive, expires, key, now, and the expected version when versioned.
  */
-interface Dialect {
+abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect {
+    // Both are plain enough that every supported database reads them alike.
+    private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
+    private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
+
+    private final String createTable;
+    private final String comment;
+    private final String insert;
+    private final String merge;
+    private final String sweepReturning;
+    private final String sweepSelect;
+    private final String addedTimestamp;
+    private final String addedBigint;
+
+    /**
+     * Takes the dialect's SQL text. {@code %1$s} stands for the table, {@code %2$s} for its expiry index (in
+     * {@code createTable}) or the comment's text (in {@code comment}). {@code merge} and {@code sweepReturning} are
+     * {@code null} where the dialect has no such statement. {@code addedTimestamp} and {@code addedBigint} are the
+     * type and default of a column added to an older table, the latter with {@code %d} for the default value.
+     */
+    Dialect(String createTable, String comment, String insert, String merge, String sweepReturning, String sweepSelect,
+            String addedTimestamp, String addedBigint) {
+        this.createTable = createTable;
+        this.comment = comment;
+        this.insert = insert;
+        this.merge = merge;
+        this.sweepReturning = sweepReturning;
+        this.sweepSelect = sweepSelect;
+        this.addedTimestamp = addedTimestamp;
+        this.addedBigint = addedBigint;
+    }
 
     /** Idempotent statements creating the table, the expiry index and the schema mark (run under the schema lock). */
-    List<String> createStatements(Table table);
+    final List<String> createStatements(Table table) {
+        return List.of(createTable.formatted(table.sql(), table.expiryIndex()),
+                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
+                comment(table, Schema.MARK));
+    }
 
     /** A statement adding {@code column} of the current layout to an older table, with a default for existing rows. */
-    String addColumn(Table table, String column);
+    final String addColumn(Table table, String column) {
+        String definition = switch (column) {
+            case "created_at", "last_accessed_at" -> addedTimestamp;
+            case "max_inactive_ms" -> addedBigint.formatted(CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis());
+            case "version" -> addedBigint.formatted(1);
+            default -> throw new IllegalArgumentException("column cannot be added: " + column);
+        };
+        return ADD_COLUMN.formatted(table.sql(), column + " " + definition);
+    }
 
     /** A statement marking the table with {@code text} (table comment). */
-    String comment(Table table, String text);
+    final String comment(Table table, String text) {
+        return comment.formatted(table.sql(), text);
+    }
 
     /** Inserts a new row; a taken key either inserts nothing or raises a duplicate-key error. */
-    String insert(Table table);
+    final String insert(Table table) {
+        return insert.formatted(table.sql());
+    }
 
-    /** Whether {@code e} says the key is taken. */
-    boolean isDuplicateKey(SQLException e);
+    /** Whether {@code e} says the key is taken; by default the standard SQLSTATE for a unique violation. */
+    boolean isDuplicateKey(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
 
     /** One statement merging the deltas in the database; {@code null} if this dialect merges in a transaction instead. */
-    String merge(Table table, boolean versioned);
+    final String merge(Table table, boolean versioned) {
+        return merge == null ? null : merge.formatted(table.sql()) + (versioned ? " AND version = ?" : "");
+    }
 
     /** Binds the delta parameters of {@link #merge} from index 1; returns the next index. */
-    int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException;
+    abstract int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException;
 
     /** One statement deleting up to {@code limit} expired rows and returning them (params: now, limit, now), or {@code null}. */
-    String sweepReturning(Table table);
+    final String sweepReturning(Table table) {
+        return sweepReturning == null ? null : sweepReturning.formatted(table.sql());
+    }
 
     /** Selects and locks up to {@code limit} expired rows, skipping locked ones (params: now, limit). */
-    String sweepSelect(Table table);
+    final String sweepSelect(Table table) {
+        return sweepSelect.formatted(table.sql());
+    }
 
-    /** The JDBC value of a timestamp column. */
-    Object timestamp(Instant instant);
+    /** The JDBC value of a timestamp column; by default an {@code OffsetDateTime} in UTC. */
+    Object timestamp(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
 
     /** Reads a timestamp column. */
-    Instant instant(ResultSet row, int column) throws SQLException;
+    Instant instant(ResultSet row, int column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
 
     /** Takes the lock that serialises schema changes; PostgreSQL's is released by the transaction's end. */
-    void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException;
+    abstract void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException;
 
-    void unlockSchema(Connection connection, Table table) throws SQLException;
+    abstract void unlockSchema(Connection connection, Table table) throws SQLException;
 
     /** Whether schema changes and sweep locks run inside one transaction (transactional DDL and xact locks). */
-    boolean transactionalLocks();
+    abstract boolean transactionalLocks();
 
     /**
      * Tries the sweep lock without waiting. Where the database can, the lock ends by itself after {@code ttl}, so a
      * holder that hangs does not keep every instance from sweeping; elsewhere only the connection's end frees it.
      */
-    boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException;
+    abstract boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException;
 
     /** Releases the sweep lock (a no-op where the transaction's end releases it). */
-    void unlockSweep(Connection connection, Table table) throws SQLException;
+    abstract void unlockSweep(Connection connection, Table table) throws SQLException;
 
     static Dialect of(JdbcSessionStore.Database database) {
         return switch (database) {

@@ -1,16 +1,10 @@
 package dev.cloakroom.jdbc;
 
-import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -22,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the row with {@code SELECT ... FOR UPDATE}; locks are in-process, since an embedded database file belongs to one
  * process.
  */
-final class H2Dialect implements Dialect {
+final class H2Dialect extends Dialect {
     private static final String CREATE_TABLE = """
             CREATE TABLE IF NOT EXISTS %1$s (
                 session_key      VARCHAR(66)              PRIMARY KEY,
@@ -33,9 +27,9 @@ final class H2Dialect implements Dialect {
                 expires_at       TIMESTAMP WITH TIME ZONE NOT NULL,
                 version          BIGINT                   NOT NULL
             )""";
-    private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
     private static final String COMMENT = "COMMENT ON TABLE %1$s IS '%2$s'";
-    private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
+    private static final String ADDED_TIMESTAMP = "TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL";
+    private static final String ADDED_BIGINT = "BIGINT DEFAULT %d NOT NULL";
     private static final String INSERT = """
             INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
             VALUES (?, ?, ?, ?, ?, ?, 1)""";
@@ -47,73 +41,17 @@ final class H2Dialect implements Dialect {
     /** The sweep lock this store holds; at most one, since the lock itself is not re-entrant. */
     private final AtomicReference<Semaphore> sweepHeld = new AtomicReference<>();
 
-    @Override
-    public List<String> createStatements(Table table) {
-        return List.of(CREATE_TABLE.formatted(table.sql()),
-                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
-                comment(table, Schema.MARK));
+    H2Dialect() {
+        super(CREATE_TABLE, COMMENT, INSERT, null, null, SWEEP_SELECT, ADDED_TIMESTAMP, ADDED_BIGINT);
     }
 
     @Override
-    public String addColumn(Table table, String column) {
-        String definition = switch (column) {
-            case "created_at" -> "created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL";
-            case "last_accessed_at" -> "last_accessed_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL";
-            case "max_inactive_ms" -> "max_inactive_ms BIGINT DEFAULT " + CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis() + " NOT NULL";
-            case "version" -> "version BIGINT DEFAULT 1 NOT NULL";
-            default -> throw new IllegalArgumentException("column cannot be added: " + column);
-        };
-        return ADD_COLUMN.formatted(table.sql(), definition);
-    }
-
-    @Override
-    public String comment(Table table, String text) {
-        return COMMENT.formatted(table.sql(), text);
-    }
-
-    @Override
-    public String insert(Table table) {
-        return INSERT.formatted(table.sql());
-    }
-
-    @Override
-    public boolean isDuplicateKey(SQLException e) {
-        return "23505".equals(e.getSQLState());
-    }
-
-    @Override
-    public String merge(Table table, boolean versioned) {
-        return null;
-    }
-
-    @Override
-    public int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) {
+    int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) {
         throw new UnsupportedOperationException("H2 merges in a transaction");
     }
 
     @Override
-    public String sweepReturning(Table table) {
-        return null;
-    }
-
-    @Override
-    public String sweepSelect(Table table) {
-        return SWEEP_SELECT.formatted(table.sql());
-    }
-
-    @Override
-    public Object timestamp(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    @Override
-    public Instant instant(ResultSet row, int column) throws SQLException {
-        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
-    }
-
-    @Override
-    public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
+    void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
         try {
             if (!lock(connection, table, "schema").tryAcquire(timeoutSeconds, TimeUnit.SECONDS)) {
                 throw new java.sql.SQLTimeoutException("schema lock of " + table + " held for " + timeoutSeconds + " s");
@@ -125,17 +63,17 @@ final class H2Dialect implements Dialect {
     }
 
     @Override
-    public void unlockSchema(Connection connection, Table table) throws SQLException {
+    void unlockSchema(Connection connection, Table table) throws SQLException {
         lock(connection, table, "schema").release();
     }
 
     @Override
-    public boolean transactionalLocks() {
+    boolean transactionalLocks() {
         return false;
     }
 
     @Override
-    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
+    boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
         Semaphore lock = lock(connection, table, "sweep");
         if (!lock.tryAcquire()) {
             return false;
@@ -149,7 +87,7 @@ final class H2Dialect implements Dialect {
      * dropping it would not free a lock that lives in this process.
      */
     @Override
-    public void unlockSweep(Connection connection, Table table) {
+    void unlockSweep(Connection connection, Table table) {
         Semaphore held = sweepHeld.getAndSet(null);
         if (held != null) {
             held.release();

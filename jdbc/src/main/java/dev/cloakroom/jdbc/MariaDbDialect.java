@@ -1,6 +1,5 @@
 package dev.cloakroom.jdbc;
 
-import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,7 +11,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,7 +18,7 @@ import java.util.Map;
  * string member, a removal a {@code null} member), {@code DATETIME(6)} in UTC, {@code GET_LOCK} for schema changes and
  * sweeping, and a sweep that selects with {@code SKIP LOCKED} and deletes in one short transaction.
  */
-final class MariaDbDialect implements Dialect {
+final class MariaDbDialect extends Dialect {
     private static final String CREATE_TABLE = """
             CREATE TABLE IF NOT EXISTS %1$s (
                 session_key      VARCHAR(66) CHARACTER SET ascii NOT NULL PRIMARY KEY,
@@ -32,9 +30,9 @@ final class MariaDbDialect implements Dialect {
                 version          BIGINT      NOT NULL,
                 INDEX %2$s (expires_at)
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin""";
-    private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
     private static final String COMMENT = "ALTER TABLE %1$s COMMENT = '%2$s'";
-    private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
+    private static final String ADDED_TIMESTAMP = "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+    private static final String ADDED_BIGINT = "BIGINT NOT NULL DEFAULT %d";
     private static final String INSERT = """
             INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
             VALUES (?, ?, ?, ?, ?, ?, 1)""";
@@ -52,47 +50,17 @@ final class MariaDbDialect implements Dialect {
     private static final String RESTORE_IDLE_LIMIT = "SET SESSION wait_timeout = @@GLOBAL.wait_timeout";
     private static final int DUPLICATE_ENTRY = 1062;
 
-    @Override
-    public List<String> createStatements(Table table) {
-        return List.of(CREATE_TABLE.formatted(table.sql(), table.expiryIndex()),
-                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
-                comment(table, Schema.MARK));
+    MariaDbDialect() {
+        super(CREATE_TABLE, COMMENT, INSERT, MERGE, null, SWEEP_SELECT, ADDED_TIMESTAMP, ADDED_BIGINT);
     }
 
     @Override
-    public String addColumn(Table table, String column) {
-        String definition = switch (column) {
-            case "created_at" -> "created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
-            case "last_accessed_at" -> "last_accessed_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
-            case "max_inactive_ms" -> "max_inactive_ms BIGINT NOT NULL DEFAULT " + CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis();
-            case "version" -> "version BIGINT NOT NULL DEFAULT 1";
-            default -> throw new IllegalArgumentException("column cannot be added: " + column);
-        };
-        return ADD_COLUMN.formatted(table.sql(), definition);
-    }
-
-    @Override
-    public String comment(Table table, String text) {
-        return COMMENT.formatted(table.sql(), text);
-    }
-
-    @Override
-    public String insert(Table table) {
-        return INSERT.formatted(table.sql());
-    }
-
-    @Override
-    public boolean isDuplicateKey(SQLException e) {
+    boolean isDuplicateKey(SQLException e) {
         return e.getErrorCode() == DUPLICATE_ENTRY;
     }
 
     @Override
-    public String merge(Table table, boolean versioned) {
-        return MERGE.formatted(table.sql()) + (versioned ? " AND version = ?" : "");
-    }
-
-    @Override
-    public int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException {
+    int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException {
         // RFC 7396 merge patch: stored values are always JSON strings, so null can only mean "remove".
         Map<String, String> patch = new HashMap<>(write.upserts());
         write.removals().forEach(name -> patch.put(name, null));
@@ -101,28 +69,18 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public String sweepReturning(Table table) {
-        return null;
-    }
-
-    @Override
-    public String sweepSelect(Table table) {
-        return SWEEP_SELECT.formatted(table.sql());
-    }
-
-    @Override
-    public Object timestamp(Instant instant) {
+    Object timestamp(Instant instant) {
         return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
     @Override
-    public Instant instant(ResultSet row, int column) throws SQLException {
+    Instant instant(ResultSet row, int column) throws SQLException {
         LocalDateTime value = row.getObject(column, LocalDateTime.class);
         return value == null ? null : value.toInstant(ZoneOffset.UTC);
     }
 
     @Override
-    public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
+    void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
         if (!getLock(connection, lockName(connection, table, "schema"), timeoutSeconds)) {
             throw new java.sql.SQLTimeoutException("another process held the schema lock of " + table + " for "
                     + timeoutSeconds + " s");
@@ -130,12 +88,12 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public void unlockSchema(Connection connection, Table table) throws SQLException {
+    void unlockSchema(Connection connection, Table table) throws SQLException {
         releaseLock(connection, lockName(connection, table, "schema"));
     }
 
     @Override
-    public boolean transactionalLocks() {
+    boolean transactionalLocks() {
         return false;
     }
 
@@ -145,7 +103,7 @@ final class MariaDbDialect implements Dialect {
      * it the lock, once that has passed.
      */
     @Override
-    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
+    boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
         if (!getLock(connection, lockName(connection, table, "sweep"), 0)) {
             return false;
         }
@@ -156,7 +114,7 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public void unlockSweep(Connection connection, Table table) throws SQLException {
+    void unlockSweep(Connection connection, Table table) throws SQLException {
         releaseLock(connection, lockName(connection, table, "sweep"));
         try (Statement restore = connection.createStatement()) {
             restore.execute(RESTORE_IDLE_LIMIT);

@@ -1,23 +1,18 @@
 package dev.cloakroom.jdbc;
 
-import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.List;
 
 /**
  * PostgreSQL: {@code jsonb} data merged in place with {@code -} and {@code ||}, {@code INSERT ... ON CONFLICT DO
  * NOTHING}, a one-statement {@code DELETE ... RETURNING} sweep with {@code SKIP LOCKED}, and transaction-scoped
  * advisory locks (released by the database even if this process dies).
  */
-final class PostgresDialect implements Dialect {
+final class PostgresDialect extends Dialect {
     private static final String CREATE_TABLE = """
             CREATE TABLE IF NOT EXISTS %1$s (
                 session_key      varchar(66) PRIMARY KEY,
@@ -28,9 +23,9 @@ final class PostgresDialect implements Dialect {
                 expires_at       timestamptz NOT NULL,
                 version          bigint      NOT NULL
             )""";
-    private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
     private static final String COMMENT = "COMMENT ON TABLE %1$s IS '%2$s'";
-    private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
+    private static final String ADDED_TIMESTAMP = "timestamptz NOT NULL DEFAULT now()";
+    private static final String ADDED_BIGINT = "bigint NOT NULL DEFAULT %d";
     private static final String INSERT = """
             INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
             VALUES (?, ?::jsonb, ?, ?, ?, ?, 1)
@@ -58,47 +53,12 @@ final class PostgresDialect implements Dialect {
     private static final String SET_LOCK_WAIT = "SET LOCAL statement_timeout = %d";
     private static final String SET_LEASE_LIMIT = "SET LOCAL idle_in_transaction_session_timeout = %d";
 
-    @Override
-    public List<String> createStatements(Table table) {
-        return List.of(CREATE_TABLE.formatted(table.sql()),
-                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
-                comment(table, Schema.MARK));
+    PostgresDialect() {
+        super(CREATE_TABLE, COMMENT, INSERT, MERGE, SWEEP, SWEEP_SELECT, ADDED_TIMESTAMP, ADDED_BIGINT);
     }
 
     @Override
-    public String addColumn(Table table, String column) {
-        String definition = switch (column) {
-            case "created_at" -> "created_at timestamptz NOT NULL DEFAULT now()";
-            case "last_accessed_at" -> "last_accessed_at timestamptz NOT NULL DEFAULT now()";
-            case "max_inactive_ms" -> "max_inactive_ms bigint NOT NULL DEFAULT " + CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis();
-            case "version" -> "version bigint NOT NULL DEFAULT 1";
-            default -> throw new IllegalArgumentException("column cannot be added: " + column);
-        };
-        return ADD_COLUMN.formatted(table.sql(), definition);
-    }
-
-    @Override
-    public String comment(Table table, String text) {
-        return COMMENT.formatted(table.sql(), text);
-    }
-
-    @Override
-    public String insert(Table table) {
-        return INSERT.formatted(table.sql());
-    }
-
-    @Override
-    public boolean isDuplicateKey(SQLException e) {
-        return "23505".equals(e.getSQLState());
-    }
-
-    @Override
-    public String merge(Table table, boolean versioned) {
-        return MERGE.formatted(table.sql()) + (versioned ? " AND version = ?" : "");
-    }
-
-    @Override
-    public int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException {
+    int bindDelta(PreparedStatement statement, Connection connection, SessionWrite write) throws SQLException {
         // createArrayOf builds the array on the client: no round trip.
         statement.setArray(1, connection.createArrayOf("text", write.removals().toArray(new String[0])));
         statement.setString(2, DataColumn.encode(write.upserts()));
@@ -106,28 +66,7 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public String sweepReturning(Table table) {
-        return SWEEP.formatted(table.sql());
-    }
-
-    @Override
-    public String sweepSelect(Table table) {
-        return SWEEP_SELECT.formatted(table.sql());
-    }
-
-    @Override
-    public Object timestamp(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    @Override
-    public Instant instant(ResultSet row, int column) throws SQLException {
-        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
-    }
-
-    @Override
-    public void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
+    void lockSchema(Connection connection, Table table, int timeoutSeconds) throws SQLException {
         try (var wait = connection.createStatement()) {
             wait.execute(SET_LOCK_WAIT.formatted(timeoutSeconds * 1000L));
         }
@@ -138,17 +77,17 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public void unlockSchema(Connection connection, Table table) {
+    void unlockSchema(Connection connection, Table table) {
         // pg_advisory_xact_lock ends with the transaction
     }
 
     @Override
-    public boolean transactionalLocks() {
+    boolean transactionalLocks() {
         return true;
     }
 
     @Override
-    public boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
+    boolean tryLockSweep(Connection connection, Table table, Duration ttl) throws SQLException {
         // The lock's connection stays idle in its transaction while the sweep runs through others: past the lease's
         // time to live the server ends that session, and with it the lock.
         try (var limit = connection.createStatement()) {
@@ -163,7 +102,7 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public void unlockSweep(Connection connection, Table table) {
+    void unlockSweep(Connection connection, Table table) {
         // pg_try_advisory_xact_lock ends with the transaction
     }
 }
