@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,29 +37,27 @@ import org.junit.jupiter.api.Test;
 
 /** PostgreSQL-specific behaviour: schema management, round trips per request, the sweep's index, SESSION_PERMANENT=false. */
 class PostgresSessionStoreTest {
-    private static final String PREFIX = TestDatabases.uniqueTable("pg");
-    private static final List<String> TABLES = new CopyOnWriteArrayList<>();
+    private static final PostgresTables TABLES = new PostgresTables("pg");
     private static final Duration IDLE = Duration.ofMinutes(30);
 
     private final TestClock clock = new TestClock();
 
-    private static String table(String name) {
-        String table = PREFIX + "_" + name;
-        TABLES.add(table);
-        return table;
-    }
-
     @AfterAll
     static void dropTables() throws SQLException {
-        try (Connection connection = TestDatabases.postgres()) {
-            for (String table : TABLES) {
-                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
-            }
-        }
+        TABLES.dropAll();
     }
 
     private static JdbcSessionStore.Builder store(String table) {
         return JdbcSessionStore.builder().url(TestDatabases.POSTGRES_URL).table(table).maxPoolSize(2);
+    }
+
+    /** A pool of the application's own, handed to the store as its data source. */
+    private static HikariDataSource pool() {
+        HikariDataSource pool = new HikariDataSource();
+        pool.setJdbcUrl(TestDatabases.POSTGRES_JDBC);
+        pool.setUsername("postgres");
+        pool.setMaximumPoolSize(2);
+        return pool;
     }
 
     private static Set<String> columns(String table) throws SQLException {
@@ -93,7 +90,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void schemaWhenManyInstancesStartAtOnceThenOneTableAndNoError() throws Exception {
-        String table = table("starters");
+        String table = TABLES.name("starters");
         int starters = 8;
         ExecutorService pool = Executors.newFixedThreadPool(starters);
         CountDownLatch go = new CountDownLatch(1);
@@ -125,7 +122,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void schemaWhenOlderLayoutThenUpgradedInPlaceAndRowsKept() throws Exception {
-        String table = table("older");
+        String table = TABLES.name("older");
         SessionKey key = SessionKey.of("older-layout-session");
         Instant expires = clock.instant().plus(IDLE);
         try (Connection connection = TestDatabases.postgres()) {
@@ -160,7 +157,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void schemaWhenFlaskSessionTableThenRefusedWithAClearMessageAndLeftAlone() throws Exception {
-        String table = table("flask");
+        String table = TABLES.name("flask");
         try (Connection connection = TestDatabases.postgres()) {
             TestDatabases.execute(connection, "CREATE TABLE " + table
                     + " (id serial PRIMARY KEY, session_id varchar(255) UNIQUE, data bytea, expiry timestamp)");
@@ -175,7 +172,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void schemaWhenValidateAndTableMissingThenStartFailsWithTheDdlAndNothingIsCreated() throws Exception {
-        String table = table("validate");
+        String table = TABLES.name("validate");
 
         assertThatThrownBy(() -> store(table).schemaMode(SchemaMode.VALIDATE).build())
                 .isInstanceOf(IllegalStateException.class)
@@ -197,7 +194,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void schemaWhenNoneThenNothingIsCreatedAndCallsFailAsStoreErrors() throws Exception {
-        String table = table("none");
+        String table = TABLES.name("none");
         try (JdbcSessionStore store = store(table).schemaMode(SchemaMode.NONE).build()) {
             assertThat(columns(table)).isEmpty();
             assertThatThrownBy(() -> store.load(SessionKey.of("x")))
@@ -209,7 +206,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void tableDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
-        String table = table("dropped");
+        String table = TABLES.name("dropped");
         try (JdbcSessionStore store = store(table).build()) {
             try (Connection connection = TestDatabases.postgres()) {
                 TestDatabases.execute(connection, "DROP TABLE " + table);
@@ -236,11 +233,8 @@ class PostgresSessionStoreTest {
 
     @Test
     void roundTripsWhenLoadingThenOneAndWhenChangingThenOneAndWhenNothingChangedThenNone() throws Exception {
-        String table = table("roundtrips");
-        try (HikariDataSource pool = new HikariDataSource()) {
-            pool.setJdbcUrl(TestDatabases.POSTGRES_JDBC);
-            pool.setUsername("postgres");
-            pool.setMaximumPoolSize(2);
+        String table = TABLES.name("roundtrips");
+        try (HikariDataSource pool = pool()) {
             CountingDataSource counting = new CountingDataSource(pool);
             try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(counting.dataSource()).table(table).build();
                  SessionManager manager = SessionManager.builder(store).clock(clock).sweeping(false)
@@ -291,11 +285,8 @@ class PostgresSessionStoreTest {
 
     @Test
     void appDataSourceWhenConnectionsAreNotAutoCommitThenWritesAreStillCommitted() throws Exception {
-        String table = table("noautocommit");
-        try (HikariDataSource pool = new HikariDataSource()) {
-            pool.setJdbcUrl(TestDatabases.POSTGRES_JDBC);
-            pool.setUsername("postgres");
-            pool.setMaximumPoolSize(2);
+        String table = TABLES.name("noautocommit");
+        try (HikariDataSource pool = pool()) {
             pool.setAutoCommit(false);
             try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(pool).table(table).build();
                  SessionManager manager = SessionManager.builder(store).clock(clock).sweeping(false)
@@ -320,7 +311,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void sweepQueryUsesTheExpiryIndex() throws Exception {
-        String table = table("explain");
+        String table = TABLES.name("explain");
         Instant now = clock.instant();
         try (JdbcSessionStore store = store(table).build(); Connection connection = TestDatabases.postgres()) {
             // 20,000 rows, 2% of them expired: the shape of a real table between sweeps.
@@ -360,7 +351,7 @@ class PostgresSessionStoreTest {
 
     @Test
     void browserSessionCookieWhenNotPermanentThenServerIdleExpiryStillApplies() throws Exception {
-        String table = table("notpermanent");
+        String table = TABLES.name("notpermanent");
         try (JdbcSessionStore store = store(table).build();
              SessionManager manager = SessionManager.builder(store).clock(clock).sweeping(false)
                      .config(CloakroomConfig.builder().idleTimeout(IDLE).permanent(false).build()).build()) {

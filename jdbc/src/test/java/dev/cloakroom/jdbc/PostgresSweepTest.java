@@ -39,25 +39,14 @@ import org.junit.jupiter.api.Test;
 
 /** Sweeping a shared PostgreSQL table: one instance at a time, each expired row once, requests served meanwhile. */
 class PostgresSweepTest {
-    private static final String PREFIX = TestDatabases.uniqueTable("pgsweep");
-    private static final List<String> TABLES = new CopyOnWriteArrayList<>();
+    private static final PostgresTables TABLES = new PostgresTables("pgsweep");
     private static final Duration IDLE = Duration.ofMinutes(30);
 
     private final TestClock clock = new TestClock();
 
-    private static String table(String name) {
-        String table = PREFIX + "_" + name;
-        TABLES.add(table);
-        return table;
-    }
-
     @AfterAll
     static void dropTables() throws SQLException {
-        try (Connection connection = TestDatabases.postgres()) {
-            for (String table : TABLES) {
-                TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
-            }
-        }
+        TABLES.dropAll();
     }
 
     private static JdbcSessionStore store(String table) {
@@ -99,7 +88,7 @@ class PostgresSweepTest {
 
     @Test
     void threeInstancesWhenSweepingAtOnceThenOneHoldsTheLockAtATimeAndEachRowIsDeletedOnce() throws Exception {
-        String table = table("three");
+        String table = TABLES.name("three");
         List<JdbcSessionStore> stores = List.of(store(table), store(table), store(table));
         Set<String> expired = insertExpired(table, "three", 3000, clock.instant());
         AtomicInteger holders = new AtomicInteger();
@@ -152,7 +141,7 @@ class PostgresSweepTest {
 
     @Test
     void sweepLeaseWhenItsHolderNeverReleasesItThenAnotherInstanceGetsItAfterItsTimeToLive() throws Exception {
-        String table = table("stuck");
+        String table = TABLES.name("stuck");
         try (JdbcSessionStore stuck = store(table); JdbcSessionStore other = store(table)) {
             // a sweeper that hangs (say, in a listener) and never closes its lease
             SweepLease neverClosed = stuck.tryAcquireSweepLease(Duration.ofSeconds(1)).orElseThrow();
@@ -172,7 +161,7 @@ class PostgresSweepTest {
 
     @Test
     void threeSweepersWhenRunTogetherThenListenersHearOfEachExpiredSessionOnce() throws Exception {
-        String table = table("listeners");
+        String table = TABLES.name("listeners");
         Map<String, Integer> heard = new ConcurrentHashMap<>();
         List<Object> attributesHeard = new CopyOnWriteArrayList<>();
         SessionListener listener = new SessionListener() {
@@ -215,7 +204,7 @@ class PostgresSweepTest {
 
     @Test
     void expiredRowWhenTheBackgroundSweeperRunsThenDeletedWithinOneAndAHalfCleanupIntervals() throws Exception {
-        String table = table("background");
+        String table = TABLES.name("background");
         Duration interval = Duration.ofSeconds(1);
         Duration idle = Duration.ofSeconds(1);
         Map<String, Long> heardAt = new ConcurrentHashMap<>();
@@ -249,7 +238,7 @@ class PostgresSweepTest {
 
     @Test
     void hundredThousandExpiredRowsWhenSweptInBatchesThenRequestsKeepBeingServed() throws Exception {
-        String table = table("bulk");
+        String table = TABLES.name("bulk");
         int expiredRows = 100_000;
         int batchSize = CloakroomConfig.DEFAULT_SWEEP_BATCH_SIZE;
         try (JdbcSessionStore store = store(table);
