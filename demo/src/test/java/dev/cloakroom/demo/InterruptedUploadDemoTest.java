@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.Settings;
+import dev.cloakroom.testkit.TcpProxy;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -11,14 +12,6 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -82,7 +73,7 @@ class InterruptedUploadDemoTest {
 
         assertThat(proxy.commandsSinceArmed()).as("the contents and the count are saved together")
                 .containsExactly("HGETALL", "EVALSHA");
-        proxy.restore();
+        proxy.disarm();
         assertThat(browser.get("/action").body()).contains("new&nbsp;contents<br>").contains("Uploads in this session: 2");
     }
 
@@ -130,36 +121,33 @@ class InterruptedUploadDemoTest {
     }
 
     /**
-     * A loopback relay to Redis that, once armed, lets a number of client commands through and resets every
-     * connection when the next one arrives, before Redis sees it; it then refuses connections until restored. Counts one
-     * command per client read, which holds for a client that waits for each answer before it sends the next command.
+     * The testkit's loopback relay to Redis, armed to let a number of client commands through and to go down when the
+     * next one arrives, before Redis sees it.
      */
     static final class CommandCuttingProxy implements AutoCloseable {
         private static final Pattern COMMAND = Pattern.compile("^\\*\\d+\\r\\n\\$\\d+\\r\\n([A-Za-z]+)\\r\\n");
 
-        private final InetSocketAddress target;
-        private final ServerSocket server;
-        private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+        private final TcpProxy proxy;
         private final List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        private volatile int cutAt = -1;
-        private volatile boolean refusing;
 
-        CommandCuttingProxy(int redisPort) throws IOException {
-            target = new InetSocketAddress("127.0.0.1", redisPort);
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(this::accept, "cutting-proxy-" + server.getLocalPort());
-            acceptor.setDaemon(true);
-            acceptor.start();
+        CommandCuttingProxy(int redisPort) {
+            proxy = TcpProxy.to("127.0.0.1", redisPort);
         }
 
         int port() {
-            return server.getLocalPort();
+            return proxy.port();
         }
 
         /** Passes {@code command - 1} more commands, then cuts everything when command number {@code command} comes. */
-        synchronized void cutBefore(int command) {
+        void cutBefore(int command) {
             seen.clear();
-            cutAt = command;
+            proxy.refuseWhen(chunk -> {
+                byte[] head = new byte[Math.min(chunk.remaining(), 64)];
+                chunk.get(head);
+                Matcher name = COMMAND.matcher(new String(head, UTF_8));
+                seen.add(name.find() ? name.group(1).toUpperCase(Locale.ROOT) : "?");
+                return seen.size() >= command;
+            });
         }
 
         /** The names of the commands received since {@link #cutBefore}, the cut one included. */
@@ -169,97 +157,18 @@ class InterruptedUploadDemoTest {
             }
         }
 
-        synchronized void restore() {
-            cutAt = -1;
-            refusing = false;
+        /** Stops counting without cutting. */
+        void disarm() {
+            proxy.refuseWhen(null);
         }
 
-        private void accept() {
-            while (!server.isClosed()) {
-                Socket client;
-                try {
-                    client = server.accept();
-                } catch (IOException e) {
-                    return;
-                }
-                if (refusing) {
-                    reset(client);
-                    continue;
-                }
-                try {
-                    Socket upstream = new Socket();
-                    upstream.connect(target, 2000);
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    relay(client, upstream, true);
-                    relay(upstream, client, false);
-                } catch (IOException e) {
-                    reset(client);
-                }
-            }
-        }
-
-        private void relay(Socket from, Socket to, boolean fromClient) {
-            Thread thread = new Thread(() -> {
-                byte[] buffer = new byte[64 * 1024];
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    int n;
-                    while ((n = in.read(buffer)) >= 0) {
-                        if (fromClient && cut(buffer, n)) {
-                            return;
-                        }
-                        out.write(buffer, 0, n);
-                        out.flush();
-                    }
-                } catch (IOException e) {
-                    // one side went away; both are closed below
-                } finally {
-                    closeQuietly(from);
-                    closeQuietly(to);
-                }
-            }, "cutting-proxy-relay");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        /** Records the command; true (after resetting every connection) if it is the one to cut. */
-        private synchronized boolean cut(byte[] buffer, int length) {
-            if (cutAt < 0) {
-                return false;
-            }
-            Matcher name = COMMAND.matcher(new String(buffer, 0, Math.min(length, 64), UTF_8));
-            seen.add(name.find() ? name.group(1).toUpperCase(Locale.ROOT) : "?");
-            if (seen.size() < cutAt) {
-                return false;
-            }
-            cutAt = -1;
-            refusing = true;
-            sockets.forEach(InterruptedUploadDemoTest::reset);
-            sockets.clear();
-            return true;
+        void restore() {
+            proxy.restore();
         }
 
         @Override
-        public void close() throws IOException {
-            server.close();
-            sockets.forEach(InterruptedUploadDemoTest::reset);
-        }
-    }
-
-    private static void reset(Socket socket) {
-        try {
-            socket.setSoLinger(true, 0);
-        } catch (SocketException e) {
-            // already closed
-        }
-        closeQuietly(socket);
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // nothing left to release
+        public void close() {
+            proxy.close();
         }
     }
 }

@@ -8,14 +8,16 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * A loopback TCP relay between a store and its real server, for outage tests that must not stop a server other
  * tests share. {@link #refuse()} is a server that is down (connections reset at once); {@link #blackhole()} is a
  * server that stopped answering (connections accepted, nothing relayed: the case where only timeouts help);
- * {@link #restore()} brings the server back.
+ * {@link #restore()} brings the server back. {@link #refuseWhen} goes down at an exact point of a conversation.
  */
 public final class TcpProxy implements AutoCloseable {
     private enum Mode { FORWARD, REFUSE, BLACKHOLE }
@@ -24,6 +26,7 @@ public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile Mode mode = Mode.FORWARD;
+    private volatile Predicate<ByteBuffer> trigger;
     private volatile boolean closed;
 
     private TcpProxy(InetSocketAddress target) throws IOException {
@@ -59,6 +62,16 @@ public final class TcpProxy implements AutoCloseable {
         mode = Mode.BLACKHOLE;
     }
 
+    /**
+     * Shows {@code trigger} each chunk a client sends, before relaying it; the first chunk it answers true for is not
+     * relayed, and the proxy then {@link #refuse()}s, so the server never sees that request. {@code null} stops
+     * watching. Calls are serialised; a chunk is what one read returned, which is one request for a client that waits
+     * for each answer.
+     */
+    public void refuseWhen(Predicate<ByteBuffer> trigger) {
+        this.trigger = trigger;
+    }
+
     /** Relays again; connections opened during an outage are dropped so that clients reconnect cleanly. */
     public void restore() {
         // Mode first: a connection accepted during the outage is either in the set dropped below, or sees FORWARD.
@@ -86,15 +99,15 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket();
                 upstream.connect(target, 2000);
                 sockets.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, true);
+                pump(upstream, client, false);
             } catch (IOException e) {
                 resetQuietly(client);
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean fromClient) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
@@ -102,6 +115,10 @@ public final class TcpProxy implements AutoCloseable {
                 while ((n = in.read(buffer)) >= 0) {
                     if (mode == Mode.BLACKHOLE) {
                         continue;
+                    }
+                    if (fromClient && fires(ByteBuffer.wrap(buffer, 0, n).asReadOnlyBuffer())) {
+                        refuse();
+                        return;
                     }
                     out.write(buffer, 0, n);
                     out.flush();
@@ -117,6 +134,15 @@ public final class TcpProxy implements AutoCloseable {
         }, "tcp-proxy-pump");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private synchronized boolean fires(ByteBuffer chunk) {
+        Predicate<ByteBuffer> current = trigger;
+        if (current == null || !current.test(chunk)) {
+            return false;
+        }
+        trigger = null;
+        return true;
     }
 
     private void dropAll() {
