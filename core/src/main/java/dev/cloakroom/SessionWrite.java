@@ -68,11 +68,6 @@ public record SessionWrite(
                 stored.version() + 1);
     }
 
-    /** Whether the write only moves timestamps. */
-    public boolean isTouch() {
-        return !create && upserts.isEmpty() && removals.isEmpty();
-    }
-
     @Override
     public String toString() {
         return "SessionWrite[" + key + (create ? ", create" : "") + ", put=" + upserts.keySet() + ", remove=" + removals
