@@ -1,5 +1,7 @@
 package dev.cloakroom;
 
+import dev.cloakroom.spi.SessionRecord;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;

@@ -1,5 +1,10 @@
 package dev.cloakroom;
 
+import dev.cloakroom.file.FileSessionStore;
+import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionStoreProvider;
+
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.ServiceLoader;

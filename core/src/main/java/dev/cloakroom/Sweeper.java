@@ -1,5 +1,9 @@
 package dev.cloakroom;
 
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SweepLease;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -1,7 +1,6 @@
 /**
- * Cloakroom core: the session model ({@link dev.cloakroom.Session}), ids and their hashed keys, the JSON codec,
- * the {@link dev.cloakroom.SessionStore} SPI with its memory and filesystem implementations, the
- * {@link dev.cloakroom.SessionManager} that holds all write and expiry policy, and the background {@link dev.cloakroom.Sweeper}.
- * Nothing here depends on a web API.
+ * Cloakroom's application API: the per-request {@link dev.cloakroom.Session}, the {@link dev.cloakroom.SessionManager}
+ * that holds all id, write and expiry policy, configuration, the JSON codec, listeners and the exceptions callers see.
+ * Nothing here depends on a web API; a store is plugged in through {@link dev.cloakroom.spi}.
  */
 package dev.cloakroom;

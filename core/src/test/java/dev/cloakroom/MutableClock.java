@@ -6,7 +6,7 @@ import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 
 /** A clock for core's tests that stands still until moved (core's tests cannot use the testkit's TestClock). */
-final class MutableClock implements InstantSource {
+public final class MutableClock implements InstantSource {
     private volatile Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
     @Override
@@ -14,7 +14,7 @@ final class MutableClock implements InstantSource {
         return now;
     }
 
-    synchronized void advance(Duration step) {
+    public synchronized void advance(Duration step) {
         now = now.plus(step);
     }
 }

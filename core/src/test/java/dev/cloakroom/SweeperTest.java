@@ -1,5 +1,14 @@
 package dev.cloakroom;
 
+import dev.cloakroom.file.FileSessionStore;
+import dev.cloakroom.file.FileStoreProbe;
+import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.SweepLease;
+import dev.cloakroom.spi.WriteResult;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -180,8 +189,8 @@ class SweeperTest {
         Session old = stored(manager, "n", 1);
         clock.advance(IDLE.dividedBy(2));
         Session live = stored(manager, "n", 2);
-        Path oldFile = files.fileOf(old.key());
-        Path liveFile = files.fileOf(live.key());
+        Path oldFile = FileStoreProbe.fileOf(files, old.key());
+        Path liveFile = FileStoreProbe.fileOf(files, live.key());
         assertThat(oldFile).exists();
 
         clock.advance(IDLE.dividedBy(2).plusSeconds(1)); // old expires now
@@ -228,7 +237,7 @@ class SweeperTest {
         await(Duration.ofSeconds(10), () -> destroyed.keys.size() == 20);
 
         assertThat(destroyed.keys).containsExactlyInAnyOrderElementsOf(keys);
-        assertThat(keys).allSatisfy(key -> assertThat(files.fileOf(key)).doesNotExist());
+        assertThat(keys).allSatisfy(key -> assertThat(FileStoreProbe.fileOf(files, key)).doesNotExist());
         assertThat(store.limits).containsOnly(3);
         assertThat(store.batchSizes).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(3));
         assertThat(store.batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(20);
@@ -276,8 +285,8 @@ class SweeperTest {
         Session second = stored(manager, "a", 2);
         clock.advance(IDLE.plusSeconds(1));
 
-        await(Duration.ofSeconds(10), () -> !Files.exists(files.fileOf(second.key())));
-        assertThat(files.fileOf(first.key())).doesNotExist();
+        await(Duration.ofSeconds(10), () -> !Files.exists(FileStoreProbe.fileOf(files, second.key())));
+        assertThat(FileStoreProbe.fileOf(files, first.key())).doesNotExist();
     }
 
     @Test
@@ -289,7 +298,7 @@ class SweeperTest {
         Session session = stored(manager, "a", 1);
 
         clock.advance(IDLE.plusSeconds(1));
-        await(Duration.ofSeconds(10), () -> !Files.exists(files.fileOf(session.key())));
+        await(Duration.ofSeconds(10), () -> !Files.exists(FileStoreProbe.fileOf(files, session.key())));
 
         assertThat(store.failuresToThrow).hasValue(0);
     }
@@ -328,11 +337,11 @@ class SweeperTest {
 
         SweepLease lease = holder.tryAcquireSweepLease(Duration.ofMinutes(1)).orElseThrow();
         assertThat(manager.sweeper().runOnce()).isZero();
-        assertThat(files.fileOf(session.key())).exists();
+        assertThat(FileStoreProbe.fileOf(files, session.key())).exists();
 
         lease.close();
         assertThat(manager.sweeper().runOnce()).isEqualTo(1);
-        assertThat(files.fileOf(session.key())).doesNotExist();
+        assertThat(FileStoreProbe.fileOf(files, session.key())).doesNotExist();
     }
 
     @Test
@@ -355,7 +364,7 @@ class SweeperTest {
 
         await(Duration.ofSeconds(10), () -> destroyed.keys.size() == 4);
         assertThat(destroyed.keys).containsExactlyInAnyOrderElementsOf(expired);
-        assertThat(files.approximateFileCount()).isEqualTo(1);
-        assertThat(expired.stream().map(files::fileOf).collect(Collectors.toList())).allSatisfy(f -> assertThat(f).doesNotExist());
+        assertThat(FileStoreProbe.fileCount(files)).isEqualTo(1);
+        assertThat(expired.stream().map(k -> FileStoreProbe.fileOf(files, k)).collect(Collectors.toList())).allSatisfy(f -> assertThat(f).doesNotExist());
     }
 }

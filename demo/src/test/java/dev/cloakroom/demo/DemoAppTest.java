@@ -3,9 +3,9 @@ package dev.cloakroom.demo;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cloakroom.MemorySessionStore;
+import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionRecord;
+import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.Settings;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.cloakroom.demo;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cloakroom.FileSessionStore;
+import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.Settings;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.cloakroom.jdbc;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.SessionWrite;
+import dev.cloakroom.spi.SessionWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

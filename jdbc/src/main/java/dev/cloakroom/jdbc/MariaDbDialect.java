@@ -1,6 +1,6 @@
 package dev.cloakroom.jdbc;
 
-import dev.cloakroom.SessionWrite;
+import dev.cloakroom.spi.SessionWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,9 +3,9 @@ package dev.cloakroom.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionWrite;
-import dev.cloakroom.SweepLease;
-import dev.cloakroom.WriteResult;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.SweepLease;
+import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.testkit.TestClock;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package dev.cloakroom.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionStore;
-import dev.cloakroom.SweepLease;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SweepLease;
 import dev.cloakroom.testkit.SessionStoreContract;
 import java.io.IOException;
 import java.lang.reflect.Proxy;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStores;
 import dev.cloakroom.Settings;
 import java.sql.Connection;

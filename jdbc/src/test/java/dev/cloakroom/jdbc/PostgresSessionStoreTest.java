@@ -9,7 +9,7 @@ import dev.cloakroom.CookieUpdate;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
-import dev.cloakroom.SessionRecord;
+import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.jdbc.JdbcSessionStore.SchemaMode;

@@ -1,7 +1,7 @@
 package dev.cloakroom.jdbc;
 
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.testkit.SessionStoreContract;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

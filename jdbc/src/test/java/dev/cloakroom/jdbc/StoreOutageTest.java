@@ -9,7 +9,7 @@ import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.SessionStoreUnavailableException;
-import dev.cloakroom.SessionWrite;
+import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.testkit.TcpProxy;
 import dev.cloakroom.testkit.TestClock;
 import java.lang.reflect.Proxy;

@@ -1,5 +1,7 @@
 package dev.cloakroom.redis;
 
+import dev.cloakroom.spi.SessionWrite;
+
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;

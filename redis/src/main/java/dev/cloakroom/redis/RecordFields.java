@@ -1,7 +1,7 @@
 package dev.cloakroom.redis;
 
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionRecord;
+import dev.cloakroom.spi.SessionRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -2,13 +2,13 @@ package dev.cloakroom.redis;
 
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionRecord;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
-import dev.cloakroom.SessionWrite;
-import dev.cloakroom.SweepLease;
-import dev.cloakroom.WriteResult;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.SweepLease;
+import dev.cloakroom.spi.WriteResult;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;

@@ -1,8 +1,8 @@
 package dev.cloakroom.redis;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.SessionStore;
-import dev.cloakroom.SessionStoreProvider;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionStoreProvider;
 import dev.cloakroom.Settings;
 import java.util.Set;
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.testkit.SessionStoreContract;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;

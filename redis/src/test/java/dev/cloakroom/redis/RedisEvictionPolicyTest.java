@@ -3,8 +3,8 @@ package dev.cloakroom.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionWrite;
-import dev.cloakroom.WriteResult;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

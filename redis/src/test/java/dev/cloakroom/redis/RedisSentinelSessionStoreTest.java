@@ -6,7 +6,7 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.testkit.SessionStoreContract;
 import java.util.List;

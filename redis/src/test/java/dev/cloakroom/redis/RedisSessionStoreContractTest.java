@@ -1,7 +1,7 @@
 package dev.cloakroom.redis;
 
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.testkit.SessionStoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,7 +2,7 @@ package dev.cloakroom.servlet;
 
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionManager;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStores;
 import dev.cloakroom.Settings;
 import jakarta.servlet.Filter;

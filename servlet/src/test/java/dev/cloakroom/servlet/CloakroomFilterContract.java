@@ -3,9 +3,9 @@ package dev.cloakroom.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.MemorySessionStore;
+import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionManager;
-import dev.cloakroom.SessionRecord;
+import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.testkit.TestClock;
 import java.io.IOException;
 import java.net.URI;

@@ -3,7 +3,7 @@ package dev.cloakroom.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.MemorySessionStore;
+import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,12 +1,12 @@
 package dev.cloakroom.servlet;
 
-import dev.cloakroom.MemorySessionStore;
+import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionRecord;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreUnavailableException;
-import dev.cloakroom.SessionWrite;
-import dev.cloakroom.WriteResult;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,8 +1,8 @@
 package dev.cloakroom.testkit;
 
-import dev.cloakroom.FileSessionStore;
+import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.spi.SessionStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

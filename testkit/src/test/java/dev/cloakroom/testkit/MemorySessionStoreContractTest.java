@@ -1,7 +1,7 @@
 package dev.cloakroom.testkit;
 
-import dev.cloakroom.MemorySessionStore;
-import dev.cloakroom.SessionStore;
+import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.SessionStore;
 
 class MemorySessionStoreContractTest extends SessionStoreContract {
     private MemorySessionStore memory;

@@ -1,4 +1,11 @@
-package dev.cloakroom;
+package dev.cloakroom.file;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.SweepLease;
+import dev.cloakroom.spi.WriteResult;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,4 +1,22 @@
-package dev.cloakroom;
+package dev.cloakroom.file;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.MutableClock;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionLimitExceededException;
+import dev.cloakroom.SessionListener;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.SessionStores;
+import dev.cloakroom.Settings;
+import dev.cloakroom.UnsupportedAttributeException;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.SweepLease;
+import dev.cloakroom.spi.WriteResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,11 @@
-package dev.cloakroom;
+package dev.cloakroom.memory;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionLimitExceededException;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 
 import java.time.Instant;
 import java.util.ArrayList;

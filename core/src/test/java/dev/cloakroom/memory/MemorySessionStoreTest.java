@@ -1,4 +1,13 @@
-package dev.cloakroom;
+package dev.cloakroom.memory;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.MutableClock;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionLimitExceededException;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.spi.SessionWrite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,20 @@
-package dev.cloakroom;
+package dev.cloakroom.file;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.Session;
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionLimitExceededException;
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.SessionTooLargeException;
+import dev.cloakroom.Settings;
+import dev.cloakroom.Sweeper;
+import dev.cloakroom.UnsupportedAttributeException;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.SweepLease;
+import dev.cloakroom.spi.WriteResult;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

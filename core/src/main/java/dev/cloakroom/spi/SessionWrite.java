@@ -1,4 +1,7 @@
-package dev.cloakroom;
+package dev.cloakroom.spi;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionManager;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,10 +1,13 @@
-package dev.cloakroom;
+package dev.cloakroom.spi;
+
+import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.Settings;
 
 import java.util.Set;
 
 /**
  * Builds a store from named settings, so that an application can choose its store with {@code SESSION_TYPE} alone.
- * Store modules register one in {@code META-INF/services/dev.cloakroom.SessionStoreProvider}; adding the module's
+ * Store modules register one in {@code META-INF/services/dev.cloakroom.spi.SessionStoreProvider}; adding the module's
  * jar is all it takes.
  */
 public interface SessionStoreProvider {

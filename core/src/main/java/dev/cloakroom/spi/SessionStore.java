@@ -1,4 +1,10 @@
-package dev.cloakroom;
+package dev.cloakroom.spi;
+
+import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.Sweeper;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,6 @@
-package dev.cloakroom;
+package dev.cloakroom.spi;
+
+import dev.cloakroom.SessionKey;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.cloakroom;
+package dev.cloakroom.spi;
 
 /** How a store answered a {@link SessionWrite}. */
 public enum WriteResult {

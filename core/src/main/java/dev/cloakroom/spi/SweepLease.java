@@ -1,4 +1,4 @@
-package dev.cloakroom;
+package dev.cloakroom.spi;
 
 /** Exclusive right to sweep a store, held until closed or until its time-to-live runs out. */
 public interface SweepLease extends AutoCloseable {

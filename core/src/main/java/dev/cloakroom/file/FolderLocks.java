@@ -1,4 +1,7 @@
-package dev.cloakroom;
+package dev.cloakroom.file;
+
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionStoreUnavailableException;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
