@@ -312,7 +312,7 @@ public final class SessionManager implements AutoCloseable {
     private SessionWrite writeOf(Session session, SessionKey key, boolean create, Map<String, String> upserts,
                                  Set<String> removals, long expectedVersion, Instant now) {
         return new SessionWrite(key, create, upserts, removals, session.createdAt(), now, session.maxInactiveInterval(),
-                expiresAt(session.createdAt(), now, session.maxInactiveInterval()), expectedVersion, now);
+                expiresAt(session.createdAt(), now, session.maxInactiveInterval()), expectedVersion, now, config.maxSessionBytes());
     }
 
     /** By its stored deadline, and by the absolute lifetime as configured now (it may have been lowered since). */

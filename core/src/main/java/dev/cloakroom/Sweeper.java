@@ -79,12 +79,9 @@ public final class Sweeper implements AutoCloseable {
                 int total = 0;
                 while (true) {
                     Instant now = clock.instant();
-                    List<SessionRecord> batch = store.sweep(now, config.sweepBatchSize());
-                    total += batch.size();
-                    if (!listeners.isEmpty()) {
-                        batch.forEach(this::tellListeners);
-                    }
-                    if (batch.size() < config.sweepBatchSize() || System.nanoTime() - started > budget.toNanos()) {
+                    int swept = store.sweep(now, config.sweepBatchSize(), this::tellListeners);
+                    total += swept;
+                    if (swept < config.sweepBatchSize() || System.nanoTime() - started > budget.toNanos()) {
                         break;
                     }
                 }
@@ -112,6 +109,9 @@ public final class Sweeper implements AutoCloseable {
     }
 
     private void tellListeners(SessionRecord record) {
+        if (listeners.isEmpty()) {
+            return;
+        }
         Map<String, Object> attributes;
         try {
             attributes = codec.decodeAll(record.attributes());

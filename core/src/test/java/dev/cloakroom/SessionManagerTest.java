@@ -388,9 +388,9 @@ class SessionManagerTest {
         }
 
         @Override
-        public List<SessionRecord> sweep(Instant now, int limit) {
+        public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
             calls.incrementAndGet();
-            return delegate.sweep(now, limit);
+            return delegate.sweep(now, limit, deleted);
         }
 
         @Override

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +125,7 @@ class SweeperTest {
         }
 
         @Override
-        public List<SessionRecord> sweep(Instant now, int limit) {
+        public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
             if (failuresToThrow.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new SessionStoreUnavailableException("simulated outage during a sweep");
             }
@@ -134,10 +135,10 @@ class SweeperTest {
                 if (!pauseInSweep.isZero()) {
                     Thread.sleep(pauseInSweep.toMillis());
                 }
-                List<SessionRecord> batch = delegate.sweep(now, limit);
+                int count = delegate.sweep(now, limit, deleted);
                 limits.add(limit);
-                batchSizes.add(batch.size());
-                return batch;
+                batchSizes.add(count);
+                return count;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SessionStoreException("interrupted", e);

@@ -50,6 +50,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -286,7 +287,13 @@ public final class FileSessionStore implements SessionStore {
      * call stopped.
      */
     @Override
-    public List<SessionRecord> sweep(Instant now, int limit) {
+    public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
+        List<SessionRecord> swept = sweepBatch(now, limit);
+        swept.forEach(deleted);
+        return swept.size();
+    }
+
+    private List<SessionRecord> sweepBatch(Instant now, int limit) {
         ensureOpen();
         Objects.requireNonNull(now, "now");
         if (limit < 1) {

@@ -10,6 +10,7 @@ import dev.cloakroom.spi.WriteResult;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +55,11 @@ public final class MemorySessionStore implements SessionStore {
                     sweepRequester.run();
                     throw new SessionLimitExceededException("memory store holds its maximum of " + maxSessions + " sessions");
                 }
-                return records.putIfAbsent(write.key(), write.applyTo(null)) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
+                SessionRecord created = write.applyTo(null);
+                if (write.exceedsCap(created)) {
+                    return WriteResult.TOO_LARGE;
+                }
+                return records.putIfAbsent(write.key(), created) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
             }
         }
         WriteResult[] result = {WriteResult.GONE};
@@ -66,10 +71,43 @@ public final class MemorySessionStore implements SessionStore {
                 result[0] = WriteResult.CONFLICT;
                 return stored;
             }
+            SessionRecord merged = write.applyTo(stored);
+            if (write.exceedsCap(merged)) {
+                result[0] = WriteResult.TOO_LARGE;
+                return stored;
+            }
             result[0] = WriteResult.WRITTEN;
-            return write.applyTo(stored);
+            return merged;
         });
         return result[0];
+    }
+
+    /**
+     * Atomic: the create lock, which every create takes, keeps the new key free, and the old record is removed only if
+     * no write changed it since it was read (else the move starts again from the newer record).
+     */
+    @Override
+    public WriteResult move(SessionKey from, SessionWrite write) {
+        synchronized (createLock) {
+            while (true) {
+                SessionRecord stored = records.get(from);
+                if (stored == null || stored.isExpiredAt(write.now())) {
+                    return WriteResult.GONE;
+                }
+                if (records.containsKey(write.key())) {
+                    return WriteResult.CONFLICT;
+                }
+                SessionRecord merged = write.applyTo(stored);
+                if (write.exceedsCap(merged)) {
+                    return WriteResult.TOO_LARGE;
+                }
+                if (records.remove(from, stored)) {
+                    records.put(write.key(), new SessionRecord(write.key(), merged.attributes(), merged.createdAt(),
+                            merged.lastAccessedAt(), merged.maxInactiveInterval(), merged.expiresAt(), merged.version()));
+                    return WriteResult.WRITTEN;
+                }
+            }
+        }
     }
 
     @Override
@@ -78,14 +116,15 @@ public final class MemorySessionStore implements SessionStore {
     }
 
     @Override
-    public List<SessionRecord> sweep(Instant now, int limit) {
-        List<SessionRecord> swept = new ArrayList<>();
+    public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
+        int swept = 0;
         for (SessionRecord candidate : records.values()) {
-            if (swept.size() >= limit) {
+            if (swept >= limit) {
                 break;
             }
             if (candidate.isExpiredAt(now) && records.remove(candidate.key(), candidate)) {
-                swept.add(candidate);
+                swept++;
+                deleted.accept(candidate);
             }
         }
         return swept;

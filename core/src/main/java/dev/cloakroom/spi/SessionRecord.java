@@ -2,6 +2,7 @@ package dev.cloakroom.spi;
 
 import dev.cloakroom.SessionKey;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -38,6 +39,24 @@ public record SessionRecord(
     /** Whether this record has expired at {@code now}. */
     public boolean isExpiredAt(Instant now) {
         return !expiresAt.isAfter(now);
+    }
+
+    /** The size that {@link SessionWrite#maxBytes()} caps: the UTF-8 bytes of every attribute's name and value. */
+    public long sizeInBytes() {
+        return sizeInBytes(attributes);
+    }
+
+    /** {@link #sizeInBytes()} of a record holding these attributes; every store measures with this rule. */
+    public static long sizeInBytes(Map<String, String> attributes) {
+        long size = 0;
+        for (Map.Entry<String, String> entry : attributes.entrySet()) {
+            size += utf8Length(entry.getKey()) + utf8Length(entry.getValue());
+        }
+        return size;
+    }
+
+    private static long utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     @Override

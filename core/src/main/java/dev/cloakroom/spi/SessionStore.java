@@ -8,8 +8,8 @@ import dev.cloakroom.Sweeper;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where session records live: an I/O adapter with no policy of its own. The {@link SessionManager} decides what to
@@ -31,17 +31,55 @@ public interface SessionStore extends AutoCloseable {
     /** The stored record, expired or not (expiry is the manager's call); empty if absent or unreadable. */
     Optional<SessionRecord> load(SessionKey key);
 
-    /** Applies {@code write} atomically as {@link SessionWrite} describes. */
+    /**
+     * Applies {@code write} atomically as {@link SessionWrite} describes, including its size cap: a write whose merged
+     * record would exceed {@link SessionWrite#maxBytes()} changes nothing and answers {@link WriteResult#TOO_LARGE}.
+     */
     WriteResult write(SessionWrite write);
+
+    /**
+     * Moves a live record from {@code from} to {@code write.key()} in one atomic step, applying {@code write}'s changes
+     * on the way (its {@code create} flag and expected version are ignored): the record at {@code from} merged with
+     * {@code write} as {@link SessionWrite#applyTo} does, created under the new key, and {@code from} removed. Answers
+     * {@link WriteResult#GONE} and changes nothing if {@code from} is absent or expired at {@code write.now()},
+     * {@link WriteResult#CONFLICT} if the new key is taken, {@link WriteResult#TOO_LARGE} if the merge exceeds the cap.
+     *
+     * <p>The default is the last resort for a store that cannot do better: load, create, delete, three calls with a
+     * window in which a write to the old key is lost. A store that can move atomically overrides it.
+     */
+    default WriteResult move(SessionKey from, SessionWrite write) {
+        Optional<SessionRecord> stored = load(from);
+        if (stored.isEmpty() || stored.get().isExpiredAt(write.now())) {
+            return WriteResult.GONE;
+        }
+        SessionRecord merged = write.applyTo(stored.get());
+        if (write.exceedsCap(merged)) {
+            return WriteResult.TOO_LARGE;
+        }
+        WriteResult created = write(write.asCreateOf(merged.attributes(), stored.get().createdAt()));
+        if (created != WriteResult.WRITTEN) {
+            return created;
+        }
+        if (!delete(from)) {
+            // Removed meanwhile (a logout): the session must not live on under its new key.
+            delete(write.key());
+            return WriteResult.GONE;
+        }
+        return WriteResult.WRITTEN;
+    }
 
     /** Removes the record; returns whether one was there. */
     boolean delete(SessionKey key);
 
     /**
-     * Deletes up to {@code limit} records that expired at or before {@code now} and returns them, attributes included,
-     * so that listeners can be told what was lost. A record written again meanwhile (no longer expired) stays.
+     * Deletes up to {@code limit} records that expired at or before {@code now}, handing each one to {@code deleted}
+     * (attributes included, so that listeners can be told what was lost) as soon as its deletion is certain, exactly
+     * once, and before any later step of the same call can fail. A record written again meanwhile (no longer expired)
+     * stays.
+     *
+     * @return how many records were deleted
      */
-    List<SessionRecord> sweep(Instant now, int limit);
+    int sweep(Instant now, int limit, Consumer<SessionRecord> deleted);
 
     /**
      * Tries to become the one sweeper among all processes sharing this store, for at most {@code ttl}. The default

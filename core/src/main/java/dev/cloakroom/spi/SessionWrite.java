@@ -23,7 +23,9 @@ import java.util.Set;
  *       else merge: put {@code upserts}, remove {@code removals}, keep every other attribute as stored, replace the
  *       timestamps, and add one to the version.</li>
  * </ul>
- * A write with no upserts and no removals is a touch: only the timestamps move.
+ * A write with no upserts and no removals is a touch: only the timestamps move. Either way, if the record written
+ * would exceed {@code maxBytes} ({@link SessionRecord#sizeInBytes()}, measured inside the atomic step, so that
+ * concurrent writes cannot add up past it), nothing is written and the answer is {@link WriteResult#TOO_LARGE}.
  */
 public record SessionWrite(
         SessionKey key,
@@ -35,10 +37,14 @@ public record SessionWrite(
         Duration maxInactiveInterval,
         Instant expiresAt,
         long expectedVersion,
-        Instant now) {
+        Instant now,
+        long maxBytes) {
 
     /** {@link #expectedVersion()} value that means "whatever version is stored". */
     public static final long ANY_VERSION = -1;
+
+    /** {@link #maxBytes()} value for a write without a size cap. */
+    public static final long NO_SIZE_LIMIT = Long.MAX_VALUE;
 
     public SessionWrite {
         Objects.requireNonNull(key, "key");
@@ -49,6 +55,9 @@ public record SessionWrite(
         Objects.requireNonNull(maxInactiveInterval, "maxInactiveInterval");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(now, "now");
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
         if (create && !removals.isEmpty()) {
             throw new IllegalArgumentException("a create has nothing to remove: " + removals);
         }
@@ -69,6 +78,17 @@ public record SessionWrite(
         merged.putAll(upserts);
         return new SessionRecord(key, merged, stored.createdAt(), lastAccessedAt, maxInactiveInterval, expiresAt,
                 stored.version() + 1);
+    }
+
+    /** This write as the create of a record holding {@code attributes}, created at {@code createdAt}: how a move lands. */
+    public SessionWrite asCreateOf(Map<String, String> attributes, Instant createdAt) {
+        return new SessionWrite(key, true, attributes, Set.of(), createdAt, lastAccessedAt, maxInactiveInterval, expiresAt,
+                ANY_VERSION, now, maxBytes);
+    }
+
+    /** Whether the record this write leaves would exceed {@link #maxBytes()}. */
+    public boolean exceedsCap(SessionRecord written) {
+        return written.sizeInBytes() > maxBytes;
     }
 
     @Override

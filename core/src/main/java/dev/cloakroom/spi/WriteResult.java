@@ -7,5 +7,7 @@ public enum WriteResult {
     /** Nothing was written: the version did not match, or a create found the key taken. */
     CONFLICT,
     /** Nothing was written: the session no longer exists (invalidated, expired or swept) and is not recreated. */
-    GONE
+    GONE,
+    /** Nothing was written: the merged record would exceed the write's {@link SessionWrite#maxBytes()}. */
+    TOO_LARGE
 }

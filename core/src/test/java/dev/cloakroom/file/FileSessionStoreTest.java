@@ -104,12 +104,12 @@ class FileSessionStoreTest {
 
     private SessionWrite create(SessionKey key, Map<String, String> attributes) {
         Instant now = clock.instant();
-        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     private SessionWrite change(SessionKey key, Map<String, String> upserts) {
         Instant now = clock.instant();
-        return new SessionWrite(key, false, upserts, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+        return new SessionWrite(key, false, upserts, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     private List<Path> filesUnder(Path root) throws IOException {
@@ -315,7 +315,7 @@ class FileSessionStoreTest {
         Files.writeString(foreign, "keep me");
 
         // Files written by something else carry the wall-clock time, which is their expiry hint.
-        assertThat(store.sweep(Instant.now(), 100)).isEmpty();
+        assertThat(sweepOnce(store, Instant.now(), 100)).isEmpty();
 
         assertThat(oldTemp).doesNotExist();
         assertThat(freshTemp).exists();
@@ -331,7 +331,7 @@ class FileSessionStoreTest {
         store.write(create(key, Map.of("a", "1")));
         Files.setLastModifiedTime(store.fileOf(key), FileTime.from(clock.instant().minusSeconds(60)));
 
-        assertThat(store.sweep(clock.instant(), 100)).isEmpty();
+        assertThat(sweepOnce(store, clock.instant(), 100)).isEmpty();
 
         assertThat(store.load(key)).isPresent();
         assertThat(Files.getLastModifiedTime(store.fileOf(key)).toInstant()).isEqualTo(clock.instant().plus(IDLE));
@@ -348,7 +348,7 @@ class FileSessionStoreTest {
         Files.createSymbolicLink(folder().resolve("ab"), elsewhere);
         clock.advance(IDLE.plusSeconds(1));
 
-        assertThat(store.sweep(Instant.now().plus(IDLE.plusSeconds(1)), 100)).extracting(SessionRecord::key).containsExactly(expired);
+        assertThat(sweepOnce(store, Instant.now().plus(IDLE.plusSeconds(1)), 100)).extracting(SessionRecord::key).containsExactly(expired);
         assertThat(elsewhere.resolve(planted.value())).exists();
     }
 
@@ -414,7 +414,7 @@ class FileSessionStoreTest {
 
         List<SessionKey> swept = new ArrayList<>();
         for (int call = 0; call < 100; call++) {
-            List<SessionRecord> batch = store.sweep(clock.instant(), 7);
+            List<SessionRecord> batch = sweepOnce(store, clock.instant(), 7);
             assertThat(batch).hasSizeLessThanOrEqualTo(7);
             batch.forEach(r -> swept.add(r.key()));
             if (batch.size() < 7) {
@@ -573,7 +573,7 @@ class FileSessionStoreTest {
                 .isInstanceOf(SessionLimitExceededException.class);
         assertThat(requests.get()).isPositive();
 
-        assertThat(store.sweep(clock.instant(), 10)).hasSize(2);
+        assertThat(sweepOnce(store, clock.instant(), 10)).hasSize(2);
         assertThat(store.write(create(randomKey(), Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
     }
 
@@ -691,7 +691,7 @@ class FileSessionStoreTest {
                 start.await();
                 List<SessionRecord> batch;
                 do {
-                    batch = sweeper.sweep(expiry, 10);
+                    batch = sweepOnce(sweeper, expiry, 10);
                     batch.forEach(r -> swept.add(r.key()));
                 } while (batch.size() == 10);
                 return null;
@@ -700,7 +700,7 @@ class FileSessionStoreTest {
                 start.await();
                 for (SessionKey key : keys) {
                     touched.put(key, writer.write(new SessionWrite(key, false, Map.of(), Set.of(), justBefore, justBefore,
-                            IDLE, justBefore.plus(IDLE), SessionWrite.ANY_VERSION, justBefore)));
+                            IDLE, justBefore.plus(IDLE), SessionWrite.ANY_VERSION, justBefore, SessionWrite.NO_SIZE_LIMIT)));
                 }
                 return null;
             });
@@ -777,7 +777,7 @@ class FileSessionStoreTest {
         SessionKey key = randomKey();
         Instant now = Instant.now();
         store.write(new SessionWrite(key, true, Map.of("n", "0"), Set.of(), now, now, FileStoreHammer.IDLE,
-                now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now));
+                now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
         int perProcess = 200;
         Process other = startHammer("increment", key.value(), Integer.toString(perProcess));
         BufferedReader otherOut = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
@@ -817,5 +817,12 @@ class FileSessionStoreTest {
         Optional<SweepLease> lease = store.tryAcquireSweepLease(Duration.ofMinutes(1));
         assertThat(lease).isPresent();
         lease.get().close();
+    }
+
+    private static List<SessionRecord> sweepOnce(SessionStore store, Instant now, int limit) {
+        List<SessionRecord> reported = new ArrayList<>();
+        int swept = store.sweep(now, limit, reported::add);
+        assertThat(reported).hasSize(swept);
+        return reported;
     }
 }

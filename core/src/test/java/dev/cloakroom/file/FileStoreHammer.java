@@ -74,7 +74,7 @@ final class FileStoreHammer {
             int n = Integer.parseInt(stored.attributes().get("n"));
             Instant now = Instant.now();
             SessionWrite write = new SessionWrite(key, false, Map.of("n", Integer.toString(n + 1)), Set.of(),
-                    stored.createdAt(), now, IDLE, now.plus(IDLE), stored.version(), now);
+                    stored.createdAt(), now, IDLE, now.plus(IDLE), stored.version(), now, SessionWrite.NO_SIZE_LIMIT);
             WriteResult result = store.write(write);
             if (result == WriteResult.WRITTEN) {
                 return attempt;

@@ -37,7 +37,7 @@ class MemorySessionStoreTest {
         RANDOM.nextBytes(bytes);
         Instant now = Instant.now();
         return new SessionWrite(new SessionKey("v1" + HexFormat.of().formatHex(bytes)), true, Map.of("a", "1"), Set.of(),
-                now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+                now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -252,7 +253,13 @@ public final class JdbcSessionStore implements SessionStore {
     }
 
     @Override
-    public List<SessionRecord> sweep(Instant now, int limit) {
+    public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
+        List<SessionRecord> swept = sweepBatch(now, limit);
+        swept.forEach(deleted);
+        return swept.size();
+    }
+
+    private List<SessionRecord> sweepBatch(Instant now, int limit) {
         Objects.requireNonNull(now, "now");
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive: " + limit);

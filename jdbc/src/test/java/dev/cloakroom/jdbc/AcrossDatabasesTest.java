@@ -90,11 +90,11 @@ class AcrossDatabasesTest {
         try (JdbcSessionStore store = store(url)) {
             SessionKey key = randomKey();
             Instant now = clock.instant();
-            store.write(new SessionWrite(key, true, TRICKY, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+            store.write(new SessionWrite(key, true, TRICKY, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
             assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(TRICKY);
 
             SessionWrite merge = new SessionWrite(key, false, Map.of("added", "{\"z\":[1,2.0]}"), Set.of("n"), now, now, IDLE,
-                    now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+                    now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
             assertThat(store.write(merge)).isEqualTo(WriteResult.WRITTEN);
 
             Map<String, String> expected = new java.util.HashMap<>(TRICKY);
@@ -126,7 +126,7 @@ class AcrossDatabasesTest {
             SessionKey key = randomKey();
             Instant now = clock.instant();
             stores.get(0).write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
-                    SessionWrite.ANY_VERSION, now));
+                    SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
             for (JdbcSessionStore store : stores) {
                 assertThat(store.load(key)).isPresent();
                 store.close();
@@ -151,11 +151,11 @@ class AcrossDatabasesTest {
                 SessionKey key = randomKey();
                 Instant now = clock.instant();
                 counting.take();
-                store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+                store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
                 assertThat(counting.take()).as("create").isEqualTo(1);
                 store.load(key);
                 assertThat(counting.take()).as("load").isEqualTo(1);
-                store.write(new SessionWrite(key, false, Map.of("b", "2"), Set.of("a"), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now));
+                store.write(new SessionWrite(key, false, Map.of("b", "2"), Set.of("a"), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
                 // H2 has no JSON merge operator: SELECT ... FOR UPDATE, UPDATE, COMMIT in one transaction.
                 assertThat(counting.take()).as("change").isEqualTo(parsed.database() == JdbcSessionStore.Database.H2 ? 3 : 1);
                 assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("b", "2"));
@@ -193,7 +193,7 @@ class AcrossDatabasesTest {
             assertThat(record.version()).isEqualTo(1);
             assertThat(record.expiresAt()).isEqualTo(expires);
             Instant now = clock.instant();
-            assertThat(store.write(new SessionWrite(key, false, Map.of("m", "8"), Set.of(), now, now, IDLE, now.plus(IDLE), 1, now)))
+            assertThat(store.write(new SessionWrite(key, false, Map.of("m", "8"), Set.of(), now, now, IDLE, now.plus(IDLE), 1, now, SessionWrite.NO_SIZE_LIMIT)))
                     .isEqualTo(WriteResult.WRITTEN);
         }
         try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {

@@ -1,5 +1,7 @@
 package dev.cloakroom.jdbc;
 
+import static dev.cloakroom.testkit.SessionStoreContract.sweepOnce;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.CloakroomConfig;
@@ -113,7 +115,7 @@ class PostgresSweepTest {
                             mostHolders.accumulateAndGet(holders.incrementAndGet(), Math::max);
                             // a few batches per lease, so the others keep trying while one sweeps
                             for (int batch = 0; batch < 3; batch++) {
-                                for (SessionRecord record : store.sweep(clock.instant(), 100)) {
+                                for (SessionRecord record : sweepOnce(store, clock.instant(), 100)) {
                                     seen.merge(record.key().value(), 1, Integer::sum);
                                 }
                             }
@@ -289,7 +291,7 @@ class PostgresSweepTest {
             try (SweepLease lease = store.tryAcquireSweepLease(Duration.ofMinutes(5)).orElseThrow()) {
                 List<SessionRecord> batch;
                 do {
-                    batch = store.sweep(clock.instant(), batchSize);
+                    batch = sweepOnce(store, clock.instant(), batchSize);
                     batchSizes.add(batch.size());
                 } while (!batch.isEmpty());
             } finally {

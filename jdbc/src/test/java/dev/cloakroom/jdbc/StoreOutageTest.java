@@ -1,5 +1,7 @@
 package dev.cloakroom.jdbc;
 
+import static dev.cloakroom.testkit.SessionStoreContract.sweepOnce;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -198,7 +200,7 @@ abstract class StoreOutageTest {
                     .table(table).timeout(TIMEOUT).build()) {
                 Instant now = clock.instant();
                 SessionWrite stale = new SessionWrite(session.key(), false, Map.of("a", "1"), Set.of(), now, now, IDLE,
-                        now.plus(IDLE), 99, now);
+                        now.plus(IDLE), 99, now, SessionWrite.NO_SIZE_LIMIT);
                 // a stale version: the UPDATE changes nothing, then a SELECT tells CONFLICT from GONE
                 failsWithinTheBound("second statement of a call", () -> hanging.write(stale));
                 assertThat(prepared.get()).isEqualTo(2);
@@ -219,11 +221,11 @@ abstract class StoreOutageTest {
         SessionKey key = session.key();
         Instant now = clock.instant();
         SessionWrite change = new SessionWrite(key, false, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
-                SessionWrite.ANY_VERSION, now);
+                SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
         failsWithinTheBound(outage + " load", () -> store.load(key));
         failsWithinTheBound(outage + " write", () -> store.write(change));
         failsWithinTheBound(outage + " delete", () -> store.delete(key));
-        failsWithinTheBound(outage + " sweep", () -> store.sweep(now, 500));
+        failsWithinTheBound(outage + " sweep", () -> sweepOnce(store, now, 500));
         failsWithinTheBound(outage + " sweep lease", () -> store.tryAcquireSweepLease(Duration.ofSeconds(10)));
         failsWithinTheBound(outage + " find", () -> manager.find(session.id()));
     }

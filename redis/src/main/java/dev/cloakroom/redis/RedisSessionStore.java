@@ -36,6 +36,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -240,7 +241,13 @@ public final class RedisSessionStore implements SessionStore {
      * deletes expired sessions by their TTL, and this returns nothing at no cost.
      */
     @Override
-    public List<SessionRecord> sweep(Instant now, int limit) {
+    public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
+        List<SessionRecord> swept = sweepBatch(now, limit);
+        swept.forEach(deleted);
+        return swept.size();
+    }
+
+    private List<SessionRecord> sweepBatch(Instant now, int limit) {
         if (!expiryListeners || limit < 1) {
             return List.of();
         }

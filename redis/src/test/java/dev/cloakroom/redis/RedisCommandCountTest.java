@@ -1,5 +1,7 @@
 package dev.cloakroom.redis;
 
+import static dev.cloakroom.testkit.SessionStoreContract.sweepOnce;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.CloakroomConfig;
@@ -165,7 +167,7 @@ class RedisCommandCountTest {
         assertThat(measure(() -> store.load(session.key()), Map.of("hgetall", 1L))).containsExactly("HGETALL");
         Instant now = Instant.now();
         SessionWrite change = new SessionWrite(session.key(), false, Map.of("x", "1"), Set.of(), now, now, IDLE,
-                now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+                now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
         assertThat(measure(() -> assertThat(store.write(change)).isEqualTo(WriteResult.WRITTEN),
                 Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
     }
@@ -222,11 +224,11 @@ class RedisCommandCountTest {
         Duration idle = Duration.ofMinutes(1);
         for (int i = 0; i < 2000; i++) {
             store.write(new SessionWrite(SessionKey.of("backlog-" + i), true, Map.of("n", Integer.toString(i)), Set.of(),
-                    now, now, idle, now.plus(idle), SessionWrite.ANY_VERSION, now));
+                    now, now, idle, now.plus(idle), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
         }
         long before = netOutputBytes();
 
-        int swept = store.sweep(now.plus(idle).plusSeconds(1), 10).size();
+        int swept = sweepOnce(store, now.plus(idle).plusSeconds(1), 10).size();
 
         long sent = netOutputBytes() - before;
         System.out.println("MEASURED: one sweep batch of 10 out of 2000 expired sessions moved " + sent + " bytes");

@@ -78,7 +78,7 @@ class RedisEvictionPolicyTest {
             Instant now = Instant.now();
             Duration idle = Duration.ofMinutes(5);
             assertThat(store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, idle, now.plus(idle),
-                    SessionWrite.ANY_VERSION, now))).isEqualTo(WriteResult.WRITTEN);
+                    SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.WRITTEN);
             assertThat(store.load(key)).isPresent();
         }
     }

@@ -1,5 +1,7 @@
 package dev.cloakroom.redis;
 
+import static dev.cloakroom.testkit.SessionStoreContract.sweepOnce;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -89,12 +91,12 @@ class RedisSessionStoreTest {
 
     private static SessionWrite create(SessionKey key, Map<String, String> attributes, Duration lifetime) {
         Instant now = now();
-        return new SessionWrite(key, true, attributes, Set.of(), now, now, lifetime, now.plus(lifetime), SessionWrite.ANY_VERSION, now);
+        return new SessionWrite(key, true, attributes, Set.of(), now, now, lifetime, now.plus(lifetime), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     private static SessionWrite change(SessionKey key, Map<String, String> upserts, Set<String> removals, long expectedVersion) {
         Instant now = now();
-        return new SessionWrite(key, false, upserts, removals, now, now, IDLE, now.plus(IDLE), expectedVersion, now);
+        return new SessionWrite(key, false, upserts, removals, now, now, IDLE, now.plus(IDLE), expectedVersion, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     private long pttl(SessionKey key) {
@@ -130,7 +132,7 @@ class RedisSessionStoreTest {
             SessionKey late = randomKey();
             Instant now = now();
             store.write(new SessionWrite(late, true, Map.of("a", "1"), Set.of(), now.minus(IDLE), now.minus(IDLE), IDLE,
-                    now.minusSeconds(1), SessionWrite.ANY_VERSION, now));
+                    now.minusSeconds(1), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
             if (listeners) {
                 assertThat(pttl(late)).isPositive();
             } else {
@@ -203,7 +205,7 @@ class RedisSessionStoreTest {
         store.write(create(key, Map.of("a", "1"), Duration.ofSeconds(3)));
         assertThat(pttl(key)).isBetween(1L, 3000L);
 
-        assertThat(store.sweep(now().plusSeconds(3600), 500)).isEmpty();
+        assertThat(sweepOnce(store, now().plusSeconds(3600), 500)).isEmpty();
         assertThat(store.tryAcquireSweepLease(Duration.ofSeconds(10))).isPresent();
         assertThat(inspector.keys(PREFIX)).noneMatch(k -> k.endsWith(":expiries") || k.endsWith("sweep-lock"));
 
@@ -524,10 +526,10 @@ class RedisSessionStoreTest {
             inspector.redis().zadd(index, 1.0, "junk-" + i);
         }
 
-        List<SessionRecord> first = store.sweep(write.expiresAt(), 3);
+        List<SessionRecord> first = sweepOnce(store, write.expiresAt(), 3);
         List<SessionRecord> all = new ArrayList<>(first);
         for (int round = 0; round < 5; round++) {
-            all.addAll(store.sweep(write.expiresAt(), 3));
+            all.addAll(sweepOnce(store, write.expiresAt(), 3));
         }
 
         assertThat(all).extracting(SessionRecord::key).contains(key);
@@ -541,7 +543,7 @@ class RedisSessionStoreTest {
         store.write(create(key, Map.of("a", "1"), IDLE));
         inspector.redis().del(layout.sessionKey(key));
 
-        List<SessionRecord> swept = store.sweep(now().plus(IDLE).plusSeconds(1), 10_000);
+        List<SessionRecord> swept = sweepOnce(store, now().plus(IDLE).plusSeconds(1), 10_000);
 
         assertThat(swept).extracting(SessionRecord::key).doesNotContain(key);
         assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();

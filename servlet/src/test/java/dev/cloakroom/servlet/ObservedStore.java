@@ -8,6 +8,7 @@ import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,9 +71,9 @@ final class ObservedStore implements SessionStore {
     }
 
     @Override
-    public List<SessionRecord> sweep(Instant now, int limit) {
+    public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
         checkUp();
-        return memory.sweep(now, limit);
+        return memory.sweep(now, limit, deleted);
     }
 
     @Override

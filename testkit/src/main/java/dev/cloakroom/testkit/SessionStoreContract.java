@@ -89,12 +89,12 @@ public abstract class SessionStoreContract {
 
     protected SessionWrite create(SessionKey key, Map<String, String> attributes) {
         Instant now = clock.instant();
-        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now);
+        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     protected SessionWrite change(SessionKey key, Map<String, String> upserts, Set<String> removals, long expectedVersion) {
         Instant now = clock.instant();
-        return new SessionWrite(key, false, upserts, removals, now.minus(IDLE), now, IDLE, now.plus(IDLE), expectedVersion, now);
+        return new SessionWrite(key, false, upserts, removals, now.minus(IDLE), now, IDLE, now.plus(IDLE), expectedVersion, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
     // ---- the SPI directly ----
@@ -228,7 +228,11 @@ public abstract class SessionStoreContract {
         }
         clock.advance(IDLE.plusSeconds(1));
 
-        assertThat(store.sweep(clock.instant(), 2)).isNotEmpty().hasSizeLessThanOrEqualTo(2);
+        List<SessionRecord> reported = new ArrayList<>();
+        int swept = store.sweep(clock.instant(), 2, reported::add);
+
+        assertThat(swept).isBetween(1, 2);
+        assertThat(reported).hasSize(swept);
     }
 
     /** Runs the tasks on 16 threads, released together, and fails with the first task's failure, if any. */
@@ -252,13 +256,21 @@ public abstract class SessionStoreContract {
         }
     }
 
+    /** One sweep call on {@code store}, with the records it reported deleted, in order. */
+    public static List<SessionRecord> sweepOnce(SessionStore store, Instant now, int limit) {
+        List<SessionRecord> reported = new ArrayList<>();
+        int swept = store.sweep(now, limit, reported::add);
+        if (swept != reported.size()) {
+            throw new AssertionError("sweep returned " + swept + " but reported " + reported.size() + " records");
+        }
+        return reported;
+    }
+
     /** Sweeps until nothing is left; the medium may hold expired records of other tests too. */
     protected List<SessionRecord> sweepAll() {
         List<SessionRecord> all = new ArrayList<>();
         for (int round = 0; round < 10_000; round++) {
-            List<SessionRecord> batch = store.sweep(clock.instant(), 500);
-            all.addAll(batch);
-            if (batch.isEmpty()) {
+            if (store.sweep(clock.instant(), 500, all::add) == 0) {
                 return all;
             }
         }
