@@ -52,7 +52,6 @@ final class SessionBinding {
     private boolean changedSinceCommit;
     private boolean finished;
     private boolean answered;
-    private boolean dropped;
     private RuntimeException failure;
     private String lastCookieHeader;
 
@@ -154,7 +153,8 @@ final class SessionBinding {
         return foundRequested && session != null && presented().rawId().equals(session.getId());
     }
 
-    synchronized void invalidating(ServletSession session) {
+    /** The store confirmed the end of the current session: the browser's cookie for it is now stale. */
+    synchronized void invalidated() {
         changedSinceCommit = true;
         if (presented().present() || cookieSet) {
             staleCookie = true;
@@ -366,10 +366,8 @@ final class SessionBinding {
 
     private void dropUnstored() {
         ServletSession servletSession = current;
-        if (!dropped && servletSession != null && servletSession.session().isNew() && !servletSession.session().isInvalidated()) {
-            dropped = true;
-            // A session that never held data is not stored; tell listeners it ended, pairing sessionCreated.
-            events.destroyed(servletSession);
+        if (servletSession != null && servletSession.session().isNew() && !servletSession.session().isInvalidated()) {
+            servletSession.dropped();
         }
     }
 

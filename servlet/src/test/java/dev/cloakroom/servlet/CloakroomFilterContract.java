@@ -616,6 +616,24 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void listenersWhenInvalidateFailsAndIsRetriedThenDestroyedOnceAfterTheDelete() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        List<Integer> recordsWhenTold = new ArrayList<>();
+        recorder.onDestroyed = () -> recordsWhenTold.add(store.memory.snapshot().size());
+        store.deletesFail = true;
+
+        assertThat(browser.get("/invalidate").status()).isEqualTo(503);
+        assertThat(recorder.events).as("the session lives on: nobody is told it ended").containsExactly("created", "added a=1");
+
+        store.deletesFail = false;
+        assertThat(browser.get("/invalidate").clearsCookie()).isTrue();
+        assertThat(recorder.events).containsExactly("created", "added a=1", "destroyed a=1");
+        assertThat(recordsWhenTold).as("records left when the listener ran").containsExactly(0);
+    }
+
+    @Test
     void sessionWhenTooLargeThen413AndNothingStored() throws Exception {
         start(b -> b.maxSessionBytes(100));
         Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);
