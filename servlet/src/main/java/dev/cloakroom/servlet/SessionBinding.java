@@ -6,6 +6,7 @@ import dev.cloakroom.Session;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionTooLargeException;
+import dev.cloakroom.UnsupportedAttributeException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request's tie to its session: looks the session up on first use, commits it before the response commits,
- * and keeps the browser's cookie in step. Also answers 503/413 when the store fails.
+ * and keeps the browser's cookie in step. Also answers 503/413 when the store fails, 422 when a value cannot be stored.
  */
 final class SessionBinding {
     private static final Logger LOG = LoggerFactory.getLogger(SessionBinding.class);
@@ -175,6 +176,7 @@ final class SessionBinding {
      *
      * @throws SessionStoreException if the store fails
      * @throws SessionTooLargeException if the session outgrew its cap
+     * @throws UnsupportedAttributeException if a value turned unstorable after {@code setAttribute} (mutated in place)
      */
     synchronized void commit() {
         if (answered || committing) {
@@ -183,7 +185,7 @@ final class SessionBinding {
         committing = true;
         try {
             commitNow();
-        } catch (SessionStoreException | SessionTooLargeException e) {
+        } catch (SessionStoreException | SessionTooLargeException | UnsupportedAttributeException e) {
             if (failure == null) {
                 failure = e;
             }
@@ -213,26 +215,23 @@ final class SessionBinding {
                 LOG.warn("{} was created after the response had been committed; its data is dropped", session.key());
                 return;
             }
-            update = manager.commit(session);
+            boolean wasNew = session.isNew();
+            try {
+                update = manager.commit(session);
+            } catch (UnsupportedAttributeException e) {
+                if (wasNew && !session.isNew() && !session.isInvalidated()) {
+                    // The valid attributes were stored all the same: the browser needs the new session's cookie.
+                    setCookie(session);
+                }
+                throw e;
+            }
             if (update == CookieUpdate.NONE && presented().oldKey() && !resigned && foundRequested
                     && !session.isInvalidated() && session.id().equals(presented().rawId())) {
                 update = CookieUpdate.SET; // signed with a fallback key: re-issue it with the current one
             }
         }
         switch (update) {
-            case SET -> {
-                Session session = servletSession.session();
-                // Both instants come from the manager's clock; the cookie never outlives the idle timeout.
-                long maxAge = config().permanent()
-                        ? Math.max(0, Math.min(session.maxInactiveInterval().toSeconds(),
-                                Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
-                        : -1;
-                if (writeCookie(cookies.set(session.id(), maxAge, cookies.secure(request)))) {
-                    cookieSet = true;
-                    staleCookie = false;
-                    resigned = true;
-                }
-            }
+            case SET -> setCookie(servletSession.session());
             case CLEAR -> {
                 if (presented().present() || cookieSet || staleCookie) {
                     clearCookie();
@@ -243,6 +242,19 @@ final class SessionBinding {
                     clearCookie();
                 }
             }
+        }
+    }
+
+    private void setCookie(Session session) {
+        // Both instants come from the manager's clock; the cookie never outlives the idle timeout.
+        long maxAge = config().permanent()
+                ? Math.max(0, Math.min(session.maxInactiveInterval().toSeconds(),
+                        Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
+                : -1;
+        if (writeCookie(cookies.set(session.id(), maxAge, cookies.secure(request)))) {
+            cookieSet = true;
+            staleCookie = false;
+            resigned = true;
         }
     }
 
@@ -296,24 +308,27 @@ final class SessionBinding {
         try {
             commit();
             return true;
-        } catch (SessionStoreException | SessionTooLargeException e) {
+        } catch (SessionStoreException | SessionTooLargeException | UnsupportedAttributeException e) {
             answer(e);
             return false;
         }
     }
 
-    /** The application threw {@code thrown}: answer it if it is a store failure, else save what can be saved. */
+    /**
+     * The application threw {@code thrown}: answer it if it is a store failure or the failure of one of our commits
+     * passed on; otherwise it is the application's own, which stands, and what can be saved is saved.
+     */
     synchronized boolean finishAfter(Throwable thrown) {
         finished = true;
-        RuntimeException storeFailure = storeFailure(thrown);
-        if (storeFailure != null) {
-            answer(storeFailure);
+        RuntimeException ours = ourFailure(thrown);
+        if (ours != null) {
+            answer(ours);
             return true;
         }
         try {
             commit();
             dropUnstored();
-        } catch (SessionStoreException | SessionTooLargeException e) {
+        } catch (SessionStoreException | SessionTooLargeException | UnsupportedAttributeException e) {
             logFailure("saving the session after an application error failed too: {}", e);
             answered = true;
         }
@@ -359,7 +374,7 @@ final class SessionBinding {
     private synchronized void commitQuietly() {
         try {
             commit();
-        } catch (SessionStoreException | SessionTooLargeException e) {
+        } catch (SessionStoreException | SessionTooLargeException | UnsupportedAttributeException e) {
             logFailure("saving the session at the end of an async request failed; its changes are lost: {}", e);
         }
     }
@@ -371,8 +386,15 @@ final class SessionBinding {
         }
     }
 
-    /** Writes the 503 (store down) or 413 (session too large) response, unless the response is already committed. */
+    /**
+     * Writes the 503 (store down), 413 (session too large) or 422 (unstorable value) response, unless the response is
+     * already committed.
+     */
     private void answer(RuntimeException cause) {
+        if (cause instanceof UnsupportedAttributeException unsupported) {
+            answerUnsupported(unsupported);
+            return;
+        }
         answered = true;
         boolean tooLarge = cause instanceof SessionTooLargeException;
         if (response.isCommitted()) {
@@ -385,11 +407,37 @@ final class SessionBinding {
         if (!tooLarge) {
             response.setHeader("Retry-After", Long.toString(CloakroomFilter.RETRY_AFTER.toSeconds()));
         }
+        writeBody(tooLarge
+                ? "This request would make your session larger than this site allows, so it was not saved.\n"
+                : "Sessions are unavailable at the moment. Please try again in a few seconds.\n");
+    }
+
+    /**
+     * An attribute the codec or the store refused at commit (a value mutated in place after {@code setAttribute}).
+     * Answered 422 Unprocessable Content (RFC 9110, 15.5.21): the request was well-formed, so not 400, and retrying it
+     * unchanged cannot help, so not 503; but what it carried (typically a lone UTF-16 surrogate from the client's
+     * input) cannot be kept. The application's own answer stands: a committed response, or an error status it set.
+     * The cookie this response already carried stays, since the record it names was stored.
+     */
+    private void answerUnsupported(UnsupportedAttributeException cause) {
+        answered = true;
+        if (response.isCommitted() || response.getStatus() >= 400) {
+            logFailure("an attribute could not be stored, the application's answer stands and the attribute is lost: {}", cause);
+            return;
+        }
+        logFailure("an attribute could not be stored, answered 422: {}", cause);
+        response.reset();
+        response.setStatus(422);
+        if (lastCookieHeader != null) {
+            response.addHeader("Set-Cookie", lastCookieHeader);
+        }
+        writeBody("This request could not be completed: some of its data cannot be kept in your session. "
+                + "Please check what you entered and try again.\n");
+    }
+
+    private void writeBody(String body) {
         response.setHeader("Cache-Control", "no-store");
         response.setContentType("text/plain;charset=UTF-8");
-        String body = tooLarge
-                ? "This request would make your session larger than this site allows, so it was not saved.\n"
-                : "Sessions are unavailable at the moment. Please try again in a few seconds.\n";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         response.setContentLength(bytes.length);
         try {
@@ -418,10 +466,11 @@ final class SessionBinding {
         }
     }
 
-    static RuntimeException storeFailure(Throwable thrown) {
+    /** A store failure, or the failure of one of our own commits, in {@code thrown}'s cause chain; else null. */
+    private RuntimeException ourFailure(Throwable thrown) {
         Throwable t = thrown;
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof SessionStoreException || t instanceof SessionTooLargeException) {
+            if (t instanceof SessionStoreException || t instanceof SessionTooLargeException || t == failure) {
                 return (RuntimeException) t;
             }
         }

@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.testkit.TestClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The filter's behaviour over real HTTP, run against every container that extends it. Each test starts its own
@@ -65,9 +69,14 @@ abstract class CloakroomFilterContract {
     }
 
     void start(UnaryOperator<CloakroomConfig.Builder> config) throws Exception {
+        startOn(store, config);
+    }
+
+    /** On another store than the observed memory one; {@link #stop()} closes it with the manager. */
+    void startOn(SessionStore sessionStore, UnaryOperator<CloakroomConfig.Builder> config) throws Exception {
         stop();
         ServletSessionEvents events = new ServletSessionEvents().add(recorder);
-        manager = SessionManager.builder(store).config(config.apply(CloakroomConfig.builder()).build())
+        manager = SessionManager.builder(sessionStore).config(config.apply(CloakroomConfig.builder()).build())
                 .clock(clock).sweeping(false).listener(events).build();
         server = container().start(new CloakroomFilter(manager, events), new TestApp());
     }
@@ -641,6 +650,58 @@ abstract class CloakroomFilterContract {
         assertThat(reply.status()).isEqualTo(413);
         assertThat(reply.raw().headers().allValues("Set-Cookie")).isEmpty();
         assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
+    void commitWhenAValueMutatedInPlaceHoldsALoneSurrogateThen422WithAMessageAndTheSessionLivesOn(@TempDir Path folder) throws Exception {
+        // The file store refuses a lone surrogate at its write; a codec that checks text refuses it at encoding.
+        startOn(FileSessionStore.builder(folder).build(), b -> b);
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+        String cookie = browser.cookie;
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2&bad=surrogate");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body()).contains("cannot be kept in your session");
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(refused.sessionCookies()).as("the cookie is neither cleared nor replaced").isEmpty();
+        assertThat(browser.cookie).isEqualTo(cookie);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+    }
+
+    @Test
+    void commitWhenUnstorableAfterTheSessionWasSavedEarlierInTheRequestThenThe422KeepsItsCookie() throws Exception {
+        start();
+        Browser browser = new Browser();
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2&before=save");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body()).doesNotContain("xxx");
+        assertThat(refused.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("[fine]");
+    }
+
+    @Test
+    void commitWhenUnstorableAfterTheApplicationsOwnAnswerThenThatAnswerStands() throws Exception {
+        start();
+        Browser browser = new Browser();
+        browser.get("/set?name=a&value=1");
+
+        Reply committed = browser.get("/mutate-in-place?name=b&value=2&before=commit");
+        assertThat(committed.status()).isEqualTo(200);
+        assertThat(committed.body()).isEqualTo("ok");
+
+        Reply ownStatus = browser.get("/mutate-in-place?name=b&value=2&after=409");
+        assertThat(ownStatus.status()).isEqualTo(409);
+        assertThat(ownStatus.body()).isEqualTo("conflict");
+
+        assertThat(browser.get("/mutate-in-place?name=b&value=2&after=throw").status())
+                .as("the application's exception is passed on").isEqualTo(500);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
     }
 
     @Test
