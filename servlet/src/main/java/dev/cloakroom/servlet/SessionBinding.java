@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One request's tie to its session: looks the session up on first use, commits it before the response commits,
  * and keeps the browser's cookie in step. Also answers 503/413 when the store fails, 422 when a value cannot be stored.
+ *
+ * <p>Its state is the request's {@link Phase}, plus three facts that change independently of it and of each other:
+ * what the {@link Lookup} of the browser's cookie found (it may happen in any phase, even in the async part after the
+ * first pass ended), which {@link BrowserCookie} the browser will hold, and whether the session changed since the
+ * last commit. All of it is guarded by this object's lock.
  */
 final class SessionBinding {
     private static final Logger LOG = LoggerFactory.getLogger(SessionBinding.class);
@@ -42,17 +47,60 @@ final class SessionBinding {
     /** What the cookie says; read on first need, so requests that never use the session do not even verify it. */
     private SessionCookies.Presented presented;
 
-    private boolean lookedUp;
-    private boolean foundRequested;
-    private ServletSession current;
-    /** The cookie the browser holds (sent by it, or set earlier in this request) names no live session. */
-    private boolean staleCookie;
-    private boolean cookieSet;
-    private boolean resigned;
-    private boolean committing;
+    /** Where the request is; it only moves forward, one step at a time. */
+    private enum Phase {
+        /** The filter's first pass runs the application: each response hook and the end of the pass commit. */
+        SERVING,
+        /**
+         * The first pass ended (normally, with an exception, or by going async): the async part and an error
+         * dispatch may still commit; a nested dispatch of the filter now starts an error dispatch, not a forward.
+         */
+        FINISHED,
+        /**
+         * A failure was answered (503, 413, 422) or, after an application error, logged: nothing more is saved and
+         * no cookie is sent any more.
+         */
+        ANSWERED
+    }
+
+    /** What the browser's cookie led to. */
+    private enum Lookup {
+        /** Not looked up yet, or the lookup failed in the store and is tried again on the next use. */
+        PENDING,
+        /** The cookie names a live session: {@link #current} is that session (or what it became). */
+        FOUND,
+        /** No usable cookie, or one that names no live session. */
+        ABSENT
+    }
+
+    /**
+     * The session cookie the browser will hold once this response arrives, as far as this request has decided. Moves
+     * AS_SENT → STALE when the lookup finds nothing for a cookie; any → SET when the live session's cookie is sent;
+     * SET or AS_SENT (with a cookie sent) → STALE when the session is invalidated; any → CLEARED when the cookie is
+     * cleared. A header the committed response could not carry changes nothing.
+     */
+    private enum BrowserCookie {
+        /** Whatever the browser sent (perhaps nothing), not known to be wrong; this response says nothing about it. */
+        AS_SENT,
+        /** The cookie it sent, or that this response set, names no live session: it is cleared at commit. */
+        STALE,
+        /** This response sets the cookie of the live session. */
+        SET,
+        /** This response clears the cookie. */
+        CLEARED
+    }
+
+    private Phase phase = Phase.SERVING;
+    private Lookup lookup = Lookup.PENDING;
+    private BrowserCookie cookie = BrowserCookie.AS_SENT;
+    /** Whether the cookie may have to change since the last commit: lets the buffer-size hook skip needless commits. */
     private boolean changedSinceCommit;
-    private boolean finished;
-    private boolean answered;
+    /**
+     * A commit runs foreign code (the store, core listeners, the container's response) that may reach one of this
+     * request's hooks again on the same thread; that nested call must not commit a session half-way through its commit.
+     */
+    private boolean committing;
+    private ServletSession current;
     private RuntimeException failure;
     private String lastCookieHeader;
 
@@ -86,7 +134,7 @@ final class SessionBinding {
     }
 
     synchronized boolean isFinished() {
-        return finished;
+        return phase != Phase.SERVING;
     }
 
     /** The session, looked up from the cookie on first use; a new one if {@code create} and none is live. */
@@ -94,24 +142,23 @@ final class SessionBinding {
         if (current != null && !current.session().isInvalidated()) {
             return current;
         }
-        if (!lookedUp) {
-            lookedUp = true;
+        if (lookup == Lookup.PENDING) {
             if (presented().rawId() != null) {
                 Optional<Session> found;
                 try {
                     found = manager.find(presented().rawId());
                 } catch (SessionStoreException e) {
-                    lookedUp = false;
                     throw failed(e);
                 }
                 if (found.isPresent()) {
-                    foundRequested = true;
+                    lookup = Lookup.FOUND;
                     current = new ServletSession(found.get(), this);
                     return current;
                 }
             }
+            lookup = Lookup.ABSENT;
             if (presented().present()) {
-                staleCookie = true;
+                cookie = BrowserCookie.STALE;
             }
         }
         if (!create) {
@@ -151,14 +198,14 @@ final class SessionBinding {
             return false;
         }
         ServletSession session = session(false);
-        return foundRequested && session != null && presented().rawId().equals(session.getId());
+        return lookup == Lookup.FOUND && session != null && presented().rawId().equals(session.getId());
     }
 
     /** The store confirmed the end of the current session: the browser's cookie for it is now stale. */
     synchronized void invalidated() {
         changedSinceCommit = true;
-        if (presented().present() || cookieSet) {
-            staleCookie = true;
+        if (cookie == BrowserCookie.SET || (cookie == BrowserCookie.AS_SENT && presented().present())) {
+            cookie = BrowserCookie.STALE;
         }
     }
 
@@ -179,7 +226,7 @@ final class SessionBinding {
      * @throws UnsupportedAttributeException if a value turned unstorable after {@code setAttribute} (mutated in place)
      */
     synchronized void commit() {
-        if (answered || committing) {
+        if (phase == Phase.ANSWERED || committing) {
             return;
         }
         committing = true;
@@ -225,7 +272,7 @@ final class SessionBinding {
                 }
                 throw e;
             }
-            if (update == CookieUpdate.NONE && presented().oldKey() && !resigned && foundRequested
+            if (update == CookieUpdate.NONE && presented().oldKey() && cookie != BrowserCookie.SET && lookup == Lookup.FOUND
                     && !session.isInvalidated() && session.id().equals(presented().rawId())) {
                 update = CookieUpdate.SET; // signed with a fallback key: re-issue it with the current one
             }
@@ -233,12 +280,12 @@ final class SessionBinding {
         switch (update) {
             case SET -> setCookie(servletSession.session());
             case CLEAR -> {
-                if (presented().present() || cookieSet || staleCookie) {
+                if (presented().present() || cookie == BrowserCookie.SET || cookie == BrowserCookie.STALE) {
                     clearCookie();
                 }
             }
             case NONE -> {
-                if (staleCookie) {
+                if (cookie == BrowserCookie.STALE) {
                     clearCookie();
                 }
             }
@@ -252,16 +299,13 @@ final class SessionBinding {
                         Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
                 : -1;
         if (writeCookie(cookies.set(session.id(), maxAge, cookies.secure(request)))) {
-            cookieSet = true;
-            staleCookie = false;
-            resigned = true;
+            cookie = BrowserCookie.SET;
         }
     }
 
     private void clearCookie() {
         if (writeCookie(cookies.clear(cookies.secure(request)))) {
-            cookieSet = false;
-            staleCookie = false;
+            cookie = BrowserCookie.CLEARED;
         }
     }
 
@@ -282,7 +326,7 @@ final class SessionBinding {
 
     /** After {@code response.reset()} or {@code setHeader("Set-Cookie", ...)}: puts back the cookie header they removed. */
     synchronized void reapplyCookie() {
-        if (lastCookieHeader != null && !answered) {
+        if (lastCookieHeader != null && phase != Phase.ANSWERED) {
             response.addHeader("Set-Cookie", lastCookieHeader);
             response.setHeader("Cache-Control", "no-store");
         }
@@ -297,8 +341,8 @@ final class SessionBinding {
 
     /** @return true if the session was saved, false if the request was answered with an error instead */
     private boolean commitOrAnswer() {
-        finished = true;
-        if (answered) {
+        advanceTo(Phase.FINISHED);
+        if (phase == Phase.ANSWERED) {
             return false;
         }
         if (failure != null) {
@@ -319,7 +363,7 @@ final class SessionBinding {
      * passed on; otherwise it is the application's own, which stands, and what can be saved is saved.
      */
     synchronized boolean finishAfter(Throwable thrown) {
-        finished = true;
+        advanceTo(Phase.FINISHED);
         RuntimeException ours = ourFailure(thrown);
         if (ours != null) {
             answer(ours);
@@ -330,7 +374,7 @@ final class SessionBinding {
             dropUnstored();
         } catch (SessionStoreException | SessionTooLargeException | UnsupportedAttributeException e) {
             logFailure("saving the session after an application error failed too: {}", e);
-            answered = true;
+            advanceTo(Phase.ANSWERED);
         }
         return false;
     }
@@ -379,6 +423,13 @@ final class SessionBinding {
         }
     }
 
+    /** Moves the phase forward to {@code next}; never back. */
+    private void advanceTo(Phase next) {
+        if (next.compareTo(phase) > 0) {
+            phase = next;
+        }
+    }
+
     private void dropUnstored() {
         ServletSession servletSession = current;
         if (servletSession != null && servletSession.session().isNew() && !servletSession.session().isInvalidated()) {
@@ -395,7 +446,7 @@ final class SessionBinding {
             answerUnsupported(unsupported);
             return;
         }
-        answered = true;
+        advanceTo(Phase.ANSWERED);
         boolean tooLarge = cause instanceof SessionTooLargeException;
         if (response.isCommitted()) {
             logFailure("session store failure after the response was committed; the session's changes are lost: {}", cause);
@@ -420,7 +471,7 @@ final class SessionBinding {
      * The cookie this response already carried stays, since the record it names was stored.
      */
     private void answerUnsupported(UnsupportedAttributeException cause) {
-        answered = true;
+        advanceTo(Phase.ANSWERED);
         if (response.isCommitted() || response.getStatus() >= 400) {
             logFailure("an attribute could not be stored, the application's answer stands and the attribute is lost: {}", cause);
             return;
