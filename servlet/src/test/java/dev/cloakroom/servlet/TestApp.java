@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The application under test: one action per path, answers in plain text. */
 final class TestApp extends HttpServlet {
@@ -136,6 +138,7 @@ final class TestApp extends HttpServlet {
                     response.getWriter().print("rejected: " + e.getClass().getSimpleName());
                 }
             }
+            case "/mutate-in-place" -> mutateInPlace(request, response, name, value);
             case "/async" -> {
                 request.getSession().setAttribute(name, value);
                 AsyncContext async = request.startAsync();
@@ -169,6 +172,40 @@ final class TestApp extends HttpServlet {
             }
             case "/context" -> response.getWriter().print(request.getSession().getServletContext() != null);
             default -> response.sendError(404);
+        }
+    }
+
+    /**
+     * Sets {@code name=value}, then a list that turns unstorable after {@code setAttribute} checked it, which only
+     * commit can find out: {@code bad=surrogate} adds a lone UTF-16 surrogate, anything else an {@code Object}.
+     * {@code before=save} gets the session saved (not the response committed) before the list turns bad,
+     * {@code before=commit} commits the response; {@code after=throw} or {@code after=409} is the application's own
+     * failure.
+     */
+    private static void mutateInPlace(HttpServletRequest request, HttpServletResponse response, String name, String value)
+            throws IOException {
+        HttpSession session = request.getSession();
+        session.setAttribute(name, value);
+        session.setAttribute("list", new ArrayList<>(List.of("fine")));
+        switch (String.valueOf(request.getParameter("before"))) {
+            case "save" -> {
+                // Enough chars that the session is saved (the writer may fill the buffer), not enough to commit.
+                response.setBufferSize(8192);
+                response.getWriter().print("x".repeat(4000));
+            }
+            case "commit" -> response.flushBuffer();
+            default -> { }
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> held = (List<Object>) session.getAttribute("list");
+        held.add("surrogate".equals(request.getParameter("bad")) ? "\uD800" : new Object());
+        switch (String.valueOf(request.getParameter("after"))) {
+            case "throw" -> throw new IllegalStateException("application failure on purpose");
+            case "409" -> {
+                response.setStatus(409);
+                response.getWriter().print("conflict");
+            }
+            default -> response.getWriter().print("ok");
         }
     }
 }
