@@ -36,6 +36,7 @@ public final class SessionCodec {
     private static final int MAX_DEPTH = 64;
     private static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    private static final String NOT_WELL_FORMED = "only well-formed Unicode text can be stored and read back exactly";
 
     private final ObjectMapper mapper;
     private final Map<String, Class<?>> typesByName;
@@ -92,6 +93,25 @@ public final class SessionCodec {
         }
     }
 
+    /**
+     * {@link #encode} for the attribute {@code name}: the name must be storable text too, and a refusal names the
+     * attribute.
+     *
+     * @throws UnsupportedAttributeException if the name or the value is not storable
+     */
+    String encodeAttribute(String name, Object value) {
+        int unpaired = unpairedSurrogateAt(name);
+        if (unpaired >= 0) {
+            throw new UnsupportedAttributeException("attribute name '" + escapeSurrogates(name)
+                    + "' holds an unpaired surrogate at index " + unpaired + ": " + NOT_WELL_FORMED);
+        }
+        try {
+            return encode(value);
+        } catch (UnsupportedAttributeException e) {
+            throw new UnsupportedAttributeException("attribute '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
     /** {@link #decode}, with {@code null} for an absent value. */
     Object decodeOrNull(String json) {
         return json == null ? null : decode(json);
@@ -115,7 +135,7 @@ public final class SessionCodec {
             throw new UnsupportedAttributeException("attribute value nests deeper than " + MAX_DEPTH + " levels (a cycle?)");
         }
         if (value == null) return NODES.nullNode();
-        if (value instanceof String s) return NODES.textNode(s);
+        if (value instanceof String s) return NODES.textNode(requireWellFormed(s, "a string"));
         if (value instanceof Boolean b) return NODES.booleanNode(b);
         if (value instanceof Integer || value instanceof Short || value instanceof Byte) return NODES.numberNode(((Number) value).intValue());
         if (value instanceof Long l) return NODES.numberNode(l);
@@ -133,7 +153,7 @@ public final class SessionCodec {
             ObjectNode wrapper = NODES.objectNode();
             wrapper.put(TYPE_FIELD, typeName);
             try {
-                wrapper.set(VALUE_FIELD, mapper.valueToTree(value));
+                wrapper.set(VALUE_FIELD, requireWellFormed(mapper.<JsonNode>valueToTree(value)));
             } catch (IllegalArgumentException e) {
                 throw new UnsupportedAttributeException("cannot encode registered type '" + typeName + "': " + e.getMessage(), e);
             }
@@ -148,7 +168,7 @@ public final class SessionCodec {
                 if (TYPE_FIELD.equals(key)) {
                     throw new UnsupportedAttributeException("the map key '" + TYPE_FIELD + "' is reserved for registered types");
                 }
-                object.set(key, toTree(entry.getValue(), depth + 1));
+                object.set(requireWellFormed(key, "a map key"), toTree(entry.getValue(), depth + 1));
             }
             return object;
         }
@@ -161,6 +181,55 @@ public final class SessionCodec {
         }
         throw new UnsupportedAttributeException("cannot store a " + typeOf(value)
                 + " in a session: use strings, numbers, booleans, lists and maps, or register the type with SessionCodec.builder().register(name, type)");
+    }
+
+    /** A registered type's strings are checked like plain ones: every text and field name in its tree. */
+    private static JsonNode requireWellFormed(JsonNode tree) {
+        if (tree.isTextual()) {
+            requireWellFormed(tree.textValue(), "a string");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> fields = tree.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            requireWellFormed(field.getKey(), "a field name");
+            requireWellFormed(field.getValue());
+        }
+        if (tree.isArray()) {
+            tree.forEach(SessionCodec::requireWellFormed);
+        }
+        return tree;
+    }
+
+    /**
+     * Text with an unpaired surrogate is not Unicode: it has no UTF-8 form, so a store would replace it (with
+     * {@code ?} or U+FFFD) or refuse it, and the value would not read back as written.
+     */
+    private static String requireWellFormed(String text, String what) {
+        int at = unpairedSurrogateAt(text);
+        if (at >= 0) {
+            throw new UnsupportedAttributeException(what + " holds an unpaired surrogate "
+                    + escapeSurrogates(String.valueOf(text.charAt(at))) + " at index " + at + ": " + NOT_WELL_FORMED);
+        }
+        return text;
+    }
+
+    /** The index of the first surrogate char that is not half of a pair, or -1. */
+    private static int unpairedSurrogateAt(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code text} with each surrogate char written as a Java escape, so that a message shows it. */
+    private static String escapeSurrogates(String text) {
+        StringBuilder shown = new StringBuilder(text.length());
+        text.chars().forEach(c -> shown.append(Character.isSurrogate((char) c) ? String.format("\\u%04X", c) : String.valueOf((char) c)));
+        return shown.toString();
     }
 
     private Object fromTree(JsonNode node) throws JsonProcessingException {

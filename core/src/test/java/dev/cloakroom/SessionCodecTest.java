@@ -112,6 +112,21 @@ class SessionCodecTest {
     }
 
     @Test
+    void encodeWhenARegisteredValueHoldsAnUnpairedSurrogateThenRefused() {
+        assertThatThrownBy(() -> withCart.encode(new Cart("al\uD800ice", List.of())))
+                .isInstanceOf(UnsupportedAttributeException.class).hasMessageContaining("unpaired surrogate \\uD800 at index 2");
+        assertThatThrownBy(() -> withCart.encode(new Cart("alice", List.of("ok", "\uDFFF"))))
+                .isInstanceOf(UnsupportedAttributeException.class).hasMessageContaining("unpaired surrogate");
+    }
+
+    @Test
+    void encodeWhenSurrogatesArePairedThenAcceptedAndDecodedExactly() {
+        String text = "\uD83D\uDE00 \uDBFF\uDFFF \uFFFF";
+
+        assertThat(withCart.decode(withCart.encode(Map.of(text, List.of(text))))).isEqualTo(Map.of(text, List.of(text)));
+    }
+
+    @Test
     void registerWhenNameInvalidOrTakenThenRejected() {
         assertThatThrownBy(() -> SessionCodec.builder().register("1cart", Cart.class)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionCodec.builder().register("cart", Cart.class).register("cart", String.class))

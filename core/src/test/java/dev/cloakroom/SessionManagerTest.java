@@ -265,7 +265,7 @@ class SessionManagerTest {
 
             assertThatThrownBy(() -> small.commit(session)).isInstanceOf(SessionTooLargeException.class)
                     .hasMessageContaining("limit of 100");
-            assertThat(store.delegate.snapshot()).isEmpty();
+            assertThat(store.delegate.load(session.key())).isEmpty();
         }
     }
 
@@ -294,26 +294,24 @@ class SessionManagerTest {
 
         assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.CLEAR);
         assertThat(manager.find(loggingIn.id())).isEmpty();
-        assertThat(store.delegate.snapshot()).isEmpty();
+        assertThat(store.delegate.load(session.key())).isEmpty();
+        assertThat(store.delegate.load(loggingIn.key())).isEmpty();
     }
 
     @Test
-    void changeIdWhenAnotherRequestInvalidatesDuringTheMoveThenTheNewRecordIsTakenBack() {
+    void changeIdWhenAnotherRequestInvalidatesJustBeforeTheMoveThenNotResurrectedUnderTheNewId() {
         Session session = manager.create();
         session.setAttribute("user", "alice");
         manager.commit(session);
         Session loggingIn = manager.find(session.id()).orElseThrow();
         Session loggingOut = manager.find(session.id()).orElseThrow();
         loggingIn.changeId();
-        store.beforeWrite = write -> {
-            if (write.create()) {
-                loggingOut.invalidate(); // lands between the move's load and its removal of the old record
-            }
-        };
+        store.beforeWrite = write -> loggingOut.invalidate(); // lands just before the move
 
         assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.CLEAR);
         assertThat(manager.find(loggingIn.id())).isEmpty();
-        assertThat(store.delegate.snapshot()).isEmpty();
+        assertThat(store.delegate.load(session.key())).isEmpty();
+        assertThat(store.delegate.load(loggingIn.key())).isEmpty();
     }
 
     @Test
@@ -328,7 +326,7 @@ class SessionManagerTest {
 
         assertThat(manager.commit(slow)).isEqualTo(CookieUpdate.CLEAR);
         assertThat(manager.find(slow.id())).isEmpty();
-        assertThat(store.delegate.snapshot()).extracting(SessionRecord::key).doesNotContain(slow.key());
+        assertThat(store.delegate.load(slow.key())).isEmpty();
     }
 
     @Test
@@ -350,6 +348,149 @@ class SessionManagerTest {
         assertThat(moved.getAttribute("user")).isEqualTo("alice");
         assertThat(moved.getAttribute("theme")).isEqualTo("dark");
         assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
+    void changeIdWhenCommittedThenOneStoreCall() {
+        Session session = manager.create();
+        session.setAttribute("user", "alice");
+        manager.commit(session);
+        Session loggingIn = manager.find(session.id()).orElseThrow();
+        int before = store.calls.get();
+
+        loggingIn.changeId();
+        loggingIn.setAttribute("role", "admin");
+        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.SET);
+
+        assertThat(store.calls.get() - before).as("one move").isEqualTo(1);
+        assertThat(store.delegate.load(session.key())).isEmpty();
+        assertThat(store.delegate.load(loggingIn.key()).orElseThrow().attributes()).containsOnlyKeys("user", "role");
+    }
+
+    @Test
+    void changeIdWhenTheMergedRecordWouldExceedTheCapThenTooLargeAndTheOldRecordKept() {
+        try (SessionManager small = SessionManager.builder(store)
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).maxSessionBytes(1_000).build()).clock(clock).sweeping(false).build()) {
+            Session session = small.create();
+            session.setAttribute("start", "yes");
+            small.commit(session);
+            Session loggingIn = small.find(session.id()).orElseThrow();
+            Session other = small.find(session.id()).orElseThrow();
+            other.setAttribute("other", "x".repeat(600));
+            small.commit(other);
+
+            loggingIn.changeId();
+            loggingIn.setAttribute("mine", "y".repeat(600));
+
+            assertThatThrownBy(() -> small.commit(loggingIn)).isInstanceOf(SessionTooLargeException.class)
+                    .hasMessageContaining("limit of 1000");
+            assertThat(store.delegate.load(session.key()).orElseThrow().attributes()).containsOnlyKeys("start", "other");
+            assertThat(store.delegate.load(loggingIn.key())).isEmpty();
+        }
+    }
+
+    @Test
+    void commitWhenAnotherRequestFilledTheSessionMeanwhileThenTooLargeAndNothingWritten() {
+        try (SessionManager small = SessionManager.builder(store)
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).maxSessionBytes(1_000).build()).clock(clock).sweeping(false).build()) {
+            Session session = small.create();
+            session.setAttribute("start", "yes");
+            small.commit(session);
+            Session slow = small.find(session.id()).orElseThrow();
+            Session other = small.find(session.id()).orElseThrow();
+            other.setAttribute("other", "x".repeat(600));
+            small.commit(other);
+
+            slow.setAttribute("mine", "y".repeat(600));
+
+            assertThatThrownBy(() -> small.commit(slow)).isInstanceOf(SessionTooLargeException.class)
+                    .hasMessageContaining("limit of 1000");
+            assertThat(store.delegate.load(session.key()).orElseThrow().attributes()).containsOnlyKeys("start", "other");
+        }
+    }
+
+    @Test
+    void commitWhenAnAttributeWasChangedInPlaceToSomethingUnstorableThenTheOtherChangesAreSavedAndTheBadOneNamed() {
+        Session session = manager.create();
+        session.setAttribute("lines", new ArrayList<>(List.of("a")));
+        session.setAttribute("count", 1);
+        manager.commit(session);
+        Session request = manager.find(session.id()).orElseThrow();
+
+        @SuppressWarnings("unchecked")
+        List<String> lines = (List<String>) request.getAttribute("lines");
+        lines.add("half an emoji \uD83D");
+        request.setAttribute("count", 2);
+        request.setAttribute("theme", "dark");
+
+        assertThatThrownBy(() -> manager.commit(request)).isInstanceOf(UnsupportedAttributeException.class)
+                .hasMessageContaining("'lines'").hasMessageContaining("surrogate")
+                .satisfies(e -> assertThat(((UnsupportedAttributeException) e).cookieUpdate()).isEqualTo(CookieUpdate.SET));
+        SessionRecord stored = store.delegate.load(session.key()).orElseThrow();
+        assertThat(stored.attributes()).containsEntry("count", "2").containsEntry("theme", "\"dark\"")
+                .containsEntry("lines", "[\"a\"]");
+    }
+
+    @Test
+    void commitWhenANewSessionHoldsAnUnstorableAttributeThenTheOthersAreStoredAndTheCookieIsStillToBeSet() {
+        Session session = manager.create();
+        List<String> lines = new ArrayList<>(List.of("a"));
+        session.setAttribute("lines", lines);
+        session.setAttribute("count", 1);
+        lines.add("\uDE00");
+
+        assertThatThrownBy(() -> manager.commit(session)).isInstanceOf(UnsupportedAttributeException.class)
+                .hasMessageContaining("'lines'")
+                .satisfies(e -> assertThat(((UnsupportedAttributeException) e).cookieUpdate()).isEqualTo(CookieUpdate.SET));
+        assertThat(store.delegate.load(session.key()).orElseThrow().attributes()).isEqualTo(Map.of("count", "1"));
+        assertThat(session.isNew()).isFalse();
+    }
+
+    @Test
+    void updateWhenItRetriesThenAnAttributeThisRequestOnlyReadFollowsTheStoreAndIsNotWrittenBack() {
+        Session session = manager.create();
+        session.setAttribute("theme", "light");
+        session.setAttribute("uploads", 0);
+        manager.commit(session);
+        Session slow = manager.find(session.id()).orElseThrow();
+        Session fast = manager.find(session.id()).orElseThrow();
+        assertThat(slow.getAttribute("theme")).isEqualTo("light");
+
+        fast.setAttribute("theme", "dark");
+        manager.commit(fast);
+        slow.<Integer>update("uploads", n -> n + 1);
+        manager.commit(slow);
+
+        Session after = manager.find(session.id()).orElseThrow();
+        assertThat(after.getAttribute("theme")).isEqualTo("dark");
+        assertThat(after.getAttribute("uploads")).isEqualTo(1);
+    }
+
+    @Test
+    void updateWhenEveryAttemptConflictsThenGivesUpAtTheStoreTimeoutSayingHowLongAndHowOften() {
+        AtomicInteger conflicts = new AtomicInteger();
+        try (SessionManager contended = SessionManager.builder(store)
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).storeTimeout(Duration.ofMillis(200)).build())
+                .clock(clock).sweeping(false).build()) {
+            Session session = contended.create();
+            session.setAttribute("n", 0);
+            contended.commit(session);
+            Session request = contended.find(session.id()).orElseThrow();
+            Session rival = contended.find(session.id()).orElseThrow();
+            store.beforeWrite = write -> {
+                if (write.expectedVersion() != SessionWrite.ANY_VERSION) {
+                    // another request writes between this one's read and its compare-and-set, every time
+                    rival.setAttribute("rival", conflicts.incrementAndGet());
+                    contended.commit(rival);
+                }
+            };
+
+            assertThatThrownBy(() -> request.<Integer>update("n", n -> n + 1)).isInstanceOf(SessionStoreException.class)
+                    .hasMessageContaining("store timeout of 200 ms")
+                    .satisfies(e -> assertThat(e.getMessage()).contains(conflicts.get() + " conflicting writes"));
+        } finally {
+            store.beforeWrite = write -> { };
+        }
     }
 
     /** A real store, with every call counted: how the tests see "no store I/O". */
@@ -376,6 +517,13 @@ class SessionManagerTest {
             calls.incrementAndGet();
             beforeWrite.accept(write);
             return delegate.write(write);
+        }
+
+        @Override
+        public WriteResult move(SessionKey from, SessionWrite write) {
+            calls.incrementAndGet();
+            beforeWrite.accept(write);
+            return delegate.move(from, write);
         }
 
         @Override
