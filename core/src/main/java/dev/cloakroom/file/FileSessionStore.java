@@ -132,6 +132,11 @@ public final class FileSessionStore implements SessionStore {
     static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
     /** Age after which a temp file is a leftover of an interrupted write: far beyond any lock timeout. */
     static final Duration TEMP_MAX_AGE = Duration.ofMinutes(5);
+    /** Bounds on a stored instant: four-digit years. */
+    static final Instant EARLIEST_INSTANT = Instant.parse("0000-01-01T00:00:00Z");
+    static final Instant LATEST_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
+    /** Bound on a stored idle timeout: ten thousand years is beyond any session, and far below an overflow. */
+    static final Duration LONGEST_INTERVAL = Duration.ofDays(3_652_425);
     private static final long RECOUNT_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
     private static final Pattern TEMP_NAME = Pattern.compile("\\.v1[0-9a-f]{64}\\.[0-9a-f]{16}\\.tmp");
     private static final HexFormat HEX = HexFormat.of();
@@ -234,10 +239,14 @@ public final class FileSessionStore implements SessionStore {
                 if (stored.isPresent()) {
                     return WriteResult.CONFLICT;
                 }
+                SessionRecord created = write.applyTo(null);
+                if (write.exceedsCap(created)) {
+                    return WriteResult.TOO_LARGE;
+                }
                 reserveRoomForNewSession(shardOf(key));
                 try {
                     ensureShard(file.getParent());
-                    writeRecord(file, write.applyTo(null));
+                    writeRecord(file, created);
                 } catch (IOException | RuntimeException e) {
                     counted(shardOf(key), -1);
                     throw e;
@@ -253,10 +262,68 @@ public final class FileSessionStore implements SessionStore {
             if (write.expectedVersion() != SessionWrite.ANY_VERSION && write.expectedVersion() != stored.get().version()) {
                 return WriteResult.CONFLICT;
             }
-            writeRecord(file, write.applyTo(stored.get()));
+            SessionRecord merged = write.applyTo(stored.get());
+            if (write.exceedsCap(merged)) {
+                return WriteResult.TOO_LARGE;
+            }
+            writeRecord(file, merged);
             return WriteResult.WRITTEN;
         } catch (IOException e) {
             throw unavailable("writing", file, e);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Holds both keys' stripes (in stripe order, so that crossing moves cannot deadlock) for the whole step. The new
+     * record goes to a temp file, fsynced, before anything visible changes; then the old file is removed and its folder
+     * fsynced; then the temp file is renamed to the new key. So a crash leaves the old key live, or neither (the session
+     * is lost and the temp file swept), but never both keys live.
+     */
+    @Override
+    public WriteResult move(SessionKey from, SessionWrite write) {
+        ensureOpen();
+        requireWellFormedText(write);
+        SessionKey to = write.key();
+        Path oldFile = fileOf(from);
+        Path newFile = fileOf(to);
+        try (FolderLocks.Held held = locks.lockBoth(stripeOf(from), stripeOf(to), lockTimeout)) {
+            Optional<SessionRecord> stored = checkShard(oldFile.getParent()) ? readLocked(from, oldFile) : Optional.empty();
+            if (stored.isEmpty() || stored.get().isExpiredAt(write.now())) {
+                return WriteResult.GONE;
+            }
+            if (checkShard(newFile.getParent()) && readLocked(to, newFile).isPresent()) {
+                return WriteResult.CONFLICT;
+            }
+            if (lstat(newFile) != null) {
+                throw new SessionStoreException("cannot move " + from + " to " + to + ": " + newFile
+                        + " is held by something that is not a session file");
+            }
+            SessionRecord merged = write.applyTo(stored.get());
+            if (write.exceedsCap(merged)) {
+                return WriteResult.TOO_LARGE;
+            }
+            ensureShard(newFile.getParent());
+            Path temp = writeTemp(newFile.getParent(), merged);
+            try {
+                Files.delete(oldFile);
+            } catch (IOException | RuntimeException e) {
+                deleteQuietly(temp);
+                throw e;
+            }
+            counted(shardOf(from), -1);
+            syncDirectory(oldFile.getParent());
+            try {
+                install(temp, newFile, merged.expiresAt());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("moving {} to {} failed once the old file was gone: the session is lost", from, to);
+                throw e;
+            }
+            counted(shardOf(to), +1);
+            return WriteResult.WRITTEN;
+        } catch (IOException e) {
+            throw unavailable("moving " + from + " to", newFile, e);
         }
     }
 
@@ -288,27 +355,49 @@ public final class FileSessionStore implements SessionStore {
      */
     @Override
     public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
-        List<SessionRecord> swept = sweepBatch(now, limit);
-        swept.forEach(deleted);
-        return swept.size();
-    }
-
-    private List<SessionRecord> sweepBatch(Instant now, int limit) {
         ensureOpen();
         Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(deleted, "deleted");
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
-        List<SessionRecord> swept = new ArrayList<>();
+        Tally tally = new Tally(limit, deleted);
         int start = sweepCursor.get();
         for (int i = 0; i < SHARDS; i++) {
             int shard = (start + i) % SHARDS;
-            if (!sweepShard(shard, now, limit, swept)) {
-                sweepCursor.set(shard);
-                return swept;
+            try {
+                if (!sweepShard(shard, now, tally)) {
+                    sweepCursor.set(shard);
+                    return tally.count;
+                }
+            } catch (RuntimeException | Error e) {
+                // The next call starts after the shard that failed, so that one stuck shard cannot stall all the others.
+                sweepCursor.set((shard + 1) % SHARDS);
+                throw e;
             }
         }
-        return swept;
+        return tally.count;
+    }
+
+    /** The deletions of one sweep call: each is handed on the moment its file is gone. */
+    private static final class Tally {
+        final int limit;
+        final Consumer<SessionRecord> deleted;
+        int count;
+
+        Tally(int limit, Consumer<SessionRecord> deleted) {
+            this.limit = limit;
+            this.deleted = deleted;
+        }
+
+        boolean full() {
+            return count >= limit;
+        }
+
+        void deleted(SessionRecord record) {
+            count++;
+            deleted.accept(record);
+        }
     }
 
     /**
@@ -376,10 +465,16 @@ public final class FileSessionStore implements SessionStore {
             return bytes == null ? Optional.empty() : Optional.of(parse(key, bytes));
         } catch (CorruptRecordException e) {
             try {
-                if (Files.deleteIfExists(file)) {
-                    counted(shardOf(key), -1);
+                BasicFileAttributes attributes = lstat(file);
+                if (attributes != null && attributes.isDirectory()) {
+                    // Never ours to remove: the store creates no folder under a key's name.
+                    LOG.warn("the path of {}'s session file is a folder, which is left in place: {}", key, file);
+                } else {
+                    if (Files.deleteIfExists(file)) {
+                        counted(shardOf(key), -1);
+                    }
+                    LOG.warn("session file of {} was unreadable ({}) and has been removed", key, e.getMessage());
                 }
-                LOG.warn("session file of {} was unreadable ({}) and has been removed", key, e.getMessage());
             } catch (IOException deleteFailure) {
                 LOG.warn("session file of {} is unreadable ({}) and could not be removed: {}", key, e.getMessage(),
                         deleteFailure.toString());
@@ -388,8 +483,22 @@ public final class FileSessionStore implements SessionStore {
         }
     }
 
-    /** The file's bytes, or null if there is no file. */
+    /**
+     * The file's bytes, or null if there is no file. Its type and size are checked before it is opened, without
+     * following links: opening a FIFO would block until something writes to it, and a huge file would fill the heap.
+     */
     private static byte[] readBytes(Path file) throws IOException, CorruptRecordException {
+        BasicFileAttributes attributes = lstat(file);
+        if (attributes == null) {
+            return null;
+        }
+        if (!attributes.isRegularFile()) {
+            throw new CorruptRecordException(attributes.isDirectory() ? "a folder"
+                    : attributes.isSymbolicLink() ? "a symbolic link, never followed" : "not a regular file");
+        }
+        if (attributes.size() > MAX_RECORD_BYTES) {
+            throw new CorruptRecordException("larger than " + MAX_RECORD_BYTES + " bytes: " + attributes.size());
+        }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = channel.size();
             if (size > MAX_RECORD_BYTES) {
@@ -405,12 +514,6 @@ public final class FileSessionStore implements SessionStore {
             return buffer.array();
         } catch (NoSuchFileException e) {
             return null;
-        } catch (IOException e) {
-            BasicFileAttributes attributes = lstat(file);
-            if (attributes != null && !attributes.isRegularFile()) {
-                throw new CorruptRecordException("not a regular file (a symbolic link or folder is never followed)");
-            }
-            throw e;
         }
     }
 
@@ -442,7 +545,7 @@ public final class FileSessionStore implements SessionStore {
                 values.put(entry.getKey(), entry.getValue().textValue());
             }
             return new SessionRecord(key, values, instant(root, "createdAt"), instant(root, "lastAccessedAt"),
-                    Duration.parse(text(root, "maxInactiveInterval")), instant(root, "expiresAt"), version.longValue());
+                    interval(root, "maxInactiveInterval"), instant(root, "expiresAt"), version.longValue());
         } catch (IOException e) {
             throw new CorruptRecordException("not JSON: " + e.getClass().getSimpleName());
         } catch (RuntimeException e) {
@@ -450,8 +553,22 @@ public final class FileSessionStore implements SessionStore {
         }
     }
 
+    /** An instant with a four-digit year: what a real clock writes, and far from where arithmetic on it overflows. */
     private static Instant instant(JsonNode root, String field) throws CorruptRecordException {
-        return Instant.parse(text(root, field));
+        Instant value = Instant.parse(text(root, field));
+        if (value.isBefore(EARLIEST_INSTANT) || value.isAfter(LATEST_INSTANT)) {
+            throw new CorruptRecordException(field + " out of range: " + value);
+        }
+        return value;
+    }
+
+    /** A positive duration of at most {@link #LONGEST_INTERVAL}, so that deadlines computed from it cannot overflow. */
+    private static Duration interval(JsonNode root, String field) throws CorruptRecordException {
+        Duration value = Duration.parse(text(root, field));
+        if (value.isNegative() || value.isZero() || value.compareTo(LONGEST_INTERVAL) > 0) {
+            throw new CorruptRecordException(field + " out of range: " + value);
+        }
+        return value;
     }
 
     private static String text(JsonNode root, String field) throws CorruptRecordException {
@@ -516,33 +633,45 @@ public final class FileSessionStore implements SessionStore {
 
     /** Temp file, fsync, atomic rename, expiry hint, folder fsync. The caller holds the key's lock. */
     private void writeRecord(Path file, SessionRecord record) throws IOException {
+        install(writeTemp(file.getParent(), record), file, record.expiresAt());
+    }
+
+    /** The record in a new temp file of {@code shard}, fsynced: nothing a reader can see has changed yet. */
+    private Path writeTemp(Path shard, SessionRecord record) throws IOException {
         byte[] bytes = encode(record);
         if (bytes.length > MAX_RECORD_BYTES) {
             throw new SessionTooLargeException(bytes.length, MAX_RECORD_BYTES);
         }
-        Path shard = file.getParent();
         byte[] suffix = new byte[8];
         RANDOM.nextBytes(suffix);
         Path temp = shard.resolve("." + record.key().value() + "." + HEX.formatHex(suffix) + ".tmp");
         Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        try {
-            try (FileChannel channel = FileChannel.open(temp, options, fileAttributes)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
+        try (FileChannel channel = FileChannel.open(temp, options, fileAttributes)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
             }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            deleteQuietly(temp);
-            throw new SessionStoreException("the file system of " + shard + " cannot rename atomically", e);
+            channel.force(true);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temp);
             throw e;
         }
-        setExpiryHint(file, record.expiresAt());
-        syncDirectory(shard);
+        return temp;
+    }
+
+    /** Renames the temp file over {@code file} atomically, sets its expiry hint and fsyncs the folder. */
+    private void install(Path temp, Path file, Instant expiresAt) throws IOException {
+        try {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            deleteQuietly(temp);
+            throw new SessionStoreException("the file system of " + file.getParent() + " cannot rename atomically", e);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temp);
+            throw e;
+        }
+        setExpiryHint(file, expiresAt);
+        syncDirectory(file.getParent());
     }
 
     /** The record's time becomes its expiry, so that a sweep can skip live records without reading them. */
@@ -579,8 +708,8 @@ public final class FileSessionStore implements SessionStore {
 
     // ---- sweeping and counting ----
 
-    /** Sweeps one shard; false if it stopped early because {@code swept} reached {@code limit}. */
-    private boolean sweepShard(int shard, Instant now, int limit, List<SessionRecord> swept) {
+    /** Sweeps one shard; false if it stopped early because the tally reached its limit. */
+    private boolean sweepShard(int shard, Instant now, Tally tally) {
         Path folder = shardPath(shard);
         String prefix = folder.getFileName().toString();
         Instant tempCutoff = Instant.now().minus(TEMP_MAX_AGE);
@@ -595,7 +724,7 @@ public final class FileSessionStore implements SessionStore {
                 for (Path entry : entries) {
                     String name = entry.getFileName().toString();
                     if (SessionKey.isKey(name) && name.startsWith(prefix, 2)) {
-                        if (swept.size() >= limit) {
+                        if (tally.full()) {
                             return false;
                         }
                         seen++;
@@ -604,7 +733,7 @@ public final class FileSessionStore implements SessionStore {
                             gone++;
                         } else if (attributes.isRegularFile() && attributes.lastModifiedTime().toInstant().isAfter(now)) {
                             continue; // live by its expiry hint
-                        } else if (sweepRecord(new SessionKey(name), entry, now, swept)) {
+                        } else if (sweepRecord(new SessionKey(name), entry, now, tally)) {
                             gone++;
                         }
                     } else if (TEMP_NAME.matcher(name).matches()) {
@@ -626,7 +755,8 @@ public final class FileSessionStore implements SessionStore {
     }
 
     /** Removes the record if it is still expired (or corrupt) under its lock; true if the file is gone. */
-    private boolean sweepRecord(SessionKey key, Path file, Instant now, List<SessionRecord> swept) throws IOException {
+    private boolean sweepRecord(SessionKey key, Path file, Instant now, Tally tally) throws IOException {
+        SessionRecord deleted = null;
         try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
             Optional<SessionRecord> stored = readLocked(key, file);
             if (stored.isEmpty()) {
@@ -640,10 +770,14 @@ public final class FileSessionStore implements SessionStore {
             }
             if (Files.deleteIfExists(file)) {
                 counted(shardOf(key), -1);
-                swept.add(record);
+                deleted = record;
             }
-            return true;
         }
+        // Handed on outside the lock: a listener that calls the store must not find this thread holding a stripe.
+        if (deleted != null) {
+            tally.deleted(deleted);
+        }
+        return true;
     }
 
     /**
@@ -841,7 +975,7 @@ public final class FileSessionStore implements SessionStore {
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("file session store " + directory + " is closed");
+            throw new SessionStoreUnavailableException("file session store " + directory + " is closed");
         }
     }
 
