@@ -124,8 +124,8 @@ class FileSessionStoreTest {
 
     /** The locks the stores of this JVM share on {@link #folder()}, as another thread holding a stripe would see them. */
     private FolderLocks sharedLocks() throws IOException {
-        return FolderLocks.open(folder().toRealPath(), folder().resolve(FileSessionStore.HIDDEN_DIR)
-                .resolve(FileSessionStore.LOCK_FILE), new FileAttribute<?>[0], FileSessionStore.SHARDS);
+        return FolderLocks.open(folder().toRealPath(), folder().resolve(RecordFolder.HIDDEN_DIR)
+                .resolve(RecordFolder.LOCK_FILE), new FileAttribute<?>[0], RecordFolder.SHARDS);
     }
 
     /** What {@code call} threw on another thread, or null; fails if it takes longer than ten seconds. */
@@ -155,8 +155,6 @@ class FileSessionStoreTest {
     private static String permissions(Path path) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
     }
-
-    // ---- layout and format ----
 
     @Test
     void writeWhenCreatedThenOneFileNamedByTheKeyInItsShard() throws IOException {
@@ -313,8 +311,6 @@ class FileSessionStoreTest {
         assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
     }
-
-    // ---- sweeping ----
 
     @Test
     void sweepRemovesOldTempFilesAndCorruptRecordsButKeepsFreshTempFiles() throws IOException {
@@ -516,8 +512,6 @@ class FileSessionStoreTest {
         }
     }
 
-    // ---- maxSessions ----
-
     @Test
     void maxSessionsWhenReachedThenCreatesRefusedButExistingSessionsStillWrite() {
         FileSessionStore store = open(FileSessionStore.builder(folder()).maxSessions(3));
@@ -624,8 +618,6 @@ class FileSessionStoreTest {
         }
         assertThat(result).isEqualTo(WriteResult.WRITTEN);
     }
-
-    // ---- several instances on one folder ----
 
     @Test
     void twoInstancesOnOneFolderKeepConcurrentUpdatesAtomic() throws Exception {
@@ -775,8 +767,6 @@ class FileSessionStoreTest {
         assertThat(third.tryAcquireSweepLease(Duration.ofMinutes(1))).isEmpty();
         held.orElseThrow().close();
     }
-
-    // ---- a real second process ----
 
     private Process startHammer(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
@@ -1199,7 +1189,7 @@ class FileSessionStoreTest {
         Path huge = store.fileOf(key);
         Files.createDirectories(huge.getParent());
         try (RandomAccessFile file = new RandomAccessFile(huge.toFile(), "rw")) {
-            file.setLength(FileSessionStore.MAX_RECORD_BYTES + 1L);
+            file.setLength(RecordFormat.MAX_RECORD_BYTES + 1L);
         }
 
         assertThat(store.load(key)).isEmpty();
