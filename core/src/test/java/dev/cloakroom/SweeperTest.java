@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -236,6 +237,8 @@ class SweeperTest {
 
         clock.advance(IDLE.plusSeconds(1));
         await(Duration.ofSeconds(10), () -> destroyed.keys.size() == 20);
+        // Listeners hear of each deletion during the call: wait for the calls that made them to return.
+        await(Duration.ofSeconds(10), () -> store.batchSizes.stream().mapToInt(Integer::intValue).sum() == 20);
 
         assertThat(destroyed.keys).containsExactlyInAnyOrderElementsOf(keys);
         assertThat(keys).allSatisfy(key -> assertThat(FileStoreProbe.fileOf(files, key)).doesNotExist());
@@ -321,6 +324,9 @@ class SweeperTest {
 
         clock.advance(IDLE.plusSeconds(1));
         await(Duration.ofSeconds(20), () -> destroyed.keys.size() == 30);
+        // Listeners hear of each deletion during the call: wait for the calls that made them to return.
+        await(Duration.ofSeconds(20), () -> Stream.concat(first.batchSizes.stream(), second.batchSizes.stream())
+                .mapToInt(Integer::intValue).sum() == 30);
 
         assertThat(maxActive).hasValue(1);
         assertThat(destroyed.keys).doesNotHaveDuplicates();

@@ -142,6 +142,31 @@ final class FolderLocks {
         }
     }
 
+    /**
+     * Takes two stripes within {@code timeout}, the lower one first: every caller taking two does so in that order, in
+     * every process, so two of them can never each hold the stripe the other waits for. One stripe if both are the same.
+     */
+    Held lockBoth(int one, int other, Duration timeout) throws IOException {
+        if (one == other) {
+            return lock(one, timeout);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Held first = lock(Math.min(one, other), timeout);
+        try {
+            Held second = lock(Math.max(one, other), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            return () -> {
+                try {
+                    second.close();
+                } finally {
+                    first.close();
+                }
+            };
+        } catch (IOException | RuntimeException | Error e) {
+            first.close();
+            throw e;
+        }
+    }
+
     /** The sweep lease range if no process (this one included) holds it. */
     Optional<FileLock> tryLease() throws IOException {
         try {
