@@ -301,9 +301,9 @@ public final class SessionManager implements AutoCloseable {
     }
 
     Instant expiresAt(Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval) {
-        Instant idleDeadline = lastAccessedAt.plus(maxInactiveInterval);
+        Instant idleDeadline = plusSaturated(lastAccessedAt, maxInactiveInterval);
         return config.absoluteTimeout()
-                .map(absolute -> createdAt.plus(absolute))
+                .map(absolute -> plusSaturated(createdAt, absolute))
                 .filter(absoluteDeadline -> absoluteDeadline.isBefore(idleDeadline))
                 .orElse(idleDeadline);
     }
@@ -322,7 +322,25 @@ public final class SessionManager implements AutoCloseable {
     }
 
     private Duration touchInterval(Session session) {
-        return Duration.ofMillis((long) (session.maxInactiveInterval().toMillis() * config.touchRatio()));
+        Duration interval = session.maxInactiveInterval();
+        // in double seconds, since a stored interval may be too long for toMillis(); the cast saturates
+        double seconds = interval.getSeconds() + interval.getNano() / 1e9;
+        return Duration.ofMillis((long) (seconds * 1000 * config.touchRatio()));
+    }
+
+    /**
+     * {@code start + span}, or {@link Instant#MAX} / {@link Instant#MIN} where that leaves Instant's range: whatever
+     * instants and durations a store hands back, a deadline is computed without failing the request.
+     */
+    static Instant plusSaturated(Instant start, Duration span) {
+        // Duration.between two Instants cannot overflow: their distance in seconds fits a long many times over
+        if (span.compareTo(Duration.between(start, Instant.MAX)) >= 0) {
+            return Instant.MAX;
+        }
+        if (span.compareTo(Duration.between(start, Instant.MIN)) <= 0) {
+            return Instant.MIN;
+        }
+        return start.plus(span);
     }
 
     /** Attributes this request touched whose encoding differs from what is stored, and those it removed. */
