@@ -49,7 +49,8 @@ public final class SessionManager implements AutoCloseable {
     private SessionManager(Builder b) {
         this.store = b.store;
         this.config = b.config;
-        this.codec = b.codec;
+        // what the cap lets a request save, the codec must read back on the next load
+        this.codec = b.codec.withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.sweeper = new Sweeper(store, codec, listeners, config, clock);
