@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #commit} writes nothing for a session that never held data, nothing when nothing changed, a touch only
  *       once {@link CloakroomConfig#touchRatio()} of the idle timeout has passed, and otherwise one atomic delta.</li>
  * </ul>
- * Build one per application with {@link #builder(SessionStore)}; {@link #close()} stops its sweeper and closes the store.
+ * Every store call passes a circuit breaker: while the store does not answer, calls fail at once with
+ * {@link SessionStoreUnavailableException} and one call per {@link CloakroomConfig#storeRetryInterval()} checks whether
+ * it is back. Build one per application with {@link #builder(SessionStore)}; {@link #close()} stops its sweeper and
+ * closes the store.
  */
 public final class SessionManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
@@ -47,7 +50,8 @@ public final class SessionManager implements AutoCloseable {
     private final Sweeper sweeper;
 
     private SessionManager(Builder b) {
-        this.store = b.store;
+        // every store, whoever wrote it, gets the same fail-fast behaviour while it is down; the sweeper goes through it too
+        this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock);
         this.config = b.config;
         // what the cap lets a request save, the codec must read back on the next load
         this.codec = b.codec.withMaxBytes(config.maxSessionBytes());
@@ -449,10 +453,19 @@ public final class SessionManager implements AutoCloseable {
             this.store = Objects.requireNonNull(store, "store");
         }
 
+        /** Default: {@code CloakroomConfig.builder().build()}, every setting at its documented default. */
         public Builder config(CloakroomConfig value) { this.config = Objects.requireNonNull(value, "config"); return this; }
+        /**
+         * Default {@link SessionCodec#plain()}. The manager uses it {@link SessionCodec#withMaxBytes with read limits}
+         * that follow {@link CloakroomConfig#maxSessionBytes()}.
+         */
         public Builder codec(SessionCodec value) { this.codec = Objects.requireNonNull(value, "codec"); return this; }
-        /** The clock expiry is judged by; tests pass a fake one. */
+        /**
+         * The clock expiry and the store's retry interval are judged by; default {@link InstantSource#system()}; tests
+         * pass a fake one.
+         */
         public Builder clock(InstantSource value) { this.clock = Objects.requireNonNull(value, "clock"); return this; }
+        /** Adds a listener; default none. */
         public Builder listener(SessionListener value) { this.listeners.add(Objects.requireNonNull(value, "listener")); return this; }
         /**
          * Whether this manager runs the background sweeper; by default {@link CloakroomConfig#sweeping()} decides.
