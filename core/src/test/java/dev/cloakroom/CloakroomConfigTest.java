@@ -165,6 +165,16 @@ class CloakroomConfigTest {
     }
 
     @Test
+    void storeSettingWhenOutOfRangeThenRefusedNamingTheSetting() {
+        CloakroomConfig config = CloakroomConfig.builder().build();
+
+        assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "memory", "SESSION_MAX_SESSIONS", "0")), config))
+                .hasMessage("SESSION_MAX_SESSIONS must be a whole number from 1 to 9223372036854775807: '0'");
+        assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_FILE_THRESHOLD", "-1")), config))
+                .hasMessage("SESSION_FILE_THRESHOLD must be a whole number from 0 to 9223372036854775807: '-1'");
+    }
+
+    @Test
     void unknownStoreTypeIsRejectedListingTheKnownOnes() {
         CloakroomConfig config = CloakroomConfig.builder().build();
         assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "mongodb")), config))
