@@ -1,6 +1,8 @@
 package dev.cloakroom;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,8 +31,23 @@ import java.util.regex.Pattern;
  *
  * <p>A registered value is stored as {@code {"@type": "<name>", "value": <its Jackson form>}}; for that reason a
  * plain map may not use the key {@code "@type"}. Instances are immutable and thread-safe.
+ *
+ * <p>What this codec writes it reads back: strings and map keys up to {@link #DEFAULT_MAX_STRING_LENGTH} characters,
+ * or as many as the session size cap allows when it is larger ({@link #withMaxBytes}, which {@link SessionManager}
+ * applies); numbers of up to {@link #MAX_NUMBER_LENGTH} characters (a longer one is refused when encoded); nesting up
+ * to {@link #MAX_READ_DEPTH} levels on read.
  */
 public final class SessionCodec {
+    /**
+     * Longest string or map key read when no larger cap was given: Jackson's own default (20 million characters), so
+     * that a codec is never stricter on read than a plain Jackson reader.
+     */
+    public static final int DEFAULT_MAX_STRING_LENGTH = StreamReadConstraints.DEFAULT_MAX_STRING_LEN;
+    /** Longest number, in characters of its JSON text: Jackson's default (1000); longer ones are refused on encode. */
+    public static final int MAX_NUMBER_LENGTH = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
+    /** Deepest nesting read: Jackson's default (1000); encoding refuses values nested more than 64 levels. */
+    public static final int MAX_READ_DEPTH = StreamReadConstraints.DEFAULT_MAX_DEPTH;
+
     static final String TYPE_FIELD = "@type";
     static final String VALUE_FIELD = "value";
     private static final int MAX_DEPTH = 64;
@@ -41,9 +58,16 @@ public final class SessionCodec {
     private final ObjectMapper mapper;
     private final Map<String, Class<?>> typesByName;
     private final Map<Class<?>, String> namesByType;
+    private final int maxStringLength;
 
-    private SessionCodec(Map<String, Class<?>> typesByName) {
-        this.mapper = JsonMapper.builder()
+    private SessionCodec(Map<String, Class<?>> typesByName, int maxStringLength) {
+        StreamReadConstraints limits = StreamReadConstraints.builder()
+                .maxStringLength(maxStringLength)
+                .maxNameLength(maxStringLength)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxNestingDepth(MAX_READ_DEPTH)
+                .build();
+        this.mapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build())
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 // read every fraction exactly; fromTree turns it into a Double when that loses nothing
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -55,15 +79,33 @@ public final class SessionCodec {
         var names = new HashMap<Class<?>, String>();
         typesByName.forEach((name, type) -> names.put(type, name));
         this.namesByType = Map.copyOf(names);
+        this.maxStringLength = maxStringLength;
     }
 
     /** A codec for plain JSON values only. */
     public static SessionCodec plain() {
-        return new SessionCodec(Map.of());
+        return new SessionCodec(Map.of(), DEFAULT_MAX_STRING_LENGTH);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * This codec, with read limits that admit every value a session of up to {@code maxBytes} encoded bytes can hold:
+     * strings and map keys of up to {@code maxBytes} characters (never fewer than {@link #DEFAULT_MAX_STRING_LENGTH}).
+     * Without it, a value saved under a cap above Jackson's default would fail to decode on the next load, and its
+     * session would be dropped.
+     *
+     * @throws IllegalArgumentException if {@code maxBytes} is not positive
+     */
+    public SessionCodec withMaxBytes(long maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+        // a JSON text holds at least one byte per character of the strings in it, so maxBytes characters suffice
+        int length = (int) Math.max(DEFAULT_MAX_STRING_LENGTH, Math.min(Integer.MAX_VALUE, maxBytes));
+        return length == maxStringLength ? this : new SessionCodec(typesByName, length);
     }
 
     /**
@@ -139,8 +181,8 @@ public final class SessionCodec {
         if (value instanceof Boolean b) return NODES.booleanNode(b);
         if (value instanceof Integer || value instanceof Short || value instanceof Byte) return NODES.numberNode(((Number) value).intValue());
         if (value instanceof Long l) return NODES.numberNode(l);
-        if (value instanceof BigInteger i) return NODES.numberNode(i);
-        if (value instanceof BigDecimal d) return NODES.numberNode(d);
+        if (value instanceof BigInteger i) return NODES.numberNode(requireReadable(i, i.toString()));
+        if (value instanceof BigDecimal d) return NODES.numberNode(requireReadable(d, d.toString()));
         if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
             if (!Double.isFinite(d)) {
@@ -276,6 +318,15 @@ public final class SessionCodec {
         }
     }
 
+    /** A number Jackson would refuse to read back is refused now, while the application can still do something else. */
+    private static <N extends Number> N requireReadable(N number, String json) {
+        if (json.length() > MAX_NUMBER_LENGTH) {
+            throw new UnsupportedAttributeException("a number of " + json.length() + " characters cannot be stored; at most "
+                    + MAX_NUMBER_LENGTH + " (store it as a string)");
+        }
+        return number;
+    }
+
     private static String typeOf(Object value) {
         return value == null ? "null" : value.getClass().getName();
     }
@@ -307,7 +358,7 @@ public final class SessionCodec {
         }
 
         public SessionCodec build() {
-            return new SessionCodec(types);
+            return new SessionCodec(types, DEFAULT_MAX_STRING_LENGTH);
         }
     }
 }

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #commit} writes nothing for a session that never held data, nothing when nothing changed, a touch only
  *       once {@link CloakroomConfig#touchRatio()} of the idle timeout has passed, and otherwise one atomic delta.</li>
  * </ul>
- * Build one per application with {@link #builder(SessionStore)}; {@link #close()} stops its sweeper and closes the store.
+ * Every store call passes a circuit breaker: while the store does not answer, calls fail at once with
+ * {@link SessionStoreUnavailableException} and one call per {@link CloakroomConfig#storeRetryInterval()} checks whether
+ * it is back. Build one per application with {@link #builder(SessionStore)}; {@link #close()} stops its sweeper and
+ * closes the store.
  */
 public final class SessionManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
@@ -42,9 +45,11 @@ public final class SessionManager implements AutoCloseable {
     private final Sweeper sweeper;
 
     private SessionManager(Builder b) {
-        this.store = b.store;
+        // every store, whoever wrote it, gets the same fail-fast behaviour while it is down; the sweeper goes through it too
+        this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock);
         this.config = b.config;
-        this.codec = b.codec;
+        // what the cap lets a request save, the codec must read back on the next load
+        this.codec = b.codec.withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.sweeper = new Sweeper(store, codec, listeners, config, clock);
@@ -307,9 +312,9 @@ public final class SessionManager implements AutoCloseable {
     }
 
     Instant expiresAt(Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval) {
-        Instant idleDeadline = lastAccessedAt.plus(maxInactiveInterval);
+        Instant idleDeadline = plusSaturated(lastAccessedAt, maxInactiveInterval);
         return config.absoluteTimeout()
-                .map(absolute -> createdAt.plus(absolute))
+                .map(absolute -> plusSaturated(createdAt, absolute))
                 .filter(absoluteDeadline -> absoluteDeadline.isBefore(idleDeadline))
                 .orElse(idleDeadline);
     }
@@ -329,7 +334,25 @@ public final class SessionManager implements AutoCloseable {
     }
 
     private Duration touchInterval(Session session) {
-        return Duration.ofMillis((long) (session.maxInactiveInterval().toMillis() * config.touchRatio()));
+        Duration interval = session.maxInactiveInterval();
+        // in double seconds, since a stored interval may be too long for toMillis(); the cast saturates
+        double seconds = interval.getSeconds() + interval.getNano() / 1e9;
+        return Duration.ofMillis((long) (seconds * 1000 * config.touchRatio()));
+    }
+
+    /**
+     * {@code start + span}, or {@link Instant#MAX} / {@link Instant#MIN} where that leaves Instant's range: whatever
+     * instants and durations a store hands back, a deadline is computed without failing the request.
+     */
+    static Instant plusSaturated(Instant start, Duration span) {
+        // Duration.between two Instants cannot overflow: their distance in seconds fits a long many times over
+        if (span.compareTo(Duration.between(start, Instant.MAX)) >= 0) {
+            return Instant.MAX;
+        }
+        if (span.compareTo(Duration.between(start, Instant.MIN)) <= 0) {
+            return Instant.MIN;
+        }
+        return start.plus(span);
     }
 
     /**
@@ -408,10 +431,19 @@ public final class SessionManager implements AutoCloseable {
             this.store = Objects.requireNonNull(store, "store");
         }
 
+        /** Default: {@code CloakroomConfig.builder().build()}, every setting at its documented default. */
         public Builder config(CloakroomConfig value) { this.config = Objects.requireNonNull(value, "config"); return this; }
+        /**
+         * Default {@link SessionCodec#plain()}. The manager uses it {@link SessionCodec#withMaxBytes with read limits}
+         * that follow {@link CloakroomConfig#maxSessionBytes()}.
+         */
         public Builder codec(SessionCodec value) { this.codec = Objects.requireNonNull(value, "codec"); return this; }
-        /** The clock expiry is judged by; tests pass a fake one. */
+        /**
+         * The clock expiry and the store's retry interval are judged by; default {@link InstantSource#system()}; tests
+         * pass a fake one.
+         */
         public Builder clock(InstantSource value) { this.clock = Objects.requireNonNull(value, "clock"); return this; }
+        /** Adds a listener; default none. */
         public Builder listener(SessionListener value) { this.listeners.add(Objects.requireNonNull(value, "listener")); return this; }
         /**
          * Whether this manager runs the background sweeper; by default {@link CloakroomConfig#sweeping()} decides.

@@ -3,7 +3,9 @@ package dev.cloakroom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloakroom.memory.MemorySessionStore;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,5 +133,70 @@ class SessionCodecTest {
         assertThatThrownBy(() -> SessionCodec.builder().register("1cart", Cart.class)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionCodec.builder().register("cart", Cart.class).register("cart", String.class))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void mapKeyWhenLongerThanJacksonsDefaultNameLimitThenRoundTrips() {
+        Map<String, Object> map = Map.of("k".repeat(60_000), 1);
+
+        assertThat(plain.decode(plain.encode(map))).isEqualTo(map);
+    }
+
+    @Test
+    void encodeWhenANumberHasMoreDigitsThanDecodingReadsThenRejected() {
+        BigInteger longest = BigInteger.TEN.pow(SessionCodec.MAX_NUMBER_LENGTH - 1);
+        assertThat(plain.decode(plain.encode(longest))).isEqualTo(longest);
+
+        assertThatThrownBy(() -> plain.encode(List.of(BigInteger.TEN.pow(SessionCodec.MAX_NUMBER_LENGTH))))
+                .isInstanceOf(UnsupportedAttributeException.class).hasMessageContaining("1001 characters");
+        assertThatThrownBy(() -> plain.encode(new BigDecimal(BigInteger.TEN.pow(SessionCodec.MAX_NUMBER_LENGTH), 3)))
+                .isInstanceOf(UnsupportedAttributeException.class);
+    }
+
+    @Test
+    void decodeWhenNestedBeyondTheDepthLimitThenDecodingException() {
+        String deep = "[".repeat(SessionCodec.MAX_READ_DEPTH + 1) + "]".repeat(SessionCodec.MAX_READ_DEPTH + 1);
+
+        assertThatThrownBy(() -> plain.decode(deep)).isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void decodeWhenAStringExceedsTheLimitOfTheDefaultCapThenDecodingException() {
+        String longest = "x".repeat(SessionCodec.DEFAULT_MAX_STRING_LENGTH);
+        assertThat(plain.decode(plain.encode(longest))).isEqualTo(longest);
+
+        String tooLong = "\"" + longest + "x\"";
+        assertThatThrownBy(() -> plain.decode(tooLong)).isInstanceOf(SessionDecodingException.class);
+        assertThatThrownBy(() -> plain.withMaxBytes(CloakroomConfig.DEFAULT_MAX_SESSION_BYTES).decode(tooLong))
+                .isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void withMaxBytesWhenNotPositiveThenRejected() {
+        assertThatThrownBy(() -> plain.withMaxBytes(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxBytes must be positive: 0");
+    }
+
+    @Test
+    void withMaxBytesKeepsTheRegisteredTypes() {
+        Cart cart = new Cart("anon", List.of("tea"));
+
+        assertThat(withCart.withMaxBytes(1_000).decode(withCart.encode(cart))).isEqualTo(cart);
+    }
+
+    @Test
+    void stringWhenLongerThanJacksonsDefaultButWithinTheCapThenRoundTripsThroughTheManager() {
+        long cap = 30L * 1024 * 1024;
+        String big = "x".repeat(25 * 1024 * 1024);
+        try (SessionManager manager = SessionManager.builder(new MemorySessionStore())
+                .config(CloakroomConfig.builder().maxSessionBytes(cap).build()).sweeping(false).build()) {
+            Session session = manager.create();
+            session.setAttribute("big", big);
+            manager.commit(session);
+
+            Session loaded = manager.find(session.id()).orElseThrow(() -> new AssertionError("the session was dropped on load"));
+
+            assertThat(loaded.getAttribute("big")).isEqualTo(big);
+        }
     }
 }

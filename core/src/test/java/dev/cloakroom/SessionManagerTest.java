@@ -165,6 +165,7 @@ class SessionManagerTest {
         assertThat(loggingOut.isInvalidated()).as("the record is still there, so the session is not over").isFalse();
         assertThat(loggingOut.getAttribute("user")).isEqualTo("alice");
 
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
         loggingOut.invalidate();
         assertThat(manager.commit(loggingOut)).isEqualTo(CookieUpdate.CLEAR);
         assertThat(manager.find(session.id())).isEmpty();

@@ -614,6 +614,7 @@ abstract class CloakroomFilterContract {
         assertThat(caught.body()).doesNotContain("degraded");
 
         store.down = false;
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
         assertThat(browser.cookie).isEqualTo(cookie);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
     }
@@ -630,6 +631,7 @@ abstract class CloakroomFilterContract {
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.setCookies()).as("the cookie is neither cleared nor replaced").isEmpty();
         store.deletesFail = false;
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
         assertThat(browser.cookie).isEqualTo(cookie);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
         assertThat(browser.get("/invalidate").clearsCookie()).isTrue();
@@ -792,6 +794,7 @@ abstract class CloakroomFilterContract {
             store.down = true;
             assertThat(browser.get("/get?name=a").status()).isEqualTo(503);
             store.down = false;
+            clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL);
             browser.get("/invalidate");
             send("/get?name=a", ids.get(0));
         } finally {
