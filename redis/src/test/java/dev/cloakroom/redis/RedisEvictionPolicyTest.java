@@ -85,9 +85,9 @@ class RedisEvictionPolicyTest {
 
     @Test
     void onlyAllkeysPoliciesAreFlagged() {
-        assertThat(RedisSessionStore.evictionWarning("allkeys-lfu")).isPresent();
-        assertThat(RedisSessionStore.evictionWarning("allkeys-random")).isPresent();
-        assertThat(RedisSessionStore.evictionWarning("volatile-lfu")).isEmpty();
-        assertThat(RedisSessionStore.evictionWarning(null)).isEmpty();
+        assertThat(RedisConnection.evictionWarning("allkeys-lfu")).isPresent();
+        assertThat(RedisConnection.evictionWarning("allkeys-random")).isPresent();
+        assertThat(RedisConnection.evictionWarning("volatile-lfu")).isEmpty();
+        assertThat(RedisConnection.evictionWarning(null)).isEmpty();
     }
 }

@@ -16,12 +16,10 @@ import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.Settings;
 import dev.cloakroom.spi.SweepLease;
 import dev.cloakroom.spi.WriteResult;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,7 +39,6 @@ import org.junit.jupiter.api.Test;
 /** What the contract suite cannot see: real TTLs, the raw keys, bad data, settings. Shared Redis, private prefix. */
 class RedisSessionStoreTest {
     private static final String PREFIX = RedisInspector.uniquePrefix("store");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static RedisInspector inspector;
 
@@ -80,9 +77,7 @@ class RedisSessionStoreTest {
     }
 
     private static SessionKey randomKey() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+        return TestKeys.random();
     }
 
     private static Instant now() {
@@ -207,7 +202,8 @@ class RedisSessionStoreTest {
 
         assertThat(sweepOnce(store, now().plusSeconds(3600), 500)).isEmpty();
         assertThat(store.tryAcquireSweepLease(Duration.ofSeconds(10))).isPresent();
-        assertThat(inspector.keys(PREFIX)).noneMatch(k -> k.endsWith(":expiries") || k.endsWith("sweep-lock"));
+        assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+        assertThat(inspector.keys(PREFIX)).noneMatch(k -> k.endsWith("sweep-lock"));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (inspector.redis().exists(layout.sessionKey(key)) == 1 && System.nanoTime() < deadline) {
@@ -547,5 +543,177 @@ class RedisSessionStoreTest {
 
         assertThat(swept).extracting(SessionRecord::key).doesNotContain(key);
         assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+    }
+
+    // ---- size cap ----
+
+    @Test
+    void writeWhenTheMergedRecordWouldExceedTheCapThenTooLargeAndNothingChanges() {
+        RedisSessionStore store = store(true);
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "x".repeat(50)), IDLE));
+        // "ü" is 2 bytes in UTF-8: the cap counts bytes of names and values, as SessionRecord.sizeInBytes does
+        Map<String, String> upsert = Map.of("ü", "é".repeat(24));
+        long merged = SessionRecord.sizeInBytes(Map.of("a", "x".repeat(50), "ü", "é".repeat(24)));
+
+        assertThat(store.write(capped(key, upsert, Set.of(), merged - 1))).isEqualTo(WriteResult.TOO_LARGE);
+        SessionRecord kept = store.load(key).orElseThrow();
+        assertThat(kept.attributes()).isEqualTo(Map.of("a", "x".repeat(50)));
+        assertThat(kept.version()).isEqualTo(1);
+
+        assertThat(store.write(capped(key, upsert, Set.of(), merged))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().sizeInBytes()).isEqualTo(merged);
+        // replacing and removing count what is left after the merge, not what was there
+        assertThat(store.write(capped(key, Map.of("a", "y"), Set.of("ü"), 2))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("a", "y"));
+    }
+
+    @Test
+    void createOverTheCapIsTooLargeAndCreatesNothing() {
+        RedisSessionStore store = store(true);
+        SessionKey key = randomKey();
+        Instant now = now();
+        SessionWrite write = new SessionWrite(key, true, Map.of("a", "12345"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                SessionWrite.ANY_VERSION, now, 5);
+
+        assertThat(store.write(write)).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(inspector.redis().exists(layout.sessionKey(key))).isZero();
+        assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+    }
+
+    @Test
+    void concurrentWritesAddingDifferentAttributesNeverExceedTheCapTogether() throws Exception {
+        RedisSessionStore store = store(false);
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("start", "0"), IDLE));
+        long cap = 1000;
+        int writers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Future<WriteResult>> results = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String name = "k" + i;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return store.write(capped(key, Map.of(name, "v".repeat(300)), Set.of(), cap));
+                }));
+            }
+            go.countDown();
+            int written = 0;
+            for (Future<WriteResult> result : results) {
+                WriteResult answer = result.get(60, TimeUnit.SECONDS);
+                assertThat(answer).isIn(WriteResult.WRITTEN, WriteResult.TOO_LARGE);
+                written += answer == WriteResult.WRITTEN ? 1 : 0;
+            }
+            SessionRecord merged = store.load(key).orElseThrow();
+            assertThat(merged.sizeInBytes()).isLessThanOrEqualTo(cap);
+            assertThat(merged.attributes()).hasSize(1 + written);
+            assertThat(written).isEqualTo(3);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static SessionWrite capped(SessionKey key, Map<String, String> upserts, Set<String> removals, long maxBytes) {
+        return MoveRaces.change(key, upserts, removals, maxBytes);
+    }
+
+    // ---- move ----
+
+    @Test
+    void moveThenTheNewKeyHoldsTheMergedRecordAndItsIndexEntryAndTheOldKeyIsGone() {
+        RedisSessionStore store = store(true);
+        SessionKey from = TestKeys.withTag("0a");
+        SessionKey to = TestKeys.withTag("b1");
+        SessionWrite created = create(from, Map.of("a", "1", "b", "2"), IDLE);
+        store.write(created);
+        store.write(change(from, Map.of("c", "3"), Set.of(), SessionWrite.ANY_VERSION));
+
+        SessionWrite move = change(to, Map.of("d", "4"), Set.of("a"), SessionWrite.ANY_VERSION);
+        assertThat(store.move(from, move)).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord moved = store.load(to).orElseThrow();
+        assertThat(moved.attributes()).isEqualTo(Map.of("b", "2", "c", "3", "d", "4"));
+        assertThat(moved.createdAt()).isEqualTo(created.createdAt());
+        assertThat(moved.expiresAt()).isEqualTo(move.expiresAt());
+        assertThat(moved.version()).isEqualTo(3);
+        assertThat(pttl(to)).isPositive();
+        assertThat(inspector.redis().exists(layout.sessionKey(from))).isZero();
+        assertThat(inspector.redis().zscore(layout.indexKey(from), from.value())).isNull();
+        assertThat(inspector.redis().zscore(layout.indexKey(to), to.value())).isEqualTo((double) move.expiresAt().toEpochMilli());
+    }
+
+    @Test
+    void moveWhenTheOldKeyIsAbsentExpiredOrGarbageThenGoneAndNothingIsCreated() {
+        RedisSessionStore store = store(true);
+        SessionKey to = randomKey();
+        assertThat(store.move(randomKey(), change(to, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.GONE);
+
+        SessionKey expired = randomKey();
+        store.write(create(expired, Map.of("a", "1"), Duration.ofMinutes(1)));
+        Instant later = now().plus(Duration.ofMinutes(2));
+        SessionWrite late = new SessionWrite(to, false, Map.of(), Set.of(), later, later, IDLE, later.plus(IDLE),
+                SessionWrite.ANY_VERSION, later, SessionWrite.NO_SIZE_LIMIT);
+        assertThat(store.move(expired, late)).isEqualTo(WriteResult.GONE);
+        assertThat(store.load(expired)).isPresent();
+
+        SessionKey garbage = randomKey();
+        inspector.redis().set(layout.sessionKey(garbage), "not a hash");
+        assertThat(store.move(garbage, change(to, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.GONE);
+        assertThat(inspector.redis().exists(layout.sessionKey(to))).isZero();
+        assertThat(store.load(garbage)).isEmpty();
+        assertThat(inspector.redis().exists(layout.sessionKey(garbage))).as("removed by the load").isZero();
+    }
+
+    @Test
+    void moveWhenTheNewKeyIsTakenThenConflictAndBothRecordsStay() {
+        RedisSessionStore store = store(true);
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "1"), IDLE));
+        store.write(create(to, Map.of("b", "2"), IDLE));
+
+        assertThat(store.move(from, change(to, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.CONFLICT);
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+        assertThat(store.load(to).orElseThrow().attributes()).isEqualTo(Map.of("b", "2"));
+    }
+
+    @Test
+    void moveWhenTheMergedRecordExceedsTheCapThenTooLargeAndNothingMoves() {
+        RedisSessionStore store = store(true);
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "1234"), IDLE));
+
+        assertThat(store.move(from, capped(to, Map.of("b", "5678"), Set.of(), 9))).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1234"));
+        assertThat(inspector.redis().exists(layout.sessionKey(to))).isZero();
+        assertThat(store.move(from, capped(to, Map.of("b", "5678"), Set.of(), 10))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void moveWhenWritesToTheOldKeyRaceThenNoneThatWasWrittenIsLost() throws Exception {
+        new MoveRaces(store(true), inspector.redis(), layout).whenWritesToTheOldKeyRaceTheMoveThenNoneThatWasWrittenIsLost(
+                () -> new SessionKey[] {randomKey(), randomKey()}, 20);
+    }
+
+    @Test
+    void moveWhenTheOldKeyIsDeletedMeanwhileThenNeverBothLive() throws Exception {
+        new MoveRaces(store(true), inspector.redis(), layout).whenTheOldKeyIsDeletedDuringTheMoveThenNeverBothLive(
+                () -> new SessionKey[] {randomKey(), randomKey()}, 30);
+    }
+
+    @Test
+    void buildWhenASentinelUriIsMarkedAsAClusterThenRefusedAtOnceAndNoClientThreadIsLeft() {
+        long before = lettuceThreads();
+        assertThatThrownBy(() -> RedisSessionStore.builder("redis-sentinel://127.0.0.1:1/0#mymaster").cluster(true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Sentinel");
+        assertThat(lettuceThreads()).isEqualTo(before);
+    }
+
+    private static long lettuceThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("lettuce-")).count();
     }
 }
