@@ -650,6 +650,7 @@ abstract class CloakroomFilterContract {
         assertThat(recorder.events).as("the session lives on: nobody is told it ended").containsExactly("created", "added a=1");
 
         store.deletesFail = false;
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
         assertThat(browser.get("/invalidate").clearsCookie()).isTrue();
         assertThat(recorder.events).containsExactly("created", "added a=1", "destroyed a=1");
         assertThat(recordsWhenTold).as("records left when the listener ran").containsExactly(0);
