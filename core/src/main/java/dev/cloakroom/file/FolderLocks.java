@@ -2,6 +2,8 @@ package dev.cloakroom.file;
 
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionStoreUnavailableException;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -105,7 +107,9 @@ final class FolderLocks {
     /**
      * Takes stripe {@code stripe} within {@code timeout}.
      *
-     * @throws SessionStoreUnavailableException when the time runs out or the thread is interrupted
+     * @throws SessionStoreException when the time runs out: contention on some keys,
+     *         not an unavailable store, so that it does not open the circuit breaker for every session
+     * @throws SessionStoreUnavailableException when the thread is interrupted
      * @throws IOException when the lock file fails
      */
     Held lock(int stripe, Duration timeout) throws IOException {
@@ -116,7 +120,7 @@ final class FolderLocks {
         }
         try {
             if (!local.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new SessionStoreUnavailableException("timed out after " + timeout + " waiting for lock stripe "
+                throw new SessionStoreException("timed out after " + timeout + " waiting for lock stripe "
                         + stripe + " of " + lockFile + " (held by another thread of this process)");
             }
         } catch (InterruptedException e) {
@@ -191,7 +195,7 @@ final class FolderLocks {
                 // closed under us: the next round reopens it
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new SessionStoreUnavailableException("timed out after " + timeout + " waiting for lock stripe "
+                throw new SessionStoreException("timed out after " + timeout + " waiting for lock stripe "
                         + position + " of " + lockFile + " (held by another process)");
             }
             try {
