@@ -62,6 +62,20 @@ class CircuitBreakingStoreTest {
     }
 
     @Test
+    void callsWhenOneFailureDomainIsDownThenOnlyItsKeysFailAtOnce() {
+        SessionKey elsewhere = SessionKey.of("elsewhere");
+        store.domainOf = key -> key.equals(KEY) ? "node a" : "node b";
+        store.mode = SwitchableStore.Mode.UNAVAILABLE;
+        assertThatThrownBy(() -> breaker.load(KEY)).hasMessage("simulated outage");
+        store.mode = SwitchableStore.Mode.UP;
+
+        assertThatThrownBy(() -> breaker.load(KEY)).hasMessageStartingWith("store unavailable, circuit open since");
+        assertThat(breaker.load(elsewhere)).as("a key of another domain still reaches the store").isEmpty();
+        assertThat(breaker.sweep(clock.instant(), 10, record -> { })).as("sweeps concern no one domain").isZero();
+        assertThat(store.reached).hasValue(3);
+    }
+
+    @Test
     void afterTheRetryIntervalThenOneProbeAndWhenItSucceedsTrafficResumes() {
         trip();
         store.mode = SwitchableStore.Mode.UP;
@@ -184,9 +198,9 @@ class CircuitBreakingStoreTest {
         }
         String log = captured.toString(StandardCharsets.UTF_8);
 
-        assertThat(count(log, "WARN dev.cloakroom.CircuitBreakingStore - session store switchable .* is unavailable")).isEqualTo(1);
+        assertThat(count(log, "WARN dev.cloakroom.Circuit - session store switchable .* is unavailable")).isEqualTo(1);
         assertThat(log).as("with its cause").contains("SessionStoreUnavailableException: simulated outage");
-        assertThat(count(log, "INFO dev.cloakroom.CircuitBreakingStore - session store switchable .* answers again, 2000 ms after"))
+        assertThat(count(log, "INFO dev.cloakroom.Circuit - session store switchable .* answers again, 2000 ms after"))
                 .isEqualTo(1);
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +28,7 @@ final class SwitchableStore implements SessionStore {
     final AtomicInteger reached = new AtomicInteger();
     volatile Mode mode = Mode.UP;
     volatile Duration delay = Duration.ZERO;
+    volatile Function<SessionKey, Object> domainOf = key -> WHOLE_STORE;
     private volatile CountDownLatch entered;
     private volatile CountDownLatch release;
 
@@ -112,6 +114,11 @@ final class SwitchableStore implements SessionStore {
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
         return reach(() -> memory.tryAcquireSweepLease(ttl));
+    }
+
+    @Override
+    public Object failureDomain(SessionKey key) {
+        return domainOf.apply(key);
     }
 
     @Override

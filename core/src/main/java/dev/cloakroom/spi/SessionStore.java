@@ -99,6 +99,19 @@ public interface SessionStore extends AutoCloseable {
     default void setSweepRequester(Runnable requestSweep) {
     }
 
+    /**
+     * Which part of the medium answers for {@code key}, for the manager's circuit breaker: while one part is down,
+     * calls on its keys fail at once and calls on the others go on. The answer must be cheap (no I/O) and come from a
+     * small set of values (one per server). The default, {@link #WHOLE_STORE} for every key, suits a store served by
+     * one server or folder; a sharded store (Redis Cluster) answers the server that holds the key.
+     */
+    default Object failureDomain(SessionKey key) {
+        return WHOLE_STORE;
+    }
+
+    /** The {@link #failureDomain} of a store that is up or down as a whole, and of calls that concern no one key. */
+    Object WHOLE_STORE = "whole store";
+
     /** A one-line description for the start-up log: the medium and where, with secrets masked. */
     String describe();
 

@@ -1,5 +1,6 @@
 package dev.cloakroom.redis;
 
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -10,7 +11,9 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
@@ -91,6 +94,19 @@ final class RedisConnection implements AutoCloseable {
     }
 
     /** The open connection, opening it if needed; waits at most the command timeout. */
+    /**
+     * The cluster node that serves {@code redisKey}'s slot as far as this connection knows, without I/O; the whole
+     * store on a standalone or Sentinel connection, or before the first connection.
+     */
+    Object nodeServing(String redisKey) {
+        Link current = link;
+        if (current == null || !(current.connection() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
+            return SessionStore.WHOLE_STORE;
+        }
+        RedisClusterNode node = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(redisKey));
+        return node == null ? SessionStore.WHOLE_STORE : "node " + node.getNodeId();
+    }
+
     Link link() {
         return link(commandTimeout);
     }

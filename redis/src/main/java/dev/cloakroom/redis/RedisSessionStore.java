@@ -395,6 +395,12 @@ public final class RedisSessionStore implements SessionStore {
         return index == null ? Optional.of(SweepLease.LOCAL) : index.tryAcquireLease(ttl);
     }
 
+    /** On Redis Cluster, the master serving the key's slot: a hung master fails fast only for its own sessions. */
+    @Override
+    public Object failureDomain(SessionKey key) {
+        return connection.nodeServing(layout.sessionKey(key));
+    }
+
     @Override
     public String describe() {
         return description;
