@@ -47,8 +47,8 @@ final class SchemaGate {
         int failuresBefore = failures;
         try {
             if (!lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                throw new SessionStoreUnavailableException(description + ": the check of table " + table
-                        + " did not finish within " + (System.nanoTime() - startedNanos) / 1_000_000 + " ms");
+                throw new SessionStoreUnavailableException(description + ": gave up after " + millisSince(startedNanos)
+                        + " ms waiting for another call's check of table " + table);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -60,7 +60,7 @@ final class SchemaGate {
             }
             if (failures != failuresBefore) {
                 throw new SessionStoreUnavailableException(description + ": the check of table " + table
-                        + " failed just now; the database is not answering");
+                        + " that this call waited for failed after " + millisSince(startedNanos) + " ms; the database is not answering");
             }
             check(startedNanos, deadline);
         } finally {
@@ -87,6 +87,10 @@ final class SchemaGate {
             }
             throw failure;
         }
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
     /**

@@ -8,15 +8,12 @@ import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.testkit.TestClock;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -38,8 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AtomicWritesTest {
     private static final String TABLE = TestDatabases.uniqueTable("atomic");
-    private static final Path H2_DIRECTORY = h2Directory();
-    private static final String H2_URL = "jdbc:h2:file:" + H2_DIRECTORY.resolve("sessions").toAbsolutePath();
+    private static final Path H2_DIRECTORY = TestDatabases.temporaryFolder("cloakroom-h2-atomicwrites");
+    private static final String H2_URL = TestDatabases.h2Url(H2_DIRECTORY);
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static final int ROUNDS = 20;
 
@@ -49,13 +45,6 @@ class AtomicWritesTest {
         return Stream.of(TestDatabases.POSTGRES_URL, TestDatabases.MARIADB_URL, H2_URL);
     }
 
-    private static Path h2Directory() {
-        try {
-            return Files.createTempDirectory("cloakroom-h2-atomic");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterAll
     static void cleanUp() throws SQLException, IOException {
@@ -64,20 +53,13 @@ class AtomicWritesTest {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
             }
         }
-        try (var files = Files.walk(H2_DIRECTORY)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        TestDatabases.deleteTree(H2_DIRECTORY);
     }
 
     private static JdbcSessionStore store(String url) {
         return JdbcSessionStore.builder().url(url).table(TABLE).maxPoolSize(4).build();
     }
 
-    private static SessionKey randomKey() {
-        byte[] bytes = new byte[32];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
-    }
 
     private SessionWrite create(SessionKey key, Map<String, String> attributes) {
         Instant now = clock.instant();
@@ -95,8 +77,8 @@ class AtomicWritesTest {
     @MethodSource("urls")
     void moveWhenOldKeyLiveThenTheMergedRecordLivesUnderTheNewKeyOnly(String url) {
         try (JdbcSessionStore store = store(url)) {
-            SessionKey from = randomKey();
-            SessionKey to = randomKey();
+            SessionKey from = TestDatabases.randomKey();
+            SessionKey to = TestDatabases.randomKey();
             store.write(create(from, Map.of("a", "1", "gone", "2")));
             Instant createdAt = store.load(from).orElseThrow().createdAt();
             clock.advance(Duration.ofMinutes(1));
@@ -116,12 +98,12 @@ class AtomicWritesTest {
     @MethodSource("urls")
     void moveWhenOldKeyAbsentOrExpiredThenGoneAndNothingCreated(String url) {
         try (JdbcSessionStore store = store(url)) {
-            SessionKey absent = randomKey();
-            SessionKey to = randomKey();
+            SessionKey absent = TestDatabases.randomKey();
+            SessionKey to = TestDatabases.randomKey();
             assertThat(store.move(absent, change(to, Map.of(), Set.of(), SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.GONE);
             assertThat(store.load(to)).isEmpty();
 
-            SessionKey expired = randomKey();
+            SessionKey expired = TestDatabases.randomKey();
             store.write(create(expired, Map.of("a", "1")));
             clock.advance(IDLE.plusSeconds(1));
             assertThat(store.move(expired, change(to, Map.of(), Set.of(), SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.GONE);
@@ -134,8 +116,8 @@ class AtomicWritesTest {
     @MethodSource("urls")
     void moveWhenNewKeyTakenThenConflictBothKeptAndTheStoreKeepsWorking(String url) {
         try (JdbcSessionStore store = store(url)) {
-            SessionKey from = randomKey();
-            SessionKey taken = randomKey();
+            SessionKey from = TestDatabases.randomKey();
+            SessionKey taken = TestDatabases.randomKey();
             store.write(create(from, Map.of("a", "1")));
             store.write(create(taken, Map.of("other", "2")));
 
@@ -152,8 +134,8 @@ class AtomicWritesTest {
     @MethodSource("urls")
     void moveWhenTheMergedRecordExceedsTheCapThenTooLargeAndNothingMoved(String url) {
         try (JdbcSessionStore store = store(url)) {
-            SessionKey from = randomKey();
-            SessionKey to = randomKey();
+            SessionKey from = TestDatabases.randomKey();
+            SessionKey to = TestDatabases.randomKey();
             store.write(create(from, Map.of("a", "\"" + "x".repeat(50) + "\"")));
 
             assertThat(store.move(from, change(to, Map.of("b", "\"" + "y".repeat(50) + "\""), Set.of(), 100)))
@@ -168,19 +150,14 @@ class AtomicWritesTest {
     @MethodSource("urls")
     void moveWhenCountedThenOneStatementWhereTheDatabaseMerges(String url) {
         DatabaseUrl parsed = DatabaseUrl.parse(url);
-        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource()) {
-            pool.setJdbcUrl(parsed.jdbcUrl());
-            if (parsed.user() != null) {
-                pool.setUsername(parsed.user());
-            }
-            pool.setMaximumPoolSize(2);
+        try (com.zaxxer.hikari.HikariDataSource pool = TestDatabases.pool(url)) {
             CountingDataSource counting = new CountingDataSource(pool);
             try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(counting.dataSource()).table(TABLE).build()) {
-                SessionKey from = randomKey();
+                SessionKey from = TestDatabases.randomKey();
                 store.write(create(from, Map.of("a", "1")));
                 counting.take();
 
-                assertThat(store.move(from, change(randomKey(), Map.of("b", "2"), Set.of("a"), 1000))).isEqualTo(WriteResult.WRITTEN);
+                assertThat(store.move(from, change(TestDatabases.randomKey(), Map.of("b", "2"), Set.of("a"), 1000))).isEqualTo(WriteResult.WRITTEN);
 
                 // H2 has no JSON merge operator: SELECT ... FOR UPDATE, UPDATE, COMMIT in one transaction.
                 assertThat(counting.take()).as("statements of a move").isEqualTo(parsed.database() == JdbcSessionStore.Database.H2 ? 3 : 1);
@@ -193,8 +170,8 @@ class AtomicWritesTest {
     void moveWhenAWriteToTheOldKeyRacesItThenTheWriteIsInTheMovedRecordOrAnsweredGone(String url) throws Exception {
         try (JdbcSessionStore store = store(url)) {
             for (int round = 0; round < ROUNDS; round++) {
-                SessionKey from = randomKey();
-                SessionKey to = randomKey();
+                SessionKey from = TestDatabases.randomKey();
+                SessionKey to = TestDatabases.randomKey();
                 store.write(create(from, Map.of("a", "1")));
                 List<WriteResult> results = atOnce(
                         () -> store.write(change(from, Map.of("late", "2"), Set.of(), SessionWrite.NO_SIZE_LIMIT)),
@@ -219,8 +196,8 @@ class AtomicWritesTest {
     void moveWhenADeleteOfTheOldKeyRacesItThenEitherTheDeleteOrTheMoveWinsAndNeitherKeyLivesAfterADelete(String url) throws Exception {
         try (JdbcSessionStore store = store(url)) {
             for (int round = 0; round < ROUNDS; round++) {
-                SessionKey from = randomKey();
-                SessionKey to = randomKey();
+                SessionKey from = TestDatabases.randomKey();
+                SessionKey to = TestDatabases.randomKey();
                 store.write(create(from, Map.of("a", "1")));
                 List<Object> results = atOnce(
                         () -> store.delete(from),
@@ -244,7 +221,7 @@ class AtomicWritesTest {
     @MethodSource("urls")
     void writeWhenTheMergedRecordExceedsTheCapThenTooLargeAndTheStoredOneKept(String url) {
         try (JdbcSessionStore store = store(url)) {
-            SessionKey key = randomKey();
+            SessionKey key = TestDatabases.randomKey();
             store.write(create(key, Map.of("a", "\"" + "x".repeat(50) + "\"")));
 
             assertThat(store.write(change(key, Map.of("b", "\"" + "y".repeat(50) + "\""), Set.of(), 100))).isEqualTo(WriteResult.TOO_LARGE);
@@ -253,7 +230,7 @@ class AtomicWritesTest {
             // replacing the large attribute with a small one fits: the cap counts the merged record, not the stored one
             assertThat(store.write(change(key, Map.of("b", "1"), Set.of("a"), 100))).isEqualTo(WriteResult.WRITTEN);
             Instant now = clock.instant();
-            SessionWrite tooLargeCreate = new SessionWrite(randomKey(), true, Map.of("a", "\"" + "x".repeat(200) + "\""), Set.of(),
+            SessionWrite tooLargeCreate = new SessionWrite(TestDatabases.randomKey(), true, Map.of("a", "\"" + "x".repeat(200) + "\""), Set.of(),
                     now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, 100);
             assertThat(store.write(tooLargeCreate)).isEqualTo(WriteResult.TOO_LARGE);
             assertThat(store.load(tooLargeCreate.key())).isEmpty();
@@ -267,7 +244,7 @@ class AtomicWritesTest {
         String value = "\"" + "v".repeat(98) + "\"";
         long cap = 450; // room for four of the eight attributes of 102 bytes each
         try (JdbcSessionStore store = store(url)) {
-            SessionKey key = randomKey();
+            SessionKey key = TestDatabases.randomKey();
             store.write(create(key, Map.of()));
             List<Callable<Object>> writes = new ArrayList<>();
             for (int i = 0; i < writers; i++) {

@@ -88,7 +88,6 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- schema ----
 
     @Test
     void schemaWhenManyInstancesStartAtOnceThenOneTableAndNoError() throws Exception {
@@ -207,7 +206,7 @@ class PostgresSessionStoreTest {
     }
 
     @Test
-    void tableDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
+    void tableWhenDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
         String table = TABLES.name("dropped");
         try (JdbcSessionStore store = store(table).build()) {
             try (Connection connection = TestDatabases.postgres()) {
@@ -231,7 +230,6 @@ class PostgresSessionStoreTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
-    // ---- round trips ----
 
     @Test
     void roundTripsWhenLoadingThenOneAndWhenChangingThenOneAndWhenNothingChangedThenNone() throws Exception {
@@ -309,10 +307,9 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- the sweep's index ----
 
     @Test
-    void sweepQueryUsesTheExpiryIndex() throws Exception {
+    void sweepWhenTheTableHoldsManyRowsThenItsQueryUsesTheExpiryIndex() throws Exception {
         String table = TABLES.name("explain");
         Instant now = clock.instant();
         try (JdbcSessionStore store = store(table).build(); Connection connection = TestDatabases.postgres()) {
@@ -349,7 +346,6 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- SESSION_PERMANENT=false ----
 
     @Test
     void browserSessionCookieWhenNotPermanentThenServerIdleExpiryStillApplies() throws Exception {

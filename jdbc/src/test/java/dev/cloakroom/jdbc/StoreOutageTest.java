@@ -198,7 +198,7 @@ abstract class StoreOutageTest {
     }
 
     @Test
-    void databaseHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
+    void databaseWhenHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
         Session session = storedSession();
         // A slow first statement (here: a slow client) uses half of the call's time; the database then hangs at the
         // second. The network timeout must bound the call, not each read afresh.

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,13 +23,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -42,8 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** What a sweep tells its caller: each deleted record once, as soon as its deletion is certain, whatever fails later. */
 class SweepReportTest {
     private static final String TABLE = TestDatabases.uniqueTable("sweepreport");
-    private static final Path H2_DIRECTORY = h2Directory();
-    private static final String H2_URL = "jdbc:h2:file:" + H2_DIRECTORY.resolve("sessions").toAbsolutePath();
+    private static final Path H2_DIRECTORY = TestDatabases.temporaryFolder("cloakroom-h2-sweepreport");
+    private static final String H2_URL = TestDatabases.h2Url(H2_DIRECTORY);
     private static final String H2_GARBAGE = "'not json {'";
     private static final Duration IDLE = Duration.ofMinutes(30);
 
@@ -53,13 +49,6 @@ class SweepReportTest {
         return Stream.of(TestDatabases.POSTGRES_URL, TestDatabases.MARIADB_URL, H2_URL);
     }
 
-    private static Path h2Directory() {
-        try {
-            return Files.createTempDirectory("cloakroom-h2-sweep");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterAll
     static void cleanUp() throws SQLException, IOException {
@@ -68,23 +57,16 @@ class SweepReportTest {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + TABLE);
             }
         }
-        try (var files = Files.walk(H2_DIRECTORY)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        TestDatabases.deleteTree(H2_DIRECTORY);
     }
 
-    private static SessionKey randomKey() {
-        byte[] bytes = new byte[32];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
-    }
 
     /** Writes {@code count} records that expire within the idle timeout from now; returns their keys. */
     private Set<SessionKey> writeRecords(JdbcSessionStore store, int count) {
         Instant now = clock.instant();
         Set<SessionKey> keys = new HashSet<>();
         for (int i = 0; i < count; i++) {
-            SessionKey key = randomKey();
+            SessionKey key = TestDatabases.randomKey();
             store.write(new SessionWrite(key, true, Map.of("n", Integer.toString(i)), Set.of(), now, now, IDLE, now.plus(IDLE),
                     SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
             keys.add(key);
@@ -98,12 +80,7 @@ class SweepReportTest {
         DatabaseUrl parsed = DatabaseUrl.parse(url);
         AtomicBoolean failing = new AtomicBoolean();
         AtomicInteger sweepStatements = new AtomicInteger();
-        try (HikariDataSource pool = new HikariDataSource()) {
-            pool.setJdbcUrl(parsed.jdbcUrl());
-            if (parsed.user() != null) {
-                pool.setUsername(parsed.user());
-            }
-            pool.setMaximumPoolSize(2);
+        try (HikariDataSource pool = TestDatabases.pool(url)) {
             // Every sweep statement names expires_at <= ?; the second one of the call meets a broken connection.
             DataSource secondSweepStatementFails = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {DataSource.class}, (p, method, args) -> {
