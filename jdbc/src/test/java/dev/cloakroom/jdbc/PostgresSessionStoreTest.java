@@ -12,6 +12,8 @@ import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.jdbc.JdbcSessionStore.SchemaMode;
@@ -88,7 +90,6 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- schema ----
 
     @Test
     void schemaWhenManyInstancesStartAtOnceThenOneTableAndNoError() throws Exception {
@@ -207,7 +208,7 @@ class PostgresSessionStoreTest {
     }
 
     @Test
-    void tableDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
+    void tableWhenDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
         String table = TABLES.name("dropped");
         try (JdbcSessionStore store = store(table).build()) {
             try (Connection connection = TestDatabases.postgres()) {
@@ -231,7 +232,6 @@ class PostgresSessionStoreTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
-    // ---- round trips ----
 
     @Test
     void roundTripsWhenLoadingThenOneAndWhenChangingThenOneAndWhenNothingChangedThenNone() throws Exception {
@@ -309,10 +309,35 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- the sweep's index ----
 
     @Test
-    void sweepQueryUsesTheExpiryIndex() throws Exception {
+    void moveWhenTheNewKeyIsTakenOnAnAppConnectionWithoutAutoCommitThenConflictAndTheConnectionStaysUsable() throws Exception {
+        String table = TABLES.name("moveconflict");
+        try (HikariDataSource pool = pool()) {
+            pool.setAutoCommit(false);
+            pool.setMaximumPoolSize(1); // the connection that saw the unique violation is the one the next calls get
+            try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(pool).table(table).build()) {
+                Instant now = clock.instant();
+                SessionKey from = SessionKey.of("move-from");
+                SessionKey taken = SessionKey.of("move-taken");
+                for (SessionKey key : List.of(from, taken)) {
+                    store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                            SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+                }
+                SessionWrite move = new SessionWrite(taken, false, Map.of("b", "2"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                        SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
+
+                assertThat(store.move(from, move)).isEqualTo(WriteResult.CONFLICT);
+
+                assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+                assertThat(store.move(from, new SessionWrite(SessionKey.of("move-free"), false, Map.of(), Set.of(), now, now,
+                        IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.WRITTEN);
+            }
+        }
+    }
+
+    @Test
+    void sweepWhenTheTableHoldsManyRowsThenItsQueryUsesTheExpiryIndex() throws Exception {
         String table = TABLES.name("explain");
         Instant now = clock.instant();
         try (JdbcSessionStore store = store(table).build(); Connection connection = TestDatabases.postgres()) {
@@ -349,7 +374,6 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- SESSION_PERMANENT=false ----
 
     @Test
     void browserSessionCookieWhenNotPermanentThenServerIdleExpiryStillApplies() throws Exception {
