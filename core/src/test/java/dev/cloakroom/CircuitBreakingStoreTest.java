@@ -18,9 +18,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class CircuitBreakingStoreTest {
     private static final Duration RETRY = CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL;
     private static final SessionKey KEY = SessionKey.of("circuit");

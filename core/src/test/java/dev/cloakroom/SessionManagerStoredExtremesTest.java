@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * Whatever instants and durations a store hands back (a damaged file, a row written by another tool), deadline and
  * touch computations neither overflow nor fail the request: a deadline beyond {@link Instant}'s range saturates.
  */
+@Tag("unit")
 class SessionManagerStoredExtremesTest {
     private static final Duration ABSOLUTE = Duration.ofHours(1);
 

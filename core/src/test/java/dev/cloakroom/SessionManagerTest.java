@@ -17,10 +17,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Policy that lives in the manager, independent of any store. The stores' shared behaviour is in the testkit contract. */
+@Tag("unit")
 class SessionManagerTest {
     private static final Duration IDLE = Duration.ofMinutes(30);
 

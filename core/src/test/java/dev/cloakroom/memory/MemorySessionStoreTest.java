@@ -25,9 +25,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What the memory store adds to the contract suite (run in the testkit): its cap. */
+@Tag("unit")
 class MemorySessionStoreTest {
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -18,10 +18,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The demo over real HTTP on the memory store, which the tests can inspect; file-store specifics are in {@link FileStoreDemoTest}. */
+@Tag("unit")
 class DemoAppTest {
     private final List<DemoApp> apps = new ArrayList<>();
     private RecordingStore store;

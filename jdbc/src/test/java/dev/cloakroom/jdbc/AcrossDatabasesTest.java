@@ -18,11 +18,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** What every dialect must do beyond the contract: exact attribute texts, and a sweep lock two stores cannot share. */
+@Tag("server")
 class AcrossDatabasesTest {
     private static final String TABLE = TestDatabases.uniqueTable("across");
     private static final Path H2_DIRECTORY = TestDatabases.temporaryFolder("cloakroom-h2-acrossdatabases");

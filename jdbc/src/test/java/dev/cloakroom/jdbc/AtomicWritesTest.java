@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code move} (a session's id change) and the size cap, each one atomic step in the database: the answers, what they
  * cost, and what concurrent writes and deletes can do to them, on every dialect.
  */
+@Tag("server")
 class AtomicWritesTest {
     private static final String TABLE = TestDatabases.uniqueTable("atomic");
     private static final Path H2_DIRECTORY = TestDatabases.temporaryFolder("cloakroom-h2-atomicwrites");

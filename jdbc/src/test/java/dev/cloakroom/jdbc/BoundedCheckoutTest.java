@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * An application pool whose checkout hangs (H2 behind a DataSource that holds {@code getConnection} until released):
  * the store's timeout bounds the call, late connections go back at once, and the waiting checkouts are bounded.
  */
+@Tag("unit")
 class BoundedCheckoutTest {
     private static final Duration SLACK = Duration.ofSeconds(1);
     private static final SessionKey KEY = SessionKey.of("bounded-checkout");

@@ -3,9 +3,11 @@ package dev.cloakroom.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The command line that prints the DDL (README, "Schema management"). */
+@Tag("unit")
 class DdlToolTest {
 
     @Test

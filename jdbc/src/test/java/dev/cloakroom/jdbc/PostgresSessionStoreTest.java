@@ -36,10 +36,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** PostgreSQL-specific behaviour: schema management, round trips per request, the sweep's index, SESSION_PERMANENT=false. */
+@Tag("server")
 class PostgresSessionStoreTest {
     private static final PostgresTables TABLES = new PostgresTables("pg");
     private static final Duration IDLE = Duration.ofMinutes(30);

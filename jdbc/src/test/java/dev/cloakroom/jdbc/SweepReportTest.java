@@ -31,11 +31,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** What a sweep tells its caller: each deleted record once, as soon as its deletion is certain, whatever fails later. */
+@Tag("server")
 class SweepReportTest {
     private static final String TABLE = TestDatabases.uniqueTable("sweepreport");
     private static final Path H2_DIRECTORY = TestDatabases.temporaryFolder("cloakroom-h2-sweepreport");

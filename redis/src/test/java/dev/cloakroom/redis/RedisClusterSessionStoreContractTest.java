@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * The store contract on a real three-master Redis Cluster that this class starts on free ports, in listener mode
  * (the index shards must share a slot with their sessions, or the scripts would fail with CROSSSLOT).
  */
+@Tag("server")
 class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     private static final String PREFIX = RedisInspector.uniquePrefix("cluster");
     private static LocalRedisCluster cluster;

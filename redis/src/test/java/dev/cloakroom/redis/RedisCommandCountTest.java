@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * server's {@code INFO commandstats} deltas, on a private {@code redis-server} that nothing else talks to.
  * The server counts the commands a Lua script runs inside too, so its deltas list them: they cost no round trip.
  */
+@Tag("server")
 class RedisCommandCountTest {
     private static final int PORT = RedisServerProcess.freePort();
     private static final Duration IDLE = Duration.ofMinutes(30);

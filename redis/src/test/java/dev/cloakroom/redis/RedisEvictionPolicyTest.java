@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * change): one with the policy set by {@code CONFIG SET}, one with {@code CONFIG} disabled as managed Redis services
  * do.
  */
+@Tag("server")
 class RedisEvictionPolicyTest {
     private static RedisServerProcess server;
     private static RedisServerProcess noConfig;

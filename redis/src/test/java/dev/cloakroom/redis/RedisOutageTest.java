@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.Test;
  * shared server: every call fails with {@link SessionStoreUnavailableException} within the timeout, and the same store
  * serves the same session again once the proxy is restored.
  */
+@Tag("server")
 class RedisOutageTest {
     private static final String PREFIX = RedisInspector.uniquePrefix("outage");
     private static final Duration TIMEOUT = Duration.ofSeconds(1);

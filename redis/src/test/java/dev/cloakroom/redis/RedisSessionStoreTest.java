@@ -31,12 +31,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What the contract suite cannot see: real TTLs, the raw keys, bad data, settings. Shared Redis, private prefix. */
+@Tag("server")
 class RedisSessionStoreTest {
     private static final String PREFIX = RedisInspector.uniquePrefix("store");
     private static final Duration IDLE = Duration.ofMinutes(30);

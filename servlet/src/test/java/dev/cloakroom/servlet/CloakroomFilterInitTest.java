@@ -8,10 +8,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The no-argument filter, configured the {@code web.xml} way: by init-params, on Jetty. */
+@Tag("unit")
 class CloakroomFilterInitTest {
     @BeforeEach
     void onlyOnJettysServletApi() {

@@ -9,10 +9,12 @@ import dev.cloakroom.SessionManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code SESSION_COOKIE_SECURE=auto} follows {@code request.isSecure()} as the container reports it. */
+@Tag("unit")
 class JettySecureRequestTest {
     @BeforeEach
     void onlyOnJettysServletApi() {

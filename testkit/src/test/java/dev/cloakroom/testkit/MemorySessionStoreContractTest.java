@@ -1,8 +1,11 @@
 package dev.cloakroom.testkit;
 
+import org.junit.jupiter.api.Tag;
+
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.spi.SessionStore;
 
+@Tag("unit")
 class MemorySessionStoreContractTest extends SessionStoreContract {
     private RecordingStore recording;
 
