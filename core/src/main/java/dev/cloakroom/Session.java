@@ -111,8 +111,9 @@ public final class Session {
     /** Changes this session's idle timeout; saved at commit. */
     public synchronized void setMaxInactiveInterval(Duration interval) {
         Objects.requireNonNull(interval, "interval");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("maxInactiveInterval must be positive: " + interval);
+        if (interval.isNegative() || interval.isZero() || interval.compareTo(CloakroomConfig.MAX_LIFETIME) > 0) {
+            throw new IllegalArgumentException("maxInactiveInterval must be positive and at most "
+                    + CloakroomConfig.MAX_LIFETIME + ": " + interval);
         }
         requireValid();
         if (!interval.equals(maxInactiveInterval)) {

@@ -285,6 +285,15 @@ class SessionManagerTest {
     }
 
     @Test
+    void maxInactiveIntervalWhenBeyondTheLongestLifetimeThenRefusedAndUnchanged() {
+        Session session = manager.create();
+
+        assertThatThrownBy(() -> session.setMaxInactiveInterval(CloakroomConfig.MAX_LIFETIME.plusSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most " + CloakroomConfig.MAX_LIFETIME);
+        assertThat(session.maxInactiveInterval()).isEqualTo(manager.config().idleTimeout());
+    }
+
+    @Test
     void changeIdWhenAnotherRequestInvalidatedMeanwhileThenNotResurrectedUnderTheNewId() {
         Session session = manager.create();
         session.setAttribute("user", "alice");

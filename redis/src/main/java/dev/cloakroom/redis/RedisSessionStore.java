@@ -79,6 +79,8 @@ public final class RedisSessionStore implements SessionStore {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     /** How much longer than its deadline an expired session stays in listener mode, for the sweeper to report it. */
     public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofMinutes(10);
+    /** The longest {@link Builder#expiryGrace}: a day is far more than any sweeper interval. */
+    public static final Duration MAX_EXPIRY_GRACE = Duration.ofDays(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
     /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
@@ -470,10 +472,14 @@ public final class RedisSessionStore implements SessionStore {
 
         /**
          * In listener mode, how long an expired session outlives its deadline so the sweeper sees it (default
-         * {@link #DEFAULT_EXPIRY_GRACE}).
+         * {@link #DEFAULT_EXPIRY_GRACE}, at most {@link #MAX_EXPIRY_GRACE}).
          */
         public Builder expiryGrace(Duration value) {
-            this.expiryGrace = requirePositive("expiryGrace", value);
+            requirePositive("expiryGrace", value);
+            if (value.compareTo(MAX_EXPIRY_GRACE) > 0) {
+                throw new IllegalArgumentException("expiryGrace must be at most " + MAX_EXPIRY_GRACE + ": " + value);
+            }
+            this.expiryGrace = value;
             return this;
         }
 

@@ -407,6 +407,9 @@ class RedisSessionStoreTest {
                 .hasMessageContaining("SESSION_REDIS_EXPIRY_EVENTS");
         assertThatThrownBy(() -> RedisSessionStore.builder("redis://127.0.0.1:6379").commandTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commandTimeout");
+        assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
+                "SESSION_REDIS_EXPIRY_GRACE", "9223372036854775807")), config))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SESSION_REDIS_EXPIRY_GRACE");
     }
 
     @Test
