@@ -347,36 +347,54 @@ public final class FileSessionStore implements SessionStore {
          * Number of session files at which a sweep of expired files starts at once (default
          * {@value FileSessionStore#DEFAULT_FILE_THRESHOLD}; 0 turns it off, as in Flask-Session). Never evicts a
          * live session.
+         *
+         * @throws IllegalArgumentException if negative
          */
-        public Builder fileThreshold(long value) { this.fileThreshold = value; return this; }
+        public Builder fileThreshold(long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("fileThreshold must not be negative: " + value);
+            }
+            this.fileThreshold = value;
+            return this;
+        }
 
-        /** Hard cap on stored sessions: beyond it new sessions are refused ({@link SessionLimitExceededException}). */
-        public Builder maxSessions(long value) { this.maxSessions = value; return this; }
+        /**
+         * Hard cap on stored sessions: beyond it new sessions are refused ({@link SessionLimitExceededException});
+         * default none.
+         *
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder maxSessions(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxSessions must be positive: " + value);
+            }
+            this.maxSessions = value;
+            return this;
+        }
 
         /**
          * Bound on the wait for a session's lock while another thread or process writes it (default
-         * {@link CloakroomConfig#DEFAULT_STORE_TIMEOUT}); beyond it the call throws
-         * {@link SessionStoreUnavailableException}. File operations themselves are local and not bounded by it.
+         * {@link CloakroomConfig#DEFAULT_STORE_TIMEOUT}); beyond it the call throws {@link SessionStoreException}.
+         * File operations themselves are local and not bounded by it.
+         *
+         * @throws IllegalArgumentException if not positive
          */
-        public Builder lockTimeout(Duration value) { this.lockTimeout = Objects.requireNonNull(value, "lockTimeout"); return this; }
+        public Builder lockTimeout(Duration value) {
+            Objects.requireNonNull(value, "lockTimeout");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("lockTimeout must be positive: " + value);
+            }
+            this.lockTimeout = value;
+            return this;
+        }
 
         /**
-         * Validates the settings, creates the folder (0700) if it is missing and counts its session files.
+         * Creates the folder (0700) if it is missing and counts its session files.
          *
-         * @throws IllegalArgumentException for a negative threshold, a cap below 1 or a lock timeout that is not positive
          * @throws SessionStoreException if the folder is a symbolic link or not a folder
          * @throws SessionStoreUnavailableException if the folder cannot be created or read
          */
         public FileSessionStore build() {
-            if (fileThreshold < 0) {
-                throw new IllegalArgumentException("fileThreshold must not be negative: " + fileThreshold);
-            }
-            if (maxSessions < 1) {
-                throw new IllegalArgumentException("maxSessions must be positive: " + maxSessions);
-            }
-            if (lockTimeout.isNegative() || lockTimeout.isZero()) {
-                throw new IllegalArgumentException("lockTimeout must be positive: " + lockTimeout);
-            }
             return new FileSessionStore(this);
         }
     }

@@ -270,9 +270,9 @@ class FileSessionStoreTest {
 
     @Test
     void buildWhenSettingsInvalidThenRejectedNamingTheValue() {
-        assertThatThrownBy(() -> FileSessionStore.builder(folder()).fileThreshold(-1).build())
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).fileThreshold(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
-        assertThatThrownBy(() -> FileSessionStore.builder(folder()).maxSessions(0).build())
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).maxSessions(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
     }
 
@@ -312,7 +312,7 @@ class FileSessionStoreTest {
 
     @Test
     void buildWhenLockTimeoutNotPositiveThenRejectedNamingTheValue() {
-        assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO).build())
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
     }
 
