@@ -336,7 +336,11 @@ public final class Session {
         return assigned.contains(name) || read.contains(name);
     }
 
-    /** Called when {@link #update} wrote {@code name} with the rest: the application now sees the written value. */
+    /**
+     * Called when {@link #update} wrote {@code name} with the rest. The application now holds {@code value}, the very
+     * object {@code update} returned, so that is the live value: a change it makes to it in place is found against the
+     * encoding just written, as for any value set or read.
+     */
     void updated(String name, Object value) {
         if (value == null) {
             values.remove(name);

@@ -233,7 +233,7 @@ public final class SessionManager implements AutoCloseable {
                 switch (result) {
                     case WRITTEN:
                         session.written(changes, now, false);
-                        session.updated(name, encoded == null ? null : codec.decode(encoded));
+                        session.updated(name, next);
                         return next;
                     case GONE:
                         session.markInvalidated();

@@ -447,6 +447,65 @@ class SessionManagerTest {
     }
 
     @Test
+    void commitWhenAValueReturnedByUpdateIsChangedInPlaceAfterwardsThenTheChangeIsSaved() {
+        Session session = manager.create();
+        session.setAttribute("lines", List.of("a"));
+        manager.commit(session);
+        Session request = manager.find(session.id()).orElseThrow();
+
+        List<String> held = request.update("lines", (List<String> lines) -> new ArrayList<>(lines));
+        held.add("b");
+        manager.commit(request);
+
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("lines")).isEqualTo(List.of("a", "b"));
+    }
+
+    @Test
+    void commitWhenAValueSavedByAnEarlierCommitIsChangedInPlaceAfterwardsThenTheChangeIsSaved() {
+        Session session = manager.create();
+        List<String> set = new ArrayList<>(List.of("a"));
+        session.setAttribute("set", set);
+        manager.commit(session);
+        Session request = manager.find(session.id()).orElseThrow();
+        request.setAttribute("read", new ArrayList<>(List.of("r")));
+        @SuppressWarnings("unchecked")
+        List<String> held = (List<String>) request.getAttribute("set");
+        held.add("b");
+        manager.commit(request); // as at response-commit time; an async part goes on working
+
+        held.add("c");
+        @SuppressWarnings("unchecked")
+        List<String> readHeld = (List<String>) request.getAttribute("read");
+        readHeld.add("s");
+        manager.commit(request);
+
+        Session after = manager.find(session.id()).orElseThrow();
+        assertThat(after.getAttribute("set")).isEqualTo(List.of("a", "b", "c"));
+        assertThat(after.getAttribute("read")).isEqualTo(List.of("r", "s"));
+    }
+
+    @Test
+    void commitWhenAValueHeldSinceTheLoadIsChangedInPlaceAfterUpdateWroteThenTheChangeIsSaved() {
+        Session session = manager.create();
+        session.setAttribute("lines", List.of("a"));
+        session.setAttribute("n", 0);
+        manager.commit(session);
+        Session request = manager.find(session.id()).orElseThrow();
+        @SuppressWarnings("unchecked")
+        List<String> held = (List<String>) request.getAttribute("lines");
+        List<String> copy = new ArrayList<>(held);
+        request.setAttribute("lines", copy);
+
+        request.<Integer>update("n", n -> n + 1);
+        copy.add("b");
+        manager.commit(request);
+
+        Session after = manager.find(session.id()).orElseThrow();
+        assertThat(after.getAttribute("lines")).isEqualTo(List.of("a", "b"));
+        assertThat(after.getAttribute("n")).isEqualTo(1);
+    }
+
+    @Test
     void updateWhenItRetriesThenAnAttributeThisRequestOnlyReadFollowsTheStoreAndIsNotWrittenBack() {
         Session session = manager.create();
         session.setAttribute("theme", "light");
