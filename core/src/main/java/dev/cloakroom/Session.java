@@ -191,13 +191,17 @@ public final class Session {
     }
 
     /**
-     * Ends the session now: the record is deleted and listeners are told.
+     * Ends the session now: the record is deleted and, if this call deleted it, listeners are told. When several
+     * requests end one session at once (two tabs logging out), exactly one call returns true and tells the
+     * listeners; the others find it ended already. Either way this session is invalidated afterwards.
      *
-     * @throws IllegalStateException if the session was invalidated already
+     * @return true if this call ended the session (also for one that was never stored), false if it had ended
+     *         elsewhere already: invalidated by another request, or expired and swept
+     * @throws IllegalStateException if this session was invalidated already
      * @throws SessionStoreException if the store fails; the session is then still valid
      */
-    public void invalidate() {
-        manager.invalidate(this);
+    public boolean invalidate() {
+        return manager.invalidate(this);
     }
 
     public synchronized boolean isInvalidated() {

@@ -267,7 +267,7 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
-    void invalidate(Session session) {
+    boolean invalidate(Session session) {
         Map<String, Object> attributes;
         SessionKey key;
         synchronized (session) {
@@ -278,7 +278,7 @@ public final class SessionManager implements AutoCloseable {
             attributes = session.attributes();
             key = session.renamedFrom() != null ? session.renamedFrom() : session.key();
             if (!session.isStored()) {
-                return;
+                return true;
             }
         }
         boolean removed;
@@ -295,6 +295,7 @@ public final class SessionManager implements AutoCloseable {
         if (removed) {
             listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
         }
+        return removed;
     }
 
     void changeId(Session session) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -136,6 +137,35 @@ class SessionManagerTest {
         second.invalidate();
 
         assertThat(events).containsExactly("created " + session.key().value(), "INVALIDATED " + session.key().value() + " {a=1}");
+    }
+
+    @Test
+    void invalidateWhenAnotherRequestEndsTheSessionDuringTheCallThenOnlyThatOneSaysItEndedIt() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        Session first = manager.find(session.id()).orElseThrow();
+        Session second = manager.find(session.id()).orElseThrow();
+        AtomicBoolean secondEndedIt = new AtomicBoolean();
+        store.beforeDelete = key -> {
+            store.beforeDelete = k -> { };
+            secondEndedIt.set(second.invalidate()); // lands between the first one's check and its delete
+        };
+
+        assertThat(first.invalidate()).as("the first call found it ended already").isFalse();
+
+        assertThat(secondEndedIt).isTrue();
+        assertThat(first.isInvalidated()).isTrue();
+        assertThat(events).containsExactly("created " + session.key().value(), "INVALIDATED " + session.key().value() + " {a=1}");
+    }
+
+    @Test
+    void invalidateWhenTheSessionWasNeverStoredThenThisCallEndedIt() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+
+        assertThat(session.invalidate()).isTrue();
+        assertThat(store.calls.get()).isZero();
     }
 
     @Test
@@ -558,6 +588,8 @@ class SessionManagerTest {
         final AtomicInteger calls = new AtomicInteger();
         /** Runs before each write reaches the store: where a test lets another request act. */
         volatile Consumer<SessionWrite> beforeWrite = write -> { };
+        /** Runs before each delete reaches the store: where a test lets another request act. */
+        volatile Consumer<SessionKey> beforeDelete = key -> { };
         /** How many of the next deletes fail as if the store were down. */
         final AtomicInteger failDeletes = new AtomicInteger();
 
@@ -588,6 +620,7 @@ class SessionManagerTest {
         @Override
         public boolean delete(SessionKey key) {
             calls.incrementAndGet();
+            beforeDelete.accept(key);
             if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new SessionStoreUnavailableException("simulated outage");
             }

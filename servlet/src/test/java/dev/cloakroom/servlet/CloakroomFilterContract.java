@@ -654,6 +654,31 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void listenersWhenTwoRequestsInvalidateOneSessionAtOnceThenDestroyedOnce() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        List<Reply> other = new ArrayList<>();
+        store.beforeDelete = () -> {
+            // A second tab logs out between this request's lookup and its delete.
+            try {
+                other.add(send("/invalidate", browser.cookie));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        };
+
+        Reply reply = browser.get("/invalidate");
+
+        assertThat(other).singleElement().satisfies(r -> assertThat(r.clearsCookie()).isTrue());
+        assertThat(reply.clearsCookie()).isTrue();
+        assertThat(recorder.events).containsExactly("created", "added a=1", "destroyed a=1");
+        assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
     void sessionWhenTooLargeThen413AndNothingStored() throws Exception {
         start(b -> b.maxSessionBytes(100));
         Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);
