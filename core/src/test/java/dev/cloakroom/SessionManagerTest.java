@@ -83,7 +83,8 @@ class SessionManagerTest {
         Session session = manager.create();
         session.getAttribute("nothing");
 
-        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.NONE);
+        assertThat(manager.commit(session)).isEqualTo(CommitOutcome.NOTHING_TO_STORE);
+        assertThat(session.isStored()).isFalse();
         assertThat(store.calls.get()).isZero();
     }
 
@@ -91,26 +92,27 @@ class SessionManagerTest {
     void commitTwiceWritesOnce() {
         Session session = manager.create();
         session.setAttribute("a", 1);
-        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(session)).isEqualTo(CommitOutcome.SAVED);
+        assertThat(session.isStored()).isTrue();
         int afterFirst = store.calls.get();
 
-        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.NONE);
+        assertThat(manager.commit(session)).isEqualTo(CommitOutcome.UNCHANGED);
         assertThat(store.calls.get()).isEqualTo(afterFirst);
     }
 
     @Test
-    void nonPermanentSessionDoesNotResendTheCookieOnWrites() {
-        try (SessionManager browserSession = SessionManager.builder(new MemorySessionStore())
-                .config(CloakroomConfig.builder().idleTimeout(IDLE).permanent(false).build()).clock(clock).sweeping(false).build()) {
-            Session session = browserSession.create();
-            session.setAttribute("a", 1);
-            assertThat(browserSession.commit(session)).isEqualTo(CookieUpdate.SET);
+    void commitWhenAStoredSessionChangesThenSavedAndItsDeadlineMoves() {
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        clock.advance(Duration.ofMinutes(1));
 
-            Session next = browserSession.find(session.id()).orElseThrow();
-            next.setAttribute("a", 2);
-            assertThat(browserSession.commit(next)).isEqualTo(CookieUpdate.NONE);
-            assertThat(browserSession.find(session.id()).orElseThrow().getAttribute("a")).isEqualTo(2);
-        }
+        Session next = manager.find(session.id()).orElseThrow();
+        next.setAttribute("a", 2);
+
+        assertThat(manager.commit(next)).isEqualTo(CommitOutcome.SAVED);
+        assertThat(next.expiresAt()).isEqualTo(clock.instant().plus(IDLE));
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("a")).isEqualTo(2);
     }
 
     @Test
@@ -180,7 +182,7 @@ class SessionManagerTest {
         slow.invalidate();
 
         assertThat(events).containsExactly("created " + session.key().value(), "EXPIRED " + session.key().value() + " {a=1}");
-        assertThat(manager.commit(slow)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(slow)).isEqualTo(CommitOutcome.ENDED);
     }
 
     @Test
@@ -196,7 +198,7 @@ class SessionManagerTest {
         assertThat(loggingOut.getAttribute("user")).isEqualTo("alice");
 
         loggingOut.invalidate();
-        assertThat(manager.commit(loggingOut)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(loggingOut)).isEqualTo(CommitOutcome.ENDED);
         assertThat(manager.find(session.id())).isEmpty();
     }
 
@@ -210,7 +212,7 @@ class SessionManagerTest {
         assertThatThrownBy(() -> session.getAttribute("a")).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> session.update("a", (Integer n) -> n + 1)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(session::invalidate).isInstanceOf(IllegalStateException.class);
-        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(session)).isEqualTo(CommitOutcome.ENDED);
     }
 
     @Test
@@ -241,9 +243,9 @@ class SessionManagerTest {
         SessionRecord stored = store.delegate.load(session.key()).orElseThrow();
         assertThat(stored.attributes()).containsOnlyKeys("uploads", "file_contents");
         assertThat(stored.version()).isEqualTo(2);
-        assertThat(manager.commit(request)).as("the persistent cookie's Max-Age slides").isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(request)).as("saved, by update()").isEqualTo(CommitOutcome.SAVED);
         assertThat(store.calls.get() - before).as("commit wrote nothing more").isEqualTo(1);
-        assertThat(manager.commit(request)).isEqualTo(CookieUpdate.NONE);
+        assertThat(manager.commit(request)).isEqualTo(CommitOutcome.UNCHANGED);
     }
 
     @Test
@@ -322,10 +324,33 @@ class SessionManagerTest {
         loggingIn.changeId();
         loggingIn.setAttribute("role", "admin");
 
-        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(loggingIn)).isEqualTo(CommitOutcome.ENDED);
+        assertThat(loggingIn.isStored()).isFalse();
+        assertThat(loggingIn.isInvalidated()).isTrue();
         assertThat(manager.find(loggingIn.id())).isEmpty();
         assertThat(store.delegate.load(session.key())).isEmpty();
         assertThat(store.delegate.load(loggingIn.key())).isEmpty();
+    }
+
+    @Test
+    void changeIdWhenAValueWasChangedInPlaceToSomethingUnstorableThenMovedWithTheOtherChangesAndStoredUnderTheNewId() {
+        Session session = manager.create();
+        session.setAttribute("lines", new ArrayList<>(List.of("a")));
+        manager.commit(session);
+        Session loggingIn = manager.find(session.id()).orElseThrow();
+        loggingIn.changeId();
+        loggingIn.setAttribute("user", "alice");
+        @SuppressWarnings("unchecked")
+        List<String> lines = (List<String>) loggingIn.getAttribute("lines");
+        lines.add("\uD800");
+
+        assertThatThrownBy(() -> manager.commit(loggingIn)).isInstanceOf(UnsupportedAttributeException.class);
+
+        assertThat(loggingIn.isStored()).as("stored under the new id").isTrue();
+        assertThat(loggingIn.id()).isNotEqualTo(session.id());
+        assertThat(store.delegate.load(session.key())).isEmpty();
+        assertThat(store.delegate.load(loggingIn.key()).orElseThrow().attributes())
+                .containsEntry("user", "\"alice\"").containsEntry("lines", "[\"a\"]");
     }
 
     @Test
@@ -338,7 +363,7 @@ class SessionManagerTest {
         loggingIn.changeId();
         store.beforeWrite = write -> loggingOut.invalidate(); // lands just before the move
 
-        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(loggingIn)).isEqualTo(CommitOutcome.ENDED);
         assertThat(manager.find(loggingIn.id())).isEmpty();
         assertThat(store.delegate.load(session.key())).isEmpty();
         assertThat(store.delegate.load(loggingIn.key())).isEmpty();
@@ -354,7 +379,7 @@ class SessionManagerTest {
 
         slow.changeId();
 
-        assertThat(manager.commit(slow)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(slow)).isEqualTo(CommitOutcome.ENDED);
         assertThat(manager.find(slow.id())).isEmpty();
         assertThat(store.delegate.load(slow.key())).isEmpty();
     }
@@ -371,7 +396,7 @@ class SessionManagerTest {
 
         loggingIn.changeId();
         loggingIn.setAttribute("user", "alice");
-        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(loggingIn)).isEqualTo(CommitOutcome.SAVED);
 
         Session moved = manager.find(loggingIn.id()).orElseThrow();
         assertThat(moved.getAttribute("a")).isEqualTo(1);
@@ -390,7 +415,7 @@ class SessionManagerTest {
 
         loggingIn.changeId();
         loggingIn.setAttribute("role", "admin");
-        assertThat(manager.commit(loggingIn)).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(loggingIn)).isEqualTo(CommitOutcome.SAVED);
 
         assertThat(store.calls.get() - before).as("one move").isEqualTo(1);
         assertThat(store.delegate.load(session.key())).isEmpty();
@@ -416,6 +441,8 @@ class SessionManagerTest {
                     .hasMessageContaining("limit of 1000");
             assertThat(store.delegate.load(session.key()).orElseThrow().attributes()).containsOnlyKeys("start", "other");
             assertThat(store.delegate.load(loggingIn.key())).isEmpty();
+            assertThat(loggingIn.isStored()).as("not under its new id").isFalse();
+            assertThat(loggingIn.isNew()).isFalse();
         }
     }
 
@@ -454,8 +481,8 @@ class SessionManagerTest {
         request.setAttribute("theme", "dark");
 
         assertThatThrownBy(() -> manager.commit(request)).isInstanceOf(UnsupportedAttributeException.class)
-                .hasMessageContaining("'lines'").hasMessageContaining("surrogate")
-                .satisfies(e -> assertThat(((UnsupportedAttributeException) e).cookieUpdate()).isEqualTo(CookieUpdate.SET));
+                .hasMessageContaining("'lines'").hasMessageContaining("surrogate");
+        assertThat(request.isStored()).isTrue();
         SessionRecord stored = store.delegate.load(session.key()).orElseThrow();
         assertThat(stored.attributes()).containsEntry("count", "2").containsEntry("theme", "\"dark\"")
                 .containsEntry("lines", "[\"a\"]");
@@ -470,10 +497,10 @@ class SessionManagerTest {
         lines.add("\uDE00");
 
         assertThatThrownBy(() -> manager.commit(session)).isInstanceOf(UnsupportedAttributeException.class)
-                .hasMessageContaining("'lines'")
-                .satisfies(e -> assertThat(((UnsupportedAttributeException) e).cookieUpdate()).isEqualTo(CookieUpdate.SET));
+                .hasMessageContaining("'lines'");
         assertThat(store.delegate.load(session.key()).orElseThrow().attributes()).isEqualTo(Map.of("count", "1"));
         assertThat(session.isNew()).isFalse();
+        assertThat(session.isStored()).as("stored under the id its cookie is to carry").isTrue();
     }
 
     @Test
