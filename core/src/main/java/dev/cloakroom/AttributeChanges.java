@@ -60,10 +60,10 @@ record AttributeChanges(Map<String, String> upserts, Set<String> removals, Map<S
         return SessionRecord.sizeInBytes(applyTo(stored));
     }
 
-    /** The failure to report once the other changes were saved and the cookie is to be handled as {@code cookie}. */
-    UnsupportedAttributeException rejection(CookieUpdate cookie) {
+    /** The failure to report once the other changes were saved. */
+    UnsupportedAttributeException rejection() {
         StringBuilder message = new StringBuilder();
         new TreeMap<>(rejected).values().forEach(reason -> message.append(message.isEmpty() ? "" : "; ").append(reason));
-        return new UnsupportedAttributeException(message + " (the request's other changes were saved)", cookie);
+        return new UnsupportedAttributeException(message + " (the request's other changes were saved)");
     }
 }

@@ -30,7 +30,8 @@ public final class Session {
     private String id;
     private SessionKey key;
     private SessionKey renamedFrom;
-    private boolean isStored;
+    /** Whether a record exists: under {@link #key}, or under {@link #renamedFrom} until commit moves it. */
+    private boolean hasRecord;
     private boolean invalidated;
     private Instant lastWrittenAt;
     private Duration maxInactiveInterval;
@@ -49,7 +50,7 @@ public final class Session {
     private final Set<String> assigned = new HashSet<>();
     /** Attributes handed to the application and not assigned: written only if changed in place. */
     private final Set<String> read = new HashSet<>();
-    /** Set when {@link #update} wrote; taken by commit, which then lets a persistent cookie's Max-Age slide. */
+    /** Set when {@link #update} wrote; taken by commit, which then reports the session saved. */
     private boolean writtenByUpdate;
 
     Session(SessionManager manager, String id, SessionRecord record, Map<String, Object> decoded, Instant openedAt) {
@@ -61,7 +62,7 @@ public final class Session {
         this.stored = new HashMap<>(record.attributes());
         this.loaded = new HashMap<>(record.attributes());
         this.values = new LinkedHashMap<>(decoded);
-        this.isStored = true;
+        this.hasRecord = true;
         this.lastWrittenAt = record.lastAccessedAt();
         this.maxInactiveInterval = record.maxInactiveInterval();
         this.version = record.version();
@@ -92,7 +93,18 @@ public final class Session {
 
     /** True until the session has been stored for the first time. */
     public synchronized boolean isNew() {
-        return !isStored;
+        return !hasRecord;
+    }
+
+    /**
+     * Whether the store holds this session under its current {@link #id()}, as far as this request knows: false before
+     * its first commit stores it, after {@link #changeId()} until a commit moves it, and once it is invalidated or found
+     * ended. True after a commit that stored it or moved it, even one that then threw {@link
+     * UnsupportedAttributeException}: a web layer sends the cookie for {@link #id()} when this is true and the browser
+     * does not hold that id yet.
+     */
+    public synchronized boolean isStored() {
+        return hasRecord && renamedFrom == null && !invalidated;
     }
 
     public Instant createdAt() {
@@ -192,13 +204,17 @@ public final class Session {
     }
 
     /**
-     * Ends the session now: the record is deleted and listeners are told.
+     * Ends the session now: the record is deleted and, if this call deleted it, listeners are told. When several
+     * requests end one session at once (two tabs logging out), exactly one call returns true and tells the
+     * listeners; the others find it ended already. Either way this session is invalidated afterwards.
      *
-     * @throws IllegalStateException if the session was invalidated already
+     * @return true if this call ended the session (also for one that was never stored), false if it had ended
+     *         elsewhere already: invalidated by another request, or expired and swept
+     * @throws IllegalStateException if this session was invalidated already
      * @throws SessionStoreException if the store fails; the session is then still valid
      */
-    public void invalidate() {
-        manager.invalidate(this);
+    public boolean invalidate() {
+        return manager.invalidate(this);
     }
 
     public synchronized boolean isInvalidated() {
@@ -218,7 +234,7 @@ public final class Session {
 
     SessionKey renamedFrom() { return renamedFrom; }
 
-    boolean isStored() { return isStored; }
+    boolean hasRecord() { return hasRecord; }
 
     long version() { return version; }
 
@@ -286,7 +302,7 @@ public final class Session {
     }
 
     void assignId(String newId) {
-        if (isStored && renamedFrom == null) {
+        if (hasRecord && renamedFrom == null) {
             renamedFrom = key;
         }
         id = newId;
@@ -308,7 +324,7 @@ public final class Session {
         read.addAll(changes.upserts().keySet());
         lastWrittenAt = at;
         version = created ? 1 : version + 1;
-        isStored = true;
+        hasRecord = true;
         renamedFrom = null;
         maxInactiveIntervalChanged = false;
     }
@@ -337,7 +353,11 @@ public final class Session {
         return assigned.contains(name) || read.contains(name);
     }
 
-    /** Called when {@link #update} wrote {@code name} with the rest: the application now sees the written value. */
+    /**
+     * Called when {@link #update} wrote {@code name} with the rest. The application now holds {@code value}, the very
+     * object {@code update} returned, so that is the live value: a change it makes to it in place is found against the
+     * encoding just written, as for any value set or read.
+     */
     void updated(String name, Object value) {
         if (value == null) {
             values.remove(name);

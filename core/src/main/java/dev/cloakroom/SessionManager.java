@@ -109,41 +109,43 @@ public final class SessionManager implements AutoCloseable {
 
     /**
      * Saves what this request changed, in at most one atomic store write (a {@link SessionStore#move} when the id
-     * changed).
+     * changed). Whether it returns or throws, the session's state says afterwards what the store holds, as far as this
+     * request knows: {@link Session#isStored()} under {@link Session#id()}, or {@link Session#isInvalidated()}.
      *
-     * @return what to do with the cookie
+     * @return what happened to the session
      * @throws SessionTooLargeException if the session would exceed {@link CloakroomConfig#maxSessionBytes()}, merged
-     *         with what other requests saved; nothing is written
+     *         with what other requests saved; nothing is written (a changed id stays unsaved: the session is still
+     *         stored under its old id)
      * @throws UnsupportedAttributeException if an attribute was changed in place, after it was set or read, to
-     *         something the codec refuses; the other changes were saved, and {@link
-     *         UnsupportedAttributeException#cookieUpdate()} says what to do with the cookie
+     *         something the codec refuses; the other changes were saved (a new session was created, a changed id
+     *         moved), and the refused attribute stays as it was stored
      * @throws SessionStoreException if the store fails or times out; nothing is known to be written
      */
-    public CookieUpdate commit(Session session) {
+    public CommitOutcome commit(Session session) {
         synchronized (session) {
             if (session.isInvalidated()) {
-                return CookieUpdate.CLEAR;
+                return CommitOutcome.ENDED;
             }
             Instant now = clock.instant();
             boolean writtenByUpdate = session.takeWrittenByUpdate();
             AttributeChanges changes = session.pendingChanges(codec);
-            CookieUpdate cookie = save(session, changes, writtenByUpdate, now);
+            CommitOutcome outcome = save(session, changes, writtenByUpdate, now);
             if (!changes.rejected().isEmpty()) {
-                if (cookie == CookieUpdate.CLEAR) {
+                if (outcome == CommitOutcome.ENDED) {
                     LOG.debug("{} ended; its unstorable attributes {} are moot", session.key(), changes.rejected().keySet());
                 } else {
-                    throw changes.rejection(cookie);
+                    throw changes.rejection();
                 }
             }
-            return cookie;
+            return outcome;
         }
     }
 
-    private CookieUpdate save(Session session, AttributeChanges changes, boolean writtenByUpdate, Instant now) {
-        if (!session.isStored()) {
+    private CommitOutcome save(Session session, AttributeChanges changes, boolean writtenByUpdate, Instant now) {
+        if (!session.hasRecord()) {
             AttributeChanges created = changes.withoutRemovals();
             if (created.isEmpty()) {
-                return CookieUpdate.NONE;
+                return CommitOutcome.NOTHING_TO_STORE;
             }
             requireWithinCap(session, created);
             WriteResult result = store.write(writeOf(session, session.key(), true, created, SessionWrite.ANY_VERSION, now));
@@ -155,26 +157,25 @@ public final class SessionManager implements AutoCloseable {
             }
             session.written(created, now, true);
             listeners.forEach(l -> notifyCreated(l, session.key()));
-            return CookieUpdate.SET;
+            return CommitOutcome.SAVED;
         }
         if (session.renamedFrom() != null) {
             return move(session, changes, now);
         }
         boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
         if (changes.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
-            // update() may have written already: a persistent cookie's Max-Age slides with that write too
-            return writtenByUpdate && config.permanent() ? CookieUpdate.SET : CookieUpdate.NONE;
+            return writtenByUpdate ? CommitOutcome.SAVED : CommitOutcome.UNCHANGED;
         }
         requireWithinCap(session, changes);
         WriteResult result = store.write(writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
-                return config.permanent() ? CookieUpdate.SET : CookieUpdate.NONE;
+                return CommitOutcome.SAVED;
             case GONE:
                 LOG.debug("{} ended while a request was using it; its changes were not saved", session.key());
                 session.markInvalidated();
-                return CookieUpdate.CLEAR;
+                return CommitOutcome.ENDED;
             case TOO_LARGE:
                 throw new SessionTooLargeException(config.maxSessionBytes());
             default:
@@ -187,18 +188,18 @@ public final class SessionManager implements AutoCloseable {
      * stored then (so that what other requests saved meanwhile comes along). A session that ended meanwhile is not
      * brought back under the new key.
      */
-    private CookieUpdate move(Session session, AttributeChanges changes, Instant now) {
+    private CommitOutcome move(Session session, AttributeChanges changes, Instant now) {
         SessionKey oldKey = session.renamedFrom();
         requireWithinCap(session, changes);
         WriteResult result = store.move(oldKey, writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
-                return CookieUpdate.SET;
+                return CommitOutcome.SAVED;
             case GONE:
                 LOG.debug("{} ended before its id could be changed; it is not recreated", oldKey);
                 session.markInvalidated();
-                return CookieUpdate.CLEAR;
+                return CommitOutcome.ENDED;
             case TOO_LARGE:
                 throw new SessionTooLargeException(config.maxSessionBytes());
             default:
@@ -217,7 +218,7 @@ public final class SessionManager implements AutoCloseable {
                 if (session.isInvalidated()) {
                     throw new IllegalStateException("session has been invalidated");
                 }
-                if (!session.isStored() || session.renamedFrom() != null) {
+                if (!session.isStored()) {
                     // Not stored under its current id yet: nothing else can see it, so commit saves the change. Decided
                     // under the same lock as the write below, so a concurrent changeId cannot send it to an unknown key.
                     @SuppressWarnings("unchecked")
@@ -238,7 +239,7 @@ public final class SessionManager implements AutoCloseable {
                 switch (result) {
                     case WRITTEN:
                         session.written(changes, now, false);
-                        session.updated(name, encoded == null ? null : codec.decode(encoded));
+                        session.updated(name, next);
                         return next;
                     case GONE:
                         session.markInvalidated();
@@ -272,7 +273,7 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
-    void invalidate(Session session) {
+    boolean invalidate(Session session) {
         Map<String, Object> attributes;
         SessionKey key;
         synchronized (session) {
@@ -282,8 +283,8 @@ public final class SessionManager implements AutoCloseable {
             session.markInvalidated();
             attributes = session.attributes();
             key = session.renamedFrom() != null ? session.renamedFrom() : session.key();
-            if (!session.isStored()) {
-                return;
+            if (!session.hasRecord()) {
+                return true;
             }
         }
         boolean removed;
@@ -300,6 +301,7 @@ public final class SessionManager implements AutoCloseable {
         if (removed) {
             listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
         }
+        return removed;
     }
 
     void changeId(Session session) {

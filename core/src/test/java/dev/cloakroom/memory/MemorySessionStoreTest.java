@@ -1,7 +1,7 @@
 package dev.cloakroom.memory;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.MutableClock;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
@@ -62,7 +62,7 @@ class MemorySessionStoreTest {
             next.setAttribute("a", 3);
             while (true) {
                 try {
-                    assertThat(manager.commit(next)).isEqualTo(CookieUpdate.SET);
+                    assertThat(manager.commit(next)).isEqualTo(CommitOutcome.SAVED);
                     break;
                 } catch (SessionLimitExceededException stillFull) {
                     assertThat(System.nanoTime()).as("room made within 10 s").isLessThan(deadline);

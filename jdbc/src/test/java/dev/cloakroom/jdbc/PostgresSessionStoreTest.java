@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
@@ -248,7 +248,7 @@ class PostgresSessionStoreTest {
                 Session created = manager.create();
                 created.setAttribute("file_contents", List.of("first line", "  indented", "third"));
                 created.setAttribute("prefs", Map.of("theme", "dark", "size", 12, "ratio", 0.5));
-                assertThat(manager.commit(created)).isEqualTo(CookieUpdate.SET);
+                assertThat(manager.commit(created)).isEqualTo(CommitOutcome.SAVED);
                 assertThat(counting.take()).as("create").isEqualTo(1);
 
                 clock.advance(Duration.ofSeconds(5));
@@ -256,7 +256,7 @@ class PostgresSessionStoreTest {
                 assertThat(counting.take()).as("load").isEqualTo(1);
                 assertThat(reader.getAttribute("file_contents")).isEqualTo(List.of("first line", "  indented", "third"));
                 assertThat(reader.getAttribute("prefs")).isEqualTo(Map.of("theme", "dark", "size", 12, "ratio", 0.5));
-                assertThat(manager.commit(reader)).isEqualTo(CookieUpdate.NONE);
+                assertThat(manager.commit(reader)).isEqualTo(CommitOutcome.UNCHANGED);
                 assertThat(counting.take()).as("commit of a read-only request").isZero();
 
                 assertThat(manager.find("not-a-session-id")).isEmpty();
@@ -277,7 +277,7 @@ class PostgresSessionStoreTest {
                 clock.advance(IDLE.dividedBy(5));
                 Session toucher = manager.find(created.id()).orElseThrow();
                 counting.take();
-                assertThat(manager.commit(toucher)).isEqualTo(CookieUpdate.SET);
+                assertThat(manager.commit(toucher)).isEqualTo(CommitOutcome.SAVED);
                 assertThat(counting.take()).as("touch").isEqualTo(1);
 
                 SessionRecord stored = store.load(created.key()).orElseThrow();
@@ -385,12 +385,12 @@ class PostgresSessionStoreTest {
                      .config(CloakroomConfig.builder().idleTimeout(IDLE).permanent(false).build()).build()) {
             Session session = manager.create();
             session.setAttribute("file_contents", List.of("line"));
-            assertThat(manager.commit(session)).isEqualTo(CookieUpdate.SET);
+            assertThat(manager.commit(session)).isEqualTo(CommitOutcome.SAVED);
 
             clock.advance(Duration.ofMinutes(10));
             Session next = manager.find(session.id()).orElseThrow();
             next.setAttribute("more", true);
-            assertThat(manager.commit(next)).as("a browser-session cookie is not re-sent with a Max-Age").isEqualTo(CookieUpdate.NONE);
+            assertThat(manager.commit(next)).as("written: the deadline moves, whatever the cookie").isEqualTo(CommitOutcome.SAVED);
             assertThat(store.load(session.key()).orElseThrow().expiresAt()).isEqualTo(clock.instant().plus(IDLE));
 
             clock.advance(IDLE.plusSeconds(1));

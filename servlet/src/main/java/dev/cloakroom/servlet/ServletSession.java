@@ -114,13 +114,18 @@ final class ServletSession implements CloakroomHttpSession {
         for (String name : session.attributeNames()) {
             held.put(name, session.getAttribute(name));
         }
+        boolean endedHere;
         try {
-            session.invalidate();
+            endedHere = session.invalidate();
         } catch (SessionStoreException e) {
             // The record is still there and the session lives on: nobody may hear that it ended.
             throw binding.failed(e);
         }
         binding.invalidated();
+        if (!endedHere) {
+            // Another request (a second tab logging out) or the sweeper ended it and told the listeners already.
+            return;
+        }
         // Told only once the store confirmed the end, yet with the attributes still readable (Servlet 6, 7.5),
         // through a read-only view of what the session held.
         farewell = Collections.unmodifiableMap(held);

@@ -1,7 +1,7 @@
 package dev.cloakroom.servlet;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.SessionStoreException;
@@ -103,6 +103,8 @@ final class SessionBinding {
     private ServletSession current;
     private RuntimeException failure;
     private String lastCookieHeader;
+    /** The raw id of the cookie this response sets, when {@link #cookie} is SET. */
+    private String sentId;
 
     SessionBinding(SessionManager manager, ServletSessionEvents events, SessionCookies cookies,
                    HttpServletRequest request, HttpServletResponse response, ServletContext context) {
@@ -254,52 +256,62 @@ final class SessionBinding {
     private void commitNow() {
         changedSinceCommit = false;
         ServletSession servletSession = current;
-        CookieUpdate update = CookieUpdate.NONE;
-        if (servletSession != null) {
-            Session session = servletSession.session();
-            if (session.isNew() && !session.isInvalidated() && response.isCommitted()) {
-                // Its cookie could not reach the browser: storing it would only leave an orphan record behind.
-                LOG.warn("{} was created after the response had been committed; its data is dropped", session.key());
-                return;
+        if (servletSession == null) {
+            if (cookie == BrowserCookie.STALE) {
+                clearCookie();
             }
-            boolean wasNew = session.isNew();
-            try {
-                update = manager.commit(session);
-            } catch (UnsupportedAttributeException e) {
-                if (wasNew && !session.isNew() && !session.isInvalidated()) {
-                    // The valid attributes were stored all the same: the browser needs the new session's cookie.
-                    setCookie(session);
-                }
-                throw e;
-            }
-            if (update == CookieUpdate.NONE && presented().oldKey() && cookie != BrowserCookie.SET && lookup == Lookup.FOUND
-                    && !session.isInvalidated() && session.id().equals(presented().rawId())) {
-                update = CookieUpdate.SET; // signed with a fallback key: re-issue it with the current one
-            }
+            return;
         }
-        switch (update) {
-            case SET -> setCookie(servletSession.session());
-            case CLEAR -> {
-                if (presented().present() || cookie == BrowserCookie.SET || cookie == BrowserCookie.STALE) {
-                    clearCookie();
-                }
+        Session session = servletSession.session();
+        if (session.isNew() && !session.isInvalidated() && response.isCommitted()) {
+            // Its cookie could not reach the browser: storing it would only leave an orphan record behind.
+            LOG.warn("{} was created after the response had been committed; its data is dropped", session.key());
+            return;
+        }
+        CommitOutcome outcome;
+        try {
+            outcome = manager.commit(session);
+        } catch (RuntimeException e) {
+            // A commit that threw may still have stored the session (a new one, or under its new id) before refusing
+            // an attribute: the browser needs that cookie with the error answer.
+            keepCookieInStep(session, false);
+            throw e;
+        }
+        keepCookieInStep(session, outcome == CommitOutcome.SAVED);
+    }
+
+    /**
+     * Sets or clears the cookie from what the session's state says the store holds now: an ended session's cookie is
+     * cleared; a stored one's is sent when {@link SessionCookies#mustSend} says so, or to re-sign it with the current
+     * key; otherwise a stale cookie is cleared.
+     */
+    private void keepCookieInStep(Session session, boolean saved) {
+        if (session.isInvalidated()) {
+            if (presented().present() || cookie == BrowserCookie.SET || cookie == BrowserCookie.STALE) {
+                clearCookie();
             }
-            case NONE -> {
-                if (cookie == BrowserCookie.STALE) {
-                    clearCookie();
-                }
+            return;
+        }
+        if (session.isStored()) {
+            boolean heldAsSent = cookie == BrowserCookie.AS_SENT && lookup == Lookup.FOUND
+                    && session.id().equals(presented().rawId());
+            boolean held = heldAsSent || (cookie == BrowserCookie.SET && session.id().equals(sentId));
+            if (cookies.mustSend(held, saved) || (heldAsSent && presented().oldKey())) {
+                setCookie(session);
             }
+            return;
+        }
+        // Not stored under its current id: a new session without data, or one whose id change is not saved yet (the
+        // browser's cookie still names the stored session then).
+        if (cookie == BrowserCookie.STALE) {
+            clearCookie();
         }
     }
 
     private void setCookie(Session session) {
-        // Both instants come from the manager's clock; the cookie never outlives the idle timeout.
-        long maxAge = config().permanent()
-                ? Math.max(0, Math.min(session.maxInactiveInterval().toSeconds(),
-                        Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
-                : -1;
-        if (writeCookie(cookies.set(session.id(), maxAge, cookies.secure(request)))) {
+        if (writeCookie(cookies.set(session, cookies.secure(request)))) {
             cookie = BrowserCookie.SET;
+            sentId = session.id();
         }
     }
 
@@ -455,7 +467,10 @@ final class SessionBinding {
         logFailure(tooLarge ? "session too large, answered 413: {}" : "session store failed, answered 503: {}", cause);
         response.reset();
         response.setStatus(tooLarge ? 413 : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        if (!tooLarge) {
+        if (tooLarge) {
+            // What was stored before the refused write is real: the browser must hold its cookie.
+            putBackCookie();
+        } else {
             response.setHeader("Retry-After", Long.toString(CloakroomFilter.RETRY_AFTER.toSeconds()));
         }
         writeBody(tooLarge
@@ -468,7 +483,7 @@ final class SessionBinding {
      * Answered 422 Unprocessable Content (RFC 9110, 15.5.21): the request was well-formed, so not 400, and retrying it
      * unchanged cannot help, so not 503; but what it carried (typically a lone UTF-16 surrogate from the client's
      * input) cannot be kept. The application's own answer stands: a committed response, or an error status it set.
-     * The cookie this response already carried stays, since the record it names was stored.
+     * The cookie decided at commit stays: the other changes were saved, perhaps as a new session or under a new id.
      */
     private void answerUnsupported(UnsupportedAttributeException cause) {
         advanceTo(Phase.ANSWERED);
@@ -479,11 +494,16 @@ final class SessionBinding {
         logFailure("an attribute could not be stored, answered 422: {}", cause);
         response.reset();
         response.setStatus(422);
+        putBackCookie();
+        writeBody("This request could not be completed: some of its data cannot be kept in your session. "
+                + "Please check what you entered and try again.\n");
+    }
+
+    /** After {@code response.reset()} in an error answer: the cookie this response was to carry, if any. */
+    private void putBackCookie() {
         if (lastCookieHeader != null) {
             response.addHeader("Set-Cookie", lastCookieHeader);
         }
-        writeBody("This request could not be completed: some of its data cannot be kept in your session. "
-                + "Please check what you entered and try again.\n");
     }
 
     private void writeBody(String body) {

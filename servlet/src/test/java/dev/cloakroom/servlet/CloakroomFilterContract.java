@@ -282,6 +282,32 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void cookieWhenNotPermanentAndTheSessionChangesThenNotSentAgain() throws Exception {
+        start(b -> b.permanent(false));
+        Browser browser = browserWith("a", "1");
+
+        Reply changed = browser.get("/set?name=a&value=2");
+
+        assertThat(changed.sessionCookies()).isEmpty();
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("2");
+    }
+
+    @Test
+    void cookieWhenPermanentAndUpdateSavedTheSessionThenSentAgainWithAFreshMaxAge() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(100)));
+        Browser browser = new Browser();
+        assertThat(browser.get("/increment").body()).isEqualTo("1");
+        String cookie = browser.cookie;
+        clock.advance(Duration.ofMinutes(1));
+
+        Reply updated = browser.get("/increment");
+
+        assertThat(updated.body()).isEqualTo("2");
+        assertThat(updated.sessionCookie()).contains("; Max-Age=6000;");
+        assertThat(updated.cookieValue()).isEqualTo(cookie);
+    }
+
+    @Test
     void cookieWhenForwardedProtoIsHttpsThenSecureOnlyIfTrusted() throws Exception {
         start();
         assertThat(send("/set?name=a&value=1", null, "X-Forwarded-Proto", "https").sessionCookie()).doesNotContain("Secure");
@@ -657,6 +683,31 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void listenersWhenTwoRequestsInvalidateOneSessionAtOnceThenDestroyedOnce() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        List<Reply> other = new ArrayList<>();
+        store.beforeDelete = () -> {
+            // A second tab logs out between this request's lookup and its delete.
+            try {
+                other.add(send("/invalidate", browser.cookie));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        };
+
+        Reply reply = browser.get("/invalidate");
+
+        assertThat(other).singleElement().satisfies(r -> assertThat(r.clearsCookie()).isTrue());
+        assertThat(reply.clearsCookie()).isTrue();
+        assertThat(recorder.events).containsExactly("created", "added a=1", "destroyed a=1");
+        assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
     void sessionWhenTooLargeThen413AndNothingStored() throws Exception {
         start(b -> b.maxSessionBytes(100));
         Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);
@@ -681,7 +732,68 @@ abstract class CloakroomFilterContract {
         assertThat(refused.sessionCookies()).as("the cookie is neither cleared nor replaced").isEmpty();
         assertThat(browser.cookie).isEqualTo(cookie);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=b").body()).as("set in the same request, so saved").isEqualTo("2");
         assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+    }
+
+    @Test
+    void commitWhenANewSessionHoldsAValueMutatedInPlaceToSomethingUnstorableThen422WithItsCookieAndTheOtherValuesStored() throws Exception {
+        start();
+        Browser browser = new Browser();
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+    }
+
+    @Test
+    void commitWhenTheIdChangedAndAValueWasMutatedInPlaceToSomethingUnstorableThen422WithTheNewCookie() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        String old = browser.cookie;
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2&before=change-id");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.cookieValue()).matches(ID).isNotEqualTo(old);
+        assertThat(send("/get?name=a", old).body()).as("the old id is dead").isEqualTo("no session");
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+        assertThat(store.memory.snapshot()).hasSize(1);
+    }
+
+    @Test
+    void sessionWhenItGrowsTooLargeAfterItWasStoredEarlierInTheRequestThen413WithItsCookie() throws Exception {
+        start(b -> b.maxSessionBytes(1_000));
+        Browser browser = new Browser();
+
+        Reply refused = browser.get("/grow?name=a&value=1&before=save&size=2000");
+
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.body()).doesNotContain("xxx");
+        assertThat(refused.cookieValue()).as("the record stored earlier is the browser's").matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=big").body()).isEqualTo("null");
+    }
+
+    @Test
+    void sessionWhenTheIdChangedAndItGrowsTooLargeThen413AndTheOldIdStillHoldsTheSession() throws Exception {
+        start(b -> b.maxSessionBytes(1_000));
+        Browser browser = browserWith("a", "1");
+        String old = browser.cookie;
+
+        Reply refused = browser.get("/grow?name=b&value=2&before=change-id&size=2000");
+
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.sessionCookies()).as("nothing moved, so the browser keeps its cookie").isEmpty();
+        assertThat(browser.cookie).isEqualTo(old);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("null");
+        assertThat(store.memory.snapshot()).hasSize(1);
     }
 
     @Test

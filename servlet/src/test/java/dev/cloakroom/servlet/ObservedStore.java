@@ -26,6 +26,8 @@ final class ObservedStore implements SessionStore {
     volatile boolean down;
     /** Only deletes fail: a store that went away between a request's read and its invalidation. */
     volatile boolean deletesFail;
+    /** Runs before each delete reaches the store: where a test lets another request act; it runs once. */
+    volatile Runnable beforeDelete;
 
     ObservedStore(MemorySessionStore memory) {
         this.memory = new RecordingStore(memory);
@@ -71,6 +73,11 @@ final class ObservedStore implements SessionStore {
     @Override
     public boolean delete(SessionKey key) {
         deletes.incrementAndGet();
+        Runnable hook = beforeDelete;
+        beforeDelete = null;
+        if (hook != null) {
+            hook.run();
+        }
         checkUp();
         if (deletesFail) {
             throw new SessionStoreUnavailableException("store unreachable while deleting (simulated outage)");

@@ -139,6 +139,13 @@ final class TestApp extends HttpServlet {
                 }
             }
             case "/mutate-in-place" -> mutateInPlace(request, response, name, value);
+            case "/grow" -> {
+                HttpSession session = request.getSession();
+                session.setAttribute(name, value);
+                before(request, response);
+                session.setAttribute("big", "x".repeat(Integer.parseInt(request.getParameter("size"))));
+                response.getWriter().print("ok");
+            }
             case "/async" -> {
                 request.getSession().setAttribute(name, value);
                 AsyncContext async = request.startAsync();
@@ -178,24 +185,15 @@ final class TestApp extends HttpServlet {
     /**
      * Sets {@code name=value}, then a list that turns unstorable after {@code setAttribute} checked it, which only
      * commit can find out: {@code bad=surrogate} adds a lone UTF-16 surrogate, anything else an {@code Object}.
-     * {@code before=save} gets the session saved (not the response committed) before the list turns bad,
-     * {@code before=commit} commits the response; {@code after=throw} or {@code after=409} is the application's own
-     * failure.
+     * {@code before} acts before the list turns bad (see {@link #before}); {@code after=throw} or {@code after=409} is
+     * the application's own failure.
      */
     private static void mutateInPlace(HttpServletRequest request, HttpServletResponse response, String name, String value)
             throws IOException {
         HttpSession session = request.getSession();
         session.setAttribute(name, value);
         session.setAttribute("list", new ArrayList<>(List.of("fine")));
-        switch (String.valueOf(request.getParameter("before"))) {
-            case "save" -> {
-                // Enough chars that the session is saved (the writer may fill the buffer), not enough to commit.
-                response.setBufferSize(8192);
-                response.getWriter().print("x".repeat(4000));
-            }
-            case "commit" -> response.flushBuffer();
-            default -> { }
-        }
+        before(request, response);
         @SuppressWarnings("unchecked")
         List<Object> held = (List<Object>) session.getAttribute("list");
         held.add("surrogate".equals(request.getParameter("bad")) ? "\uD800" : new Object());
@@ -206,6 +204,23 @@ final class TestApp extends HttpServlet {
                 response.getWriter().print("conflict");
             }
             default -> response.getWriter().print("ok");
+        }
+    }
+
+    /**
+     * What the {@code before} parameter asks for: {@code save} gets the session saved (not the response committed),
+     * {@code commit} commits the response, {@code change-id} changes the session id.
+     */
+    private static void before(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        switch (String.valueOf(request.getParameter("before"))) {
+            case "save" -> {
+                // Enough chars that the session is saved (the writer may fill the buffer), not enough to commit.
+                response.setBufferSize(8192);
+                response.getWriter().print("x".repeat(4000));
+            }
+            case "commit" -> response.flushBuffer();
+            case "change-id" -> request.changeSessionId();
+            default -> { }
         }
     }
 }

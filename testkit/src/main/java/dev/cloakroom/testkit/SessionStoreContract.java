@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionCodec;
 import dev.cloakroom.SessionKey;
@@ -464,7 +464,7 @@ public abstract class SessionStoreContract {
         session.setAttribute("count", 3);
         session.setAttribute("nested", Map.of("ok", true, "ratio", 0.5));
 
-        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(session)).isEqualTo(CommitOutcome.SAVED);
 
         Session loaded = manager.find(session.id()).orElseThrow();
         assertThat(loaded.isNew()).isFalse();
@@ -478,7 +478,7 @@ public abstract class SessionStoreContract {
         SessionManager manager = manager();
         Session session = manager.create();
 
-        assertThat(manager.commit(session)).isEqualTo(CookieUpdate.NONE);
+        assertThat(manager.commit(session)).isEqualTo(CommitOutcome.NOTHING_TO_STORE);
         assertThat(store.load(session.key())).isEmpty();
     }
 
@@ -493,7 +493,7 @@ public abstract class SessionStoreContract {
         Session reader = manager.find(session.id()).orElseThrow();
         assertThat(reader.getAttribute("lines")).isEqualTo(List.of("a"));
 
-        assertThat(manager.commit(reader)).isEqualTo(CookieUpdate.NONE);
+        assertThat(manager.commit(reader)).isEqualTo(CommitOutcome.UNCHANGED);
         assertThat(store.load(session.key()).orElseThrow().version()).isEqualTo(1);
     }
 
@@ -525,7 +525,7 @@ public abstract class SessionStoreContract {
         assertThat(store.load(session.key()).orElseThrow().version()).isEqualTo(1);
 
         clock.advance(IDLE.dividedBy(10));
-        assertThat(manager.commit(manager.find(session.id()).orElseThrow())).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(manager.find(session.id()).orElseThrow())).isEqualTo(CommitOutcome.SAVED);
         SessionRecord touched = store.load(session.key()).orElseThrow();
         assertThat(touched.version()).isEqualTo(2);
         assertThat(touched.expiresAt()).isEqualTo(clock.instant().plus(IDLE));
@@ -647,7 +647,7 @@ public abstract class SessionStoreContract {
         manager.find(session.id()).orElseThrow().invalidate();
         slowRequest.setAttribute("b", 2);
 
-        assertThat(manager.commit(slowRequest)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(slowRequest)).isEqualTo(CommitOutcome.ENDED);
         assertThat(store.load(session.key())).isEmpty();
         assertThat(manager.find(session.id())).isEmpty();
     }
@@ -664,7 +664,7 @@ public abstract class SessionStoreContract {
         sweepAll();
         slowRequest.setAttribute("b", 2);
 
-        assertThat(manager.commit(slowRequest)).isEqualTo(CookieUpdate.CLEAR);
+        assertThat(manager.commit(slowRequest)).isEqualTo(CommitOutcome.ENDED);
         assertThat(store.load(session.key())).isEmpty();
     }
 
@@ -753,7 +753,7 @@ public abstract class SessionStoreContract {
         Session request = manager.find(oldId).orElseThrow();
         request.changeId();
         request.setAttribute("b", 2);
-        assertThat(manager.commit(request)).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(request)).isEqualTo(CommitOutcome.SAVED);
 
         assertThat(request.id()).isNotEqualTo(oldId);
         assertThat(manager.find(oldId)).isEmpty();
