@@ -149,7 +149,7 @@ class FileStoreDemoTest {
     }
 
     @Test
-    void sweeperOffThenExpiredFileStaysUntilTheSweepCommandRemovesIt() throws Exception {
+    void expiredFileWhenTheSweeperIsOffThenItStaysUntilTheSweepCommandRemovesIt() throws Exception {
         String[] settings = {"PERMANENT_SESSION_LIFETIME", "1", "SESSION_CLEANUP_INTERVAL", "1", "SESSION_SWEEPER", "false"};
         String id;
         try (DemoApp app = start(settings)) {

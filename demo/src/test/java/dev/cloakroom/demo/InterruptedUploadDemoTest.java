@@ -62,7 +62,7 @@ class InterruptedUploadDemoTest {
     }
 
     @Test
-    void uploadToAnExistingSessionIsOneLoadAndOneAtomicWrite() throws Exception {
+    void uploadWhenTheSessionExistsThenOneLoadAndOneAtomicWrite() throws Exception {
         proxy = new CommandCuttingProxy(6379);
         app = DemoApp.start(Settings.of(Map.of("PORT", "0", "SESSION_TYPE", "redis",
                 "SESSION_REDIS", "redis://127.0.0.1:" + proxy.port(), "SESSION_KEY_PREFIX", prefix,

@@ -74,7 +74,7 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
-    void sessionsSpreadOverEveryMasterAndRenamingNeedsNoCrossSlotCommand() {
+    void sessionsWhenCreatedAndRenamedThenSpreadOverEveryMasterAndRenamingNeedsNoCrossSlotCommand() {
         SessionManager manager = manager();
         for (int i = 0; i < 60; i++) {
             Session session = manager.create();
@@ -98,7 +98,7 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
-    void whenOneMasterHangsThenItsSessionsFailWithinTheTimeoutOthersWorkAndAllRecover() {
+    void clusterWhenOneMasterHangsThenItsSessionsFailWithinTheTimeoutOthersWorkAndAllRecover() {
         Duration timeout = Duration.ofSeconds(1);
         try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX)
                 .commandTimeout(timeout).build()).config(CloakroomConfig.builder().build()).sweeping(false).build()) {
@@ -135,7 +135,7 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
-    void anApplicationsOwnClusterClientCanBeUsedAndStaysOpenAfterTheStoreCloses() {
+    void builderWhenGivenTheApplicationsOwnClusterClientThenItServesAndStaysOpenAfterTheStoreCloses() {
         Session session;
         try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(inspectorClient).keyPrefix(PREFIX).build())
                 .config(CloakroomConfig.builder().build()).sweeping(false).build()) {

@@ -119,7 +119,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void createIsOneScript() {
+    void createWhenCommittedThenOneScriptIsSent() {
         build(false);
         Session session = manager.create();
         session.setAttribute("file_contents", List.of("a", "b"));
@@ -133,7 +133,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void readOnlyRequestIsOneCommand() {
+    void requestWhenItOnlyReadsTheSessionThenOneCommandIsSent() {
         build(false);
         Session session = storedSession();
 
@@ -147,7 +147,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void changingRequestIsOneLoadAndOneScript() {
+    void requestWhenItChangesTheSessionThenOneLoadAndOneScriptAreSent() {
         build(false);
         Session session = storedSession();
 
@@ -162,7 +162,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void loadIsOneCommandAndChangeIsOneCommand() {
+    void storeWhenLoadingOrWritingAChangeThenOneCommandEach() {
         build(false);
         Session session = storedSession();
 
@@ -175,7 +175,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void moveIsOneScript() {
+    void moveWhenTheOldKeyIsLiveThenOneScriptIsSent() {
         build(false);
         Session session = storedSession();
         Instant now = Instant.now();
@@ -191,7 +191,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void requestThatNeverUsesTheSessionCostsNothing() {
+    void requestWhenTheIdIsMalformedOrANewSessionStaysEmptyThenNoCommandIsSent() {
         build(false);
         storedSession();
 
@@ -200,7 +200,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void listenerModeKeepsOneScriptPerChangeAndPerDelete() {
+    void changeAndInvalidateWhenExpiryListenersAreOnThenStillOneLoadAndOneScriptEach() {
         build(true);
         Session session = storedSession();
 
@@ -217,7 +217,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void scriptsUnknownToTheServerAreSentOnceInFull() {
+    void scriptWhenUnknownToTheServerThenSentInFullOnceAndByDigestAfterwards() {
         build(false);
         Session session = storedSession();
         inspector.redis().scriptFlush();

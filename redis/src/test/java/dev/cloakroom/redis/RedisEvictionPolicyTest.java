@@ -55,14 +55,14 @@ class RedisEvictionPolicyTest {
     }
 
     @Test
-    void whenPolicyIsAllkeysThenStartUpWarns() {
+    void startUpWhenPolicyIsAllkeysThenWarns() {
         assertThat(server.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
 
         assertThat(startupLog("redis://127.0.0.1:" + server.port())).contains("WARN").contains("maxmemory-policy is 'allkeys-lru'");
     }
 
     @Test
-    void whenPolicyKeepsKeysWithoutTtlOrRefusesWritesThenNoWarning() {
+    void startUpWhenPolicyKeepsKeysWithoutTtlOrRefusesWritesThenNoWarning() {
         for (String policy : new String[] {"noeviction", "volatile-lru", "volatile-ttl"}) {
             assertThat(server.cli("config", "set", "maxmemory-policy", policy).trim()).isEqualTo("OK");
 
@@ -71,7 +71,7 @@ class RedisEvictionPolicyTest {
     }
 
     @Test
-    void whenConfigIsForbiddenThenTheStoreStartsAndWorks() {
+    void startUpWhenConfigIsForbiddenThenNoWarningAndTheStoreStartsAndWorks() {
         assertThat(noConfig.cli("config", "get", "maxmemory-policy")).contains("unknown command");
         assertThat(startupLog("redis://127.0.0.1:" + noConfig.port())).doesNotContain("WARN");
 
@@ -86,7 +86,7 @@ class RedisEvictionPolicyTest {
     }
 
     @Test
-    void onlyAllkeysPoliciesAreFlagged() {
+    void evictionWarningWhenAnAllkeysPolicyThenPresentAndWhenVolatileOrUnknownThenEmpty() {
         assertThat(RedisConnection.evictionWarning("allkeys-lfu")).isPresent();
         assertThat(RedisConnection.evictionWarning("allkeys-random")).isPresent();
         assertThat(RedisConnection.evictionWarning("volatile-lfu")).isEmpty();

@@ -88,7 +88,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisIsDownThenEveryCallFailsFastAndTheSameStoreRecovers() {
+    void callsWhenRedisIsDownThenEveryOneFailsFastAndTheSameStoreRecovers() {
         build();
         Session session = storedSession();
 
@@ -100,7 +100,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisHangsThenEveryCallFailsWithinTheTimeoutAndTheSameStoreRecovers() {
+    void callsWhenRedisHangsThenEveryOneFailsWithinTheTimeoutAndTheSameStoreRecovers() {
         build();
         Session session = storedSession();
 
@@ -112,7 +112,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisIsDownAtStartThenTheStoreIsBuiltAndServesOnceRedisIsUp() {
+    void buildWhenRedisIsDownThenTheStoreIsBuiltAndServesOnceRedisIsUp() {
         proxy.refuse();
         long started = System.nanoTime();
         build();
@@ -132,7 +132,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisHangsAtStartThenBuildingIsBounded() {
+    void buildWhenRedisHangsThenBoundedAndTheStoreServesOnceRedisAnswers() {
         proxy.blackhole();
         long started = System.nanoTime();
         build();
@@ -150,7 +150,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisHangsAtStartAndCallsComeTogetherThenEachFailsWithinTheBound() throws Exception {
+    void callsWhenRedisHangsAtStartAndTheyComeTogetherThenEachFailsWithinTheBound() throws Exception {
         proxy.blackhole();
         build();
         RedisServerProcess.sleep(600); // past the pause after a failed connect: the calls below try to connect again
@@ -201,7 +201,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisStallsAfterTheHandshakeThenConcurrentFirstCallsEachFailWithinTheBound() throws Exception {
+    void concurrentFirstCallsWhenRedisStallsAfterTheHandshakeThenEachFailsWithinTheBound() throws Exception {
         proxy.blackhole();
         build();
         proxy.restore();

@@ -83,7 +83,7 @@ class RedisSentinelSessionStoreTest extends SessionStoreContract {
     }
 
     @Test
-    void afterAFailoverTheSameStoreServesTheSessionFromTheNewMaster() {
+    void sessionWhenTheMasterFailsOverThenTheSameStoreServesAndUpdatesItOnTheNewMaster() {
         SessionManager manager = SessionManager.builder(store).config(CloakroomConfig.builder().build()).sweeping(false).build();
         Session session = manager.create();
         session.setAttribute("file_contents", List.of("survives failover"));

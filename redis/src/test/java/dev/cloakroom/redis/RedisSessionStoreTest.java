@@ -103,7 +103,7 @@ class RedisSessionStoreTest {
     // ---- TTL ----
 
     @Test
-    void everyWritePathLeavesAPositiveTtlNoLongerThanTheLifetime() {
+    void ttlWhenAnyWritePathRunsThenPositiveAndNoLongerThanTheLifetime() {
         for (boolean listeners : List.of(false, true)) {
             RedisSessionStore store = store(listeners);
             long grace = listeners ? RedisSessionStore.DEFAULT_EXPIRY_GRACE.toMillis() : 0;
@@ -139,7 +139,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void ttlIsSetOnEverySessionKeyUnderConcurrentLoad() throws Exception {
+    void ttlWhenUnderConcurrentLoadThenSetOnEverySessionKeyAtEveryMoment() throws Exception {
         RedisSessionStore store = store(true);
         SessionManager manager = manager(store);
         String sessionPattern = ".*\\}v1[0-9a-f]{64}";
@@ -196,7 +196,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void withoutListenersSweepIsANoOpAndRedisExpiresTheKeyByItself() {
+    void sweepWhenListenersAreOffThenANoOpAndRedisExpiresTheKeyByItself() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("a", "1"), Duration.ofSeconds(3)));
@@ -218,7 +218,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void listenerModeIndexesTheDeadlineAndDeleteRemovesTheEntry() {
+    void indexWhenListenersAreOnThenAWriteEntersTheDeadlineAndADeleteRemovesIt() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         SessionWrite write = create(key, Map.of("a", "1"), IDLE);
@@ -232,7 +232,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void twoAppInstancesShareSessionsAndLoseNoUpdate() throws Exception {
+    void sessionWhenTwoAppInstancesUpdateItAtOnceThenBothShareItAndNoUpdateIsLost() throws Exception {
         SessionManager first = manager(store(false));
         SessionManager second = manager(store(false));
         Session session = first.create();
@@ -270,7 +270,7 @@ class RedisSessionStoreTest {
     // ---- what is stored ----
 
     @Test
-    void noRawIdInAnyKeyOrValue() {
+    void storageWhenSessionsAreCreatedAndRenamedThenNoRawIdInAnyKeyOrValue() {
         RedisSessionStore store = store(true);
         SessionManager manager = manager(store);
         List<String> ids = new ArrayList<>();
@@ -292,7 +292,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void keyLayoutIsPrefixHashTagAndHashedKey() {
+    void recordWhenWrittenThenAHashUnderPrefixHashTagAndHashedKey() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("name", "\"Zoë\""), IDLE));
@@ -307,7 +307,7 @@ class RedisSessionStoreTest {
     // ---- bad data ----
 
     @Test
-    void hashWithoutMetadataIsAbsentAndDeleted() {
+    void loadWhenTheHashHasNoMetadataThenAbsentAndDeleted() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         inspector.redis().hset(layout.sessionKey(key), Map.of("a:x", "1"));
@@ -317,7 +317,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void hashWithGarbledNumbersIsAbsentAndDeleted() {
+    void loadWhenTheHashHasGarbledNumbersThenAbsentAndDeleted() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("a", "1"), IDLE));
@@ -328,7 +328,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void writeOntoGarbageIsGoneAndRemovesIt() {
+    void writeWhenTheKeyHoldsGarbageThenGoneAndTheGarbageRemoved() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         inspector.redis().hset(layout.sessionKey(key), Map.of("a:x", "1", "v", "one"));
@@ -342,7 +342,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void manyAttributesAndLargeValuesRoundTrip() {
+    void writeWhenManyAttributesAndALargeValueThenLoadedBackEqual() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         Map<String, String> attributes = new java.util.HashMap<>();
@@ -359,7 +359,7 @@ class RedisSessionStoreTest {
     // ---- settings ----
 
     @Test
-    void settingsBuildARedisStore() {
+    void settingsWhenSessionTypeIsRedisThenTheyBuildARedisStore() {
         Settings settings = Settings.of(Map.of("SESSION_TYPE", "redis", "SESSION_REDIS", "redis://127.0.0.1:6379",
                 "SESSION_KEY_PREFIX", PREFIX, "SESSION_REDIS_EXPIRY_EVENTS", "true"));
         try (SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings))) {
@@ -373,7 +373,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void settingsAcceptTheUrlAliasAndDefaultToListenersOff() {
+    void settingsWhenTheUrlAliasIsGivenThenAcceptedAndListenersDefaultToOff() {
         Settings settings = Settings.of(Map.of("SESSION_TYPE", "redis", "SESSION_REDIS_URL", "redis://127.0.0.1:6379/0",
                 "SESSION_KEY_PREFIX", PREFIX, "SESSION_STORE_TIMEOUT_MS", "1500"));
         try (SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings))) {
@@ -386,7 +386,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void badSettingsAreRejectedNamingTheSettingAndHidingThePassword() {
+    void settingsWhenBadThenRejectedNamingTheSettingAndHidingThePassword() {
         CloakroomConfig config = CloakroomConfig.builder().build();
         assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
                 "SESSION_REDIS", "http://user:hunter2@example.com")), config))
@@ -413,14 +413,14 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void describeHidesThePassword() {
+    void describeWhenTheUriHasAPasswordThenItIsHidden() {
         try (RedisSessionStore store = RedisSessionStore.builder("redis://:hunter2@127.0.0.1:1").connectTimeout(Duration.ofMillis(200)).build()) {
             assertThat(store.describe()).contains("127.0.0.1:1").doesNotContain("hunter2");
         }
     }
 
     @Test
-    void uriFormsAreParsed() {
+    void targetWhenAListSentinelOrTlsUriThenParsedAndMaskedForLogs() {
         assertThat(RedisTarget.parse("127.0.0.1:7001, 127.0.0.1:7002").uris()).hasSize(2);
         assertThat(RedisTarget.parse("redis://a:7001,redis://b:7002").uris()).extracting(u -> u.getHost()).containsExactly("a", "b");
         RedisTarget sentinel = RedisTarget.parse("redis-sentinel://s1:26379,s2:26379/0#mymaster");
@@ -433,7 +433,7 @@ class RedisSessionStoreTest {
     // ---- expiry listeners ----
 
     @Test
-    void twoStoresSweepingAtOnceReportEachExpiredSessionExactlyOnceWithItsAttributes() throws Exception {
+    void sweepWhenTwoStoresRunAtOnceThenEachExpiredSessionIsReportedExactlyOnceWithItsAttributes() throws Exception {
         dev.cloakroom.testkit.TestClock clock = new dev.cloakroom.testkit.TestClock();
         Map<SessionKey, List<Map<String, Object>>> reported = new ConcurrentHashMap<>();
         dev.cloakroom.SessionListener listener = new dev.cloakroom.SessionListener() {
@@ -493,7 +493,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void sweepLeaseIsExclusiveUntilReleasedOrExpired() {
+    void sweepLeaseWhenHeldThenExclusiveUntilReleasedOrExpired() {
         RedisSessionStore first = store(true);
         RedisSessionStore second = store(true);
 
@@ -517,7 +517,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void sweepDropsForeignIndexMembersAndStillSweepsTheRealOnes() {
+    void sweepWhenTheIndexHoldsForeignMembersThenTheyAreDroppedAndTheRealOnesStillSwept() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         SessionWrite write = create(key, Map.of("a", "1"), IDLE);
@@ -538,7 +538,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void sweepForgetsIndexEntriesOfSessionsRedisAlreadyRemoved() {
+    void sweepWhenRedisAlreadyRemovedASessionThenItsIndexEntryIsDroppedAndNotReported() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("a", "1"), IDLE));
@@ -574,7 +574,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void createOverTheCapIsTooLargeAndCreatesNothing() {
+    void createWhenOverTheCapThenTooLargeAndNothingCreated() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         Instant now = now();
@@ -587,7 +587,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void concurrentWritesAddingDifferentAttributesNeverExceedTheCapTogether() throws Exception {
+    void writesWhenManyAddDifferentAttributesAtOnceThenTheMergedRecordNeverExceedsTheCap() throws Exception {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("start", "0"), IDLE));
@@ -627,7 +627,7 @@ class RedisSessionStoreTest {
     // ---- move ----
 
     @Test
-    void moveThenTheNewKeyHoldsTheMergedRecordAndItsIndexEntryAndTheOldKeyIsGone() {
+    void moveWhenTheOldKeyIsLiveThenTheNewKeyHoldsTheMergedRecordAndItsIndexEntryAndTheOldKeyIsGone() {
         RedisSessionStore store = store(true);
         SessionKey from = TestKeys.withTag("0a");
         SessionKey to = TestKeys.withTag("b1");
