@@ -42,11 +42,11 @@ class SessionManagerStoredExtremesTest {
         Session session = manager.find(id).orElseThrow();
         assertThat(session.expiresAt()).as("the absolute deadline is the earlier one").isEqualTo(now.plus(ABSOLUTE));
         clock.advance(Duration.ofMinutes(1));
-        assertThat(manager.commit(session)).as("a read-only request").isEqualTo(CookieUpdate.NONE);
+        assertThat(manager.commit(session)).as("a read-only request").isEqualTo(CommitOutcome.UNCHANGED);
 
         Session changing = manager.find(id).orElseThrow();
         changing.setAttribute("b", 2);
-        assertThat(manager.commit(changing)).isEqualTo(CookieUpdate.SET);
+        assertThat(manager.commit(changing)).isEqualTo(CommitOutcome.SAVED);
         assertThat(store.load(SessionKey.of(id)).orElseThrow().expiresAt()).isEqualTo(now.plus(ABSOLUTE));
     }
 
@@ -59,7 +59,7 @@ class SessionManagerStoredExtremesTest {
 
         assertThat(session.expiresAt()).isEqualTo(Instant.MAX);
         session.setAttribute("b", 2);
-        assertThat(withoutAbsolute.commit(session)).isEqualTo(CookieUpdate.SET);
+        assertThat(withoutAbsolute.commit(session)).isEqualTo(CommitOutcome.SAVED);
     }
 
     @Test

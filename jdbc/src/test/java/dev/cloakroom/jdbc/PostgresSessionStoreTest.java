@@ -280,8 +280,16 @@ class PostgresSessionStoreTest {
                 assertThat(manager.commit(toucher)).isEqualTo(CommitOutcome.SAVED);
                 assertThat(counting.take()).as("touch").isEqualTo(1);
 
-                SessionRecord stored = store.load(created.key()).orElseThrow();
-                assertThat(stored.attributes()).containsOnlyKeys("file_contents", "count");
+                Session loggingIn = manager.find(created.id()).orElseThrow();
+                counting.take();
+                loggingIn.changeId();
+                loggingIn.setAttribute("user", "alice");
+                assertThat(manager.commit(loggingIn)).isEqualTo(CommitOutcome.SAVED);
+                assertThat(counting.take()).as("id change with a change of data").isEqualTo(1);
+                assertThat(store.load(created.key())).as("the old key").isEmpty();
+
+                SessionRecord stored = store.load(loggingIn.key()).orElseThrow();
+                assertThat(stored.attributes()).containsOnlyKeys("file_contents", "count", "user");
                 assertThat(stored.attributes().get("count")).isEqualTo("2");
             }
         }
