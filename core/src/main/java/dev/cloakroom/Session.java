@@ -57,6 +57,7 @@ public final class Session {
         this.version = record.version();
         this.storedValues = new HashMap<>(record.attributes());
         this.values = new LinkedHashMap<>(decoded);
+        forgetDropped(record, decoded);
     }
 
     Session(SessionManager manager, String id, Duration maxInactiveInterval, Instant now) {
@@ -144,7 +145,7 @@ public final class Session {
         if (value == null) {
             return removeAttribute(name);
         }
-        manager.codec().encode(value);
+        manager.codec().encodeAttribute(name, value);
         touched.add(name);
         return values.put(name, value);
     }
@@ -259,6 +260,20 @@ public final class Session {
                 values.put(name, value);
             }
         });
+        forgetDropped(record, decoded);
+    }
+
+    /**
+     * Attributes the codec dropped (stored, but not rebuildable) are marked removed, so the next commit deletes them
+     * and the warning is not repeated on every request; one this request set itself keeps its new value.
+     */
+    private void forgetDropped(SessionRecord record, Map<String, Object> decoded) {
+        for (String name : record.attributes().keySet()) {
+            if (!decoded.containsKey(name) && !touched.contains(name)) {
+                values.remove(name);
+                touched.add(name);
+            }
+        }
     }
 
     /** Called when {@link #update} wrote {@code name}: the application now sees the written value. */

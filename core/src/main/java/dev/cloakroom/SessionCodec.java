@@ -18,7 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns attribute values into JSON text and back. Data only: strings, numbers, booleans, null, lists (any
@@ -29,8 +33,16 @@ import java.util.regex.Pattern;
  *
  * <p>A registered value is stored as {@code {"@type": "<name>", "value": <its Jackson form>}}; for that reason a
  * plain map may not use the key {@code "@type"}. Instances are immutable and thread-safe.
+ *
+ * <p>A type Jackson cannot read plainly gets a {@link ValueConverter}, stored the same way with the converter's data
+ * as {@code "value"}; libraries contribute converters as {@link SessionCodecModule}s, found on the class path by
+ * {@link Builder#build()}. Registered types and converters match the exact class of a value, never a subclass, so an
+ * unknown type is refused, not stored as its supertype. A typed value that cannot be rebuilt on read (its class
+ * changed, its name is no longer registered, its converter throws) costs only its attribute: {@link #decodeAll} drops
+ * it with one warning, and the next commit removes it from the store.
  */
 public final class SessionCodec {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionCodec.class);
     static final String TYPE_FIELD = "@type";
     static final String VALUE_FIELD = "value";
     private static final int MAX_DEPTH = 64;
@@ -40,8 +52,10 @@ public final class SessionCodec {
     private final ObjectMapper mapper;
     private final Map<String, Class<?>> typesByName;
     private final Map<Class<?>, String> namesByType;
+    private final Map<String, RegisteredConverter<?>> convertersByName;
+    private final Map<Class<?>, RegisteredConverter<?>> convertersByType;
 
-    private SessionCodec(Map<String, Class<?>> typesByName) {
+    private SessionCodec(Map<String, Class<?>> typesByName, Map<String, RegisteredConverter<?>> converters) {
         this.mapper = JsonMapper.builder()
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 // read every fraction exactly; fromTree turns it into a Double when that loses nothing
@@ -54,13 +68,18 @@ public final class SessionCodec {
         var names = new HashMap<Class<?>, String>();
         typesByName.forEach((name, type) -> names.put(type, name));
         this.namesByType = Map.copyOf(names);
+        this.convertersByName = Map.copyOf(converters);
+        var byType = new HashMap<Class<?>, RegisteredConverter<?>>();
+        converters.values().forEach(converter -> byType.put(converter.type(), converter));
+        this.convertersByType = Map.copyOf(byType);
     }
 
     /** A codec for plain JSON values only. */
     public static SessionCodec plain() {
-        return new SessionCodec(Map.of());
+        return new SessionCodec(Map.of(), Map.of());
     }
 
+    /** A builder; {@link Builder#build()} also installs the {@link SessionCodecModule}s on the class path. */
     public static Builder builder() {
         return new Builder();
     }
@@ -86,6 +105,15 @@ public final class SessionCodec {
      */
     public Object decode(String json) {
         try {
+            return read(json);
+        } catch (ValueNotRebuiltException e) {
+            throw new SessionDecodingException("stored attribute is not decodable: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #decode}, except that a typed value that cannot be rebuilt throws {@link ValueNotRebuiltException}. */
+    private Object read(String json) {
+        try {
             return fromTree(mapper.readTree(json));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new SessionDecodingException("stored attribute is not decodable: " + e.getMessage(), e);
@@ -97,12 +125,26 @@ public final class SessionCodec {
         return json == null ? null : decode(json);
     }
 
-    /** Decodes every attribute of a record; the first failure fails all. */
-    Map<String, Object> decodeAll(Map<String, String> encoded) {
+    /** {@link #encode}, with the attribute's name in the message of a refusal. */
+    String encodeAttribute(String name, Object value) {
+        try {
+            return encode(value);
+        } catch (UnsupportedAttributeException e) {
+            throw e.forAttribute(name);
+        }
+    }
+
+    /**
+     * Decodes every attribute of the record {@code key}. An attribute whose typed value cannot be rebuilt is left out,
+     * with one warning; any other failure (text that is not JSON, a malformed typed value) fails all.
+     */
+    Map<String, Object> decodeAll(SessionKey key, Map<String, String> encoded) {
         Map<String, Object> decoded = new LinkedHashMap<>();
         for (Map.Entry<String, String> entry : encoded.entrySet()) {
             try {
-                decoded.put(entry.getKey(), decode(entry.getValue()));
+                decoded.put(entry.getKey(), read(entry.getValue()));
+            } catch (ValueNotRebuiltException e) {
+                LOG.warn("{}: attribute '{}' is dropped, the session goes on without it: {}", key, entry.getKey(), e.getMessage());
             } catch (SessionDecodingException e) {
                 throw new SessionDecodingException("attribute '" + entry.getKey() + "': " + e.getMessage(), e);
             }
@@ -139,6 +181,17 @@ public final class SessionCodec {
             }
             return wrapper;
         }
+        RegisteredConverter<?> converter = convertersByType.get(value.getClass());
+        if (converter != null) {
+            ObjectNode wrapper = NODES.objectNode();
+            wrapper.put(TYPE_FIELD, converter.name());
+            try {
+                wrapper.set(VALUE_FIELD, toTree(converter.toData(value), depth + 1));
+            } catch (UnsupportedAttributeException e) {
+                throw e.inside(converter.name());
+            }
+            return wrapper;
+        }
         if (value instanceof Map<?, ?> map) {
             ObjectNode object = NODES.objectNode();
             for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -159,8 +212,18 @@ public final class SessionCodec {
             }
             return array;
         }
-        throw new UnsupportedAttributeException("cannot store a " + typeOf(value)
-                + " in a session: use strings, numbers, booleans, lists and maps, or register the type with SessionCodec.builder().register(name, type)");
+        throw UnsupportedAttributeException.unregistered(value.getClass(), namedSupertype(value.getClass()));
+    }
+
+    /** A registered or converted supertype of {@code type}, to explain why a subclass is refused; else null. */
+    private Class<?> namedSupertype(Class<?> type) {
+        for (Class<?> named : namesByType.keySet()) {
+            if (named.isAssignableFrom(type)) return named;
+        }
+        for (Class<?> converted : convertersByType.keySet()) {
+            if (converted.isAssignableFrom(type)) return converted;
+        }
+        return null;
     }
 
     private Object fromTree(JsonNode node) throws JsonProcessingException {
@@ -189,11 +252,7 @@ public final class SessionCodec {
             case OBJECT: {
                 JsonNode typeName = node.get(TYPE_FIELD);
                 if (typeName != null) {
-                    Class<?> type = typesByName.get(typeName.asText());
-                    if (type == null || node.size() != 2 || !node.has(VALUE_FIELD)) {
-                        throw new IllegalArgumentException("unregistered or malformed typed value '" + typeName.asText() + "'");
-                    }
-                    return mapper.treeToValue(node.get(VALUE_FIELD), type);
+                    return fromTyped(typeName.asText(), node);
                 }
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
@@ -207,13 +266,42 @@ public final class SessionCodec {
         }
     }
 
+    private Object fromTyped(String name, JsonNode node) throws JsonProcessingException {
+        if (node.size() != 2 || !node.has(VALUE_FIELD)) {
+            throw new IllegalArgumentException("malformed typed value '" + name + "'");
+        }
+        Class<?> type = typesByName.get(name);
+        if (type != null) {
+            try {
+                return mapper.treeToValue(node.get(VALUE_FIELD), type);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw new ValueNotRebuiltException(name, "Jackson cannot read it as a " + type.getName() + ": " + e.getMessage(), e);
+            }
+        }
+        RegisteredConverter<?> converter = convertersByName.get(name);
+        if (converter == null) {
+            throw new ValueNotRebuiltException(name, "no type or converter is registered under that name", null);
+        }
+        return converter.fromData(fromTree(node.get(VALUE_FIELD)));
+    }
+
     private static String typeOf(Object value) {
         return value == null ? "null" : value.getClass().getName();
     }
 
-    /** Registers application types by a stable name; the name, never the class name, is what gets stored. */
+    /**
+     * Registers application types and converters by a stable name; the name, never the class name, is what gets
+     * stored. {@link #build()} also installs the {@link SessionCodecModule}s found on the class path, unless
+     * {@link #discoverModules} turned that off.
+     */
     public static final class Builder {
+        /** Whether {@link #build()} installs the modules found on the class path, unless told otherwise. */
+        public static final boolean DEFAULT_DISCOVER_MODULES = true;
+
         private final Map<String, Class<?>> types = new LinkedHashMap<>();
+        private final Map<String, RegisteredConverter<?>> converters = new LinkedHashMap<>();
+        private final Map<Class<?>, SessionCodecModule> installed = new LinkedHashMap<>();
+        private boolean discoverModules = DEFAULT_DISCOVER_MODULES;
 
         private Builder() {
         }
@@ -233,12 +321,95 @@ public final class SessionCodec {
             if (types.containsValue(type)) {
                 throw new IllegalArgumentException("type registered twice: " + type.getName());
             }
+            requireNotConverted(name, type);
             types.put(name, type);
             return this;
         }
 
+        /**
+         * Stores values of exactly {@code type} (not its subclasses) as the data {@code converter} makes of them.
+         *
+         * @param name stable name stored with each value, as for {@link #register}; unique among types and converters
+         */
+        public <T> Builder convert(String name, Class<T> type, ValueConverter<T> converter) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(converter, "converter");
+            if (name == null || !TYPE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
+            }
+            if (types.containsKey(name)) {
+                throw new IllegalArgumentException("type name registered twice: " + name);
+            }
+            if (types.containsValue(type)) {
+                throw new IllegalArgumentException("type registered twice: " + type.getName());
+            }
+            requireNotConverted(name, type);
+            converters.put(name, new RegisteredConverter<>(name, type, converter));
+            return this;
+        }
+
+        /**
+         * Installs a module's types and converters now. A module of the same class found on the class path is then
+         * not installed again by {@link #build()}: this is how an application configures a discovered module.
+         */
+        public Builder install(SessionCodecModule module) {
+            Objects.requireNonNull(module, "module");
+            if (installed.containsKey(module.getClass())) {
+                throw new IllegalArgumentException("module installed twice: " + module.getClass().getName());
+            }
+            installed.put(module.getClass(), module);
+            module.install(this);
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} installs every {@link SessionCodecModule} listed in
+         * {@code META-INF/services/dev.cloakroom.SessionCodecModule} on the class path (found with the thread's context
+         * class loader); default {@value #DEFAULT_DISCOVER_MODULES}. Turn it off to choose every module by hand.
+         */
+        public Builder discoverModules(boolean value) {
+            this.discoverModules = value;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException if a discovered module registers a name or type registered already
+         * @throws IllegalStateException if a module listed on the class path cannot be loaded
+         */
         public SessionCodec build() {
-            return new SessionCodec(types);
+            if (discoverModules) {
+                installDiscovered();
+            }
+            return new SessionCodec(types, converters);
+        }
+
+        private void installDiscovered() {
+            try {
+                for (ServiceLoader.Provider<SessionCodecModule> provider : ServiceLoader.load(SessionCodecModule.class).stream().toList()) {
+                    if (installed.containsKey(provider.type())) {
+                        continue;
+                    }
+                    try {
+                        install(provider.get());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("session codec module " + provider.type().getName()
+                                + ", found on the class path, clashes with what was registered: " + e.getMessage()
+                                + " (install the module yourself, or build with discoverModules(false))", e);
+                    }
+                    LOG.debug("installed session codec module {} found on the class path", provider.type().getName());
+                }
+            } catch (ServiceConfigurationError e) {
+                throw new IllegalStateException("a session codec module listed on the class path cannot be loaded: " + e.getMessage(), e);
+            }
+        }
+
+        private void requireNotConverted(String name, Class<?> type) {
+            if (converters.containsKey(name)) {
+                throw new IllegalArgumentException("type name registered twice: " + name);
+            }
+            if (converters.values().stream().anyMatch(converter -> converter.type() == type)) {
+                throw new IllegalArgumentException("type registered twice: " + type.getName());
+            }
         }
     }
 }

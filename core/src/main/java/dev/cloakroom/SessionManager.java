@@ -219,7 +219,7 @@ public final class SessionManager implements AutoCloseable {
                 @SuppressWarnings("unchecked")
                 T current = (T) codec.decodeOrNull(session.storedValues().get(name));
                 T next = fn.apply(current);
-                String encoded = next == null ? null : codec.encode(next);
+                String encoded = next == null ? null : codec.encodeAttribute(name, next);
                 // The request's other changes go in the same atomic write, so that an upload's data and its count
                 // are saved together or not at all, and commit has nothing left to write.
                 Map<String, String> upserts = new HashMap<>();
@@ -335,7 +335,7 @@ public final class SessionManager implements AutoCloseable {
                     removals.add(name);
                 }
             } else {
-                String after = codec.encode(value);
+                String after = codec.encodeAttribute(name, value);
                 if (!after.equals(before)) {
                     upserts.put(name, after);
                 }
@@ -365,7 +365,7 @@ public final class SessionManager implements AutoCloseable {
     /** Decodes every attribute; a record that fails is deleted (one warning) and reported absent. */
     private Optional<Map<String, Object>> decodeOrDiscard(SessionRecord record) {
         try {
-            return Optional.of(codec.decodeAll(record.attributes()));
+            return Optional.of(codec.decodeAll(record.key(), record.attributes()));
         } catch (SessionDecodingException e) {
             LOG.warn("{} could not be decoded and was removed; its visitor gets a new session: {}", record.key(), e.getMessage());
             try {
@@ -421,7 +421,7 @@ public final class SessionManager implements AutoCloseable {
     public static final class Builder {
         private final SessionStore store;
         private CloakroomConfig config = CloakroomConfig.builder().build();
-        private SessionCodec codec = SessionCodec.plain();
+        private SessionCodec codec = SessionCodec.builder().build();
         private InstantSource clock = InstantSource.system();
         private final List<SessionListener> listeners = new ArrayList<>();
         private Boolean sweeping;
@@ -431,6 +431,7 @@ public final class SessionManager implements AutoCloseable {
         }
 
         public Builder config(CloakroomConfig value) { this.config = Objects.requireNonNull(value, "config"); return this; }
+        /** Default: {@code SessionCodec.builder().build()}, plain JSON values plus the modules found on the class path. */
         public Builder codec(SessionCodec value) { this.codec = Objects.requireNonNull(value, "codec"); return this; }
         /** The clock expiry is judged by; tests pass a fake one. */
         public Builder clock(InstantSource value) { this.clock = Objects.requireNonNull(value, "clock"); return this; }
