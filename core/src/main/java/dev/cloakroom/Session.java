@@ -30,19 +30,27 @@ public final class Session {
     private String id;
     private SessionKey key;
     private SessionKey renamedFrom;
-    private boolean stored;
+    /** Whether a record exists: under {@link #key}, or under {@link #renamedFrom} until commit moves it. */
+    private boolean hasRecord;
     private boolean invalidated;
     private Instant lastWrittenAt;
     private Duration maxInactiveInterval;
     private boolean maxInactiveIntervalChanged;
     private long version;
-    /** Encoded values as the store has them, as far as this request knows. */
-    private final Map<String, String> storedValues;
+    /** Encoded values as the store has them, as far as this request knows: what {@link #update} starts from. */
+    private final Map<String, String> stored;
+    /** The encoding of each live value as this request got it: what an in-place change is found against. */
+    private final Map<String, String> loaded;
     /** Live values handed to the application. */
     private final Map<String, Object> values;
-    /** Attributes this request read or wrote: the only ones checked for changes at commit. */
-    private final Set<String> touched = new HashSet<>();
-    /** Set when {@link #update} wrote; taken by commit, which then lets a persistent cookie's Max-Age slide. */
+    /**
+     * Attributes this request set or removed since its last write: written at commit whatever the store holds, as
+     * another request may have changed them since this one loaded them.
+     */
+    private final Set<String> assigned = new HashSet<>();
+    /** Attributes handed to the application and not assigned: written only if changed in place. */
+    private final Set<String> read = new HashSet<>();
+    /** Set when {@link #update} wrote; taken by commit, which then reports the session saved. */
     private boolean writtenByUpdate;
 
     Session(SessionManager manager, String id, SessionRecord record, Map<String, Object> decoded, Instant openedAt) {
@@ -51,12 +59,13 @@ public final class Session {
         this.key = record.key();
         this.createdAt = record.createdAt();
         this.openedAt = openedAt;
-        this.stored = true;
+        this.stored = new HashMap<>(record.attributes());
+        this.loaded = new HashMap<>(record.attributes());
+        this.values = new LinkedHashMap<>(decoded);
+        this.hasRecord = true;
         this.lastWrittenAt = record.lastAccessedAt();
         this.maxInactiveInterval = record.maxInactiveInterval();
         this.version = record.version();
-        this.storedValues = new HashMap<>(record.attributes());
-        this.values = new LinkedHashMap<>(decoded);
         forgetDropped(record, decoded);
     }
 
@@ -68,7 +77,8 @@ public final class Session {
         this.openedAt = now;
         this.lastWrittenAt = now;
         this.maxInactiveInterval = maxInactiveInterval;
-        this.storedValues = new HashMap<>();
+        this.stored = new HashMap<>();
+        this.loaded = new HashMap<>();
         this.values = new LinkedHashMap<>();
     }
 
@@ -84,7 +94,18 @@ public final class Session {
 
     /** True until the session has been stored for the first time. */
     public synchronized boolean isNew() {
-        return !stored;
+        return !hasRecord;
+    }
+
+    /**
+     * Whether the store holds this session under its current {@link #id()}, as far as this request knows: false before
+     * its first commit stores it, after {@link #changeId()} until a commit moves it, and once it is invalidated or found
+     * ended. True after a commit that stored it or moved it, even one that then threw {@link
+     * UnsupportedAttributeException}: a web layer sends the cookie for {@link #id()} when this is true and the browser
+     * does not hold that id yet.
+     */
+    public synchronized boolean isStored() {
+        return hasRecord && renamedFrom == null && !invalidated;
     }
 
     public Instant createdAt() {
@@ -103,8 +124,9 @@ public final class Session {
     /** Changes this session's idle timeout; saved at commit. */
     public synchronized void setMaxInactiveInterval(Duration interval) {
         Objects.requireNonNull(interval, "interval");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("maxInactiveInterval must be positive: " + interval);
+        if (interval.isNegative() || interval.isZero() || interval.compareTo(CloakroomConfig.MAX_LIFETIME) > 0) {
+            throw new IllegalArgumentException("maxInactiveInterval must be positive and at most "
+                    + CloakroomConfig.MAX_LIFETIME + ": " + interval);
         }
         requireValid();
         if (!interval.equals(maxInactiveInterval)) {
@@ -121,8 +143,8 @@ public final class Session {
     public synchronized Object getAttribute(String name) {
         requireValid();
         Object value = values.get(name);
-        if (value != null) {
-            touched.add(name);
+        if (value != null && !assigned.contains(name)) {
+            read.add(name);
         }
         return value;
     }
@@ -133,11 +155,12 @@ public final class Session {
     }
 
     /**
-     * Puts an attribute; {@code null} removes it. The value is checked at once, so an unsupported type fails here
-     * and not at commit.
+     * Puts an attribute; {@code null} removes it. It is written at commit even if it equals what this request loaded,
+     * since another request may have changed it meanwhile. The value is checked at once, so an unsupported type, or
+     * text that is not well-formed Unicode, fails here and not at commit.
      *
      * @return the previous value
-     * @throws UnsupportedAttributeException if the codec cannot store the value
+     * @throws UnsupportedAttributeException if the codec cannot store the name or the value; nothing changes then
      */
     public synchronized Object setAttribute(String name, Object value) {
         Objects.requireNonNull(name, "name");
@@ -146,14 +169,22 @@ public final class Session {
             return removeAttribute(name);
         }
         manager.codec().encodeAttribute(name, value);
-        touched.add(name);
+        assigned.add(name);
+        read.remove(name);
         return values.put(name, value);
     }
 
-    /** @return the removed value, or null */
+    /**
+     * Removes an attribute; written at commit even if this request did not see it, since another request may have
+     * added it meanwhile.
+     *
+     * @return the removed value, or null
+     */
     public synchronized Object removeAttribute(String name) {
+        Objects.requireNonNull(name, "name");
         requireValid();
-        touched.add(name);
+        assigned.add(name);
+        read.remove(name);
         return values.remove(name);
     }
 
@@ -174,13 +205,17 @@ public final class Session {
     }
 
     /**
-     * Ends the session now: the record is deleted and listeners are told.
+     * Ends the session now: the record is deleted and, if this call deleted it, listeners are told. When several
+     * requests end one session at once (two tabs logging out), exactly one call returns true and tells the
+     * listeners; the others find it ended already. Either way this session is invalidated afterwards.
      *
-     * @throws IllegalStateException if the session was invalidated already
+     * @return true if this call ended the session (also for one that was never stored), false if it had ended
+     *         elsewhere already: invalidated by another request, or expired and swept
+     * @throws IllegalStateException if this session was invalidated already
      * @throws SessionStoreException if the store fails; the session is then still valid
      */
-    public void invalidate() {
-        manager.invalidate(this);
+    public boolean invalidate() {
+        return manager.invalidate(this);
     }
 
     public synchronized boolean isInvalidated() {
@@ -198,11 +233,9 @@ public final class Session {
         }
     }
 
-    // ---- state access for SessionManager (same package) ----
-
     SessionKey renamedFrom() { return renamedFrom; }
 
-    boolean isStored() { return stored; }
+    boolean hasRecord() { return hasRecord; }
 
     long version() { return version; }
 
@@ -210,11 +243,55 @@ public final class Session {
 
     boolean maxInactiveIntervalChanged() { return maxInactiveIntervalChanged; }
 
-    Map<String, String> storedValues() { return storedValues; }
+    boolean hasAttributes() { return !values.isEmpty(); }
 
-    Map<String, Object> values() { return values; }
+    /** A copy of the live attributes, for listeners. */
+    Map<String, Object> attributes() { return Map.copyOf(values); }
 
-    Set<String> touched() { return touched; }
+    /** The encoded value of {@code name} as the store has it, as far as this request knows; null if absent. */
+    String storedValue(String name) { return stored.get(name); }
+
+    /** The size the stored record would have with {@code changes} applied, as this request knows it. */
+    long sizeWith(AttributeChanges changes) { return changes.sizeAppliedTo(stored); }
+
+    /**
+     * What a write must carry now: every attribute this request set or removed, and the ones it only read that were
+     * changed in place (their encoding no longer equals the loaded one). An attribute changed in place to something the
+     * codec refuses is left out and reported in {@link AttributeChanges#rejected()}.
+     */
+    AttributeChanges pendingChanges(SessionCodec codec) {
+        Map<String, String> upserts = new HashMap<>();
+        Set<String> removals = new HashSet<>();
+        Map<String, String> rejected = new HashMap<>();
+        for (String name : assigned) {
+            Object value = values.get(name);
+            if (value == null) {
+                removals.add(name);
+            } else {
+                String encoded = encodeOrReject(codec, name, value, rejected);
+                if (encoded != null) {
+                    upserts.put(name, encoded);
+                }
+            }
+        }
+        for (String name : read) {
+            String encoded = encodeOrReject(codec, name, values.get(name), rejected);
+            if (encoded != null && !encoded.equals(loaded.get(name))) {
+                upserts.put(name, encoded);
+            }
+        }
+        return new AttributeChanges(upserts, removals, rejected);
+    }
+
+    /** The encoding of {@code value}, or null with the reason added to {@code rejected}. */
+    private static String encodeOrReject(SessionCodec codec, String name, Object value, Map<String, String> rejected) {
+        try {
+            return codec.encodeAttribute(name, value);
+        } catch (UnsupportedAttributeException e) {
+            rejected.put(name, e.getMessage());
+            return null;
+        }
+    }
 
     void markInvalidated() {
         invalidated = true;
@@ -226,38 +303,49 @@ public final class Session {
     }
 
     void assignId(String newId) {
-        if (stored && renamedFrom == null) {
+        if (hasRecord && renamedFrom == null) {
             renamedFrom = key;
         }
         id = newId;
         key = SessionKey.of(newId);
     }
 
-    /** Called after a successful write of {@code upserts} and {@code removals}. */
-    void written(Map<String, String> upserts, Set<String> removals, Instant at, boolean created) {
-        storedValues.keySet().removeAll(removals);
-        storedValues.putAll(upserts);
+    /**
+     * Called after {@code changes} were written (created, merged or moved), at {@code at}. Values written stay watched
+     * for in-place changes; the attributes left out as rejected stay pending.
+     */
+    void written(AttributeChanges changes, Instant at, boolean created) {
+        stored.keySet().removeAll(changes.removals());
+        stored.putAll(changes.upserts());
+        loaded.keySet().removeAll(changes.removals());
+        loaded.putAll(changes.upserts());
+        assigned.removeAll(changes.removals());
+        read.removeAll(changes.removals());
+        assigned.removeAll(changes.upserts().keySet());
+        read.addAll(changes.upserts().keySet());
         lastWrittenAt = at;
         version = created ? 1 : version + 1;
-        stored = true;
+        hasRecord = true;
         renamedFrom = null;
         maxInactiveIntervalChanged = false;
-        touched.clear();
     }
 
     /**
-     * Called after {@link #update} learned the stored state anew: the stored side is replaced whole; the live values
-     * this request changed are kept, the others follow the store.
+     * Called after {@link #update} learned the stored state anew: the stored side is replaced whole; the attributes
+     * this request set, removed or read keep their live values (the application may hold and change what it read),
+     * the others follow the store.
      */
     void refreshed(SessionRecord record, Map<String, Object> decoded) {
         version = record.version();
         lastWrittenAt = record.lastAccessedAt();
-        storedValues.clear();
-        storedValues.putAll(record.attributes());
-        values.keySet().removeIf(name -> !touched.contains(name) && !record.attributes().containsKey(name));
+        stored.clear();
+        stored.putAll(record.attributes());
+        values.keySet().removeIf(name -> !isWatched(name) && !record.attributes().containsKey(name));
+        loaded.keySet().removeIf(name -> !isWatched(name));
         decoded.forEach((name, value) -> {
-            if (!touched.contains(name)) {
+            if (!isWatched(name)) {
                 values.put(name, value);
+                loaded.put(name, record.attributes().get(name));
             }
         });
         forgetDropped(record, decoded);
@@ -265,18 +353,27 @@ public final class Session {
 
     /**
      * Attributes the codec dropped (stored, but not rebuildable) are marked removed, so the next commit deletes them
-     * and the warning is not repeated on every request; one this request set itself keeps its new value.
+     * and the warning is not repeated on every request; one this request set, removed or read keeps its live value.
      */
     private void forgetDropped(SessionRecord record, Map<String, Object> decoded) {
         for (String name : record.attributes().keySet()) {
-            if (!decoded.containsKey(name) && !touched.contains(name)) {
+            if (!decoded.containsKey(name) && !isWatched(name)) {
                 values.remove(name);
-                touched.add(name);
+                loaded.remove(name);
+                assigned.add(name);
             }
         }
     }
 
-    /** Called when {@link #update} wrote {@code name}: the application now sees the written value. */
+    private boolean isWatched(String name) {
+        return assigned.contains(name) || read.contains(name);
+    }
+
+    /**
+     * Called when {@link #update} wrote {@code name} with the rest. The application now holds {@code value}, the very
+     * object {@code update} returned, so that is the live value: a change it makes to it in place is found against the
+     * encoding just written, as for any value set or read.
+     */
     void updated(String name, Object value) {
         if (value == null) {
             values.remove(name);

@@ -1,6 +1,8 @@
 package dev.cloakroom;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,23 +42,47 @@ import org.slf4j.LoggerFactory;
  * unknown type is refused, not stored as its supertype. A typed value that cannot be rebuilt on read (its class
  * changed, its name is no longer registered, its converter throws) costs only its attribute: {@link #decodeAll} drops
  * it with one warning, and the next commit removes it from the store.
+ *
+ * <p>What this codec writes it reads back: strings and map keys up to {@link #DEFAULT_MAX_STRING_LENGTH} characters,
+ * or as many as the session size cap allows when it is larger ({@link #withMaxBytes}, which {@link SessionManager}
+ * applies); numbers of up to {@link #MAX_NUMBER_LENGTH} characters (a longer one is refused when encoded); nesting up
+ * to {@link #MAX_READ_DEPTH} levels on read.
  */
 public final class SessionCodec {
     private static final Logger LOG = LoggerFactory.getLogger(SessionCodec.class);
+
+    /**
+     * Longest string or map key read when no larger cap was given: Jackson's own default (20 million characters), so
+     * that a codec is never stricter on read than a plain Jackson reader.
+     */
+    public static final int DEFAULT_MAX_STRING_LENGTH = StreamReadConstraints.DEFAULT_MAX_STRING_LEN;
+    /** Longest number, in characters of its JSON text: Jackson's default (1000); longer ones are refused on encode. */
+    public static final int MAX_NUMBER_LENGTH = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
+    /** Deepest nesting read: Jackson's default (1000); encoding refuses values nested more than 64 levels. */
+    public static final int MAX_READ_DEPTH = StreamReadConstraints.DEFAULT_MAX_DEPTH;
+
     static final String TYPE_FIELD = "@type";
     static final String VALUE_FIELD = "value";
     private static final int MAX_DEPTH = 64;
     private static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    private static final String NOT_WELL_FORMED = "only well-formed Unicode text can be stored and read back exactly";
 
     private final ObjectMapper mapper;
     private final Map<String, Class<?>> typesByName;
     private final Map<Class<?>, String> namesByType;
     private final Map<String, RegisteredConverter<?>> convertersByName;
     private final Map<Class<?>, RegisteredConverter<?>> convertersByType;
+    private final int maxStringLength;
 
-    private SessionCodec(Map<String, Class<?>> typesByName, Map<String, RegisteredConverter<?>> converters) {
-        this.mapper = JsonMapper.builder()
+    private SessionCodec(Map<String, Class<?>> typesByName, Map<String, RegisteredConverter<?>> converters, int maxStringLength) {
+        StreamReadConstraints limits = StreamReadConstraints.builder()
+                .maxStringLength(maxStringLength)
+                .maxNameLength(maxStringLength)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxNestingDepth(MAX_READ_DEPTH)
+                .build();
+        this.mapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build())
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 // read every fraction exactly; fromTree turns it into a Double when that loses nothing
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -72,16 +98,34 @@ public final class SessionCodec {
         var byType = new HashMap<Class<?>, RegisteredConverter<?>>();
         converters.values().forEach(converter -> byType.put(converter.type(), converter));
         this.convertersByType = Map.copyOf(byType);
+        this.maxStringLength = maxStringLength;
     }
 
     /** A codec for plain JSON values only. */
     public static SessionCodec plain() {
-        return new SessionCodec(Map.of(), Map.of());
+        return new SessionCodec(Map.of(), Map.of(), DEFAULT_MAX_STRING_LENGTH);
     }
 
     /** A builder; {@link Builder#build()} also installs the {@link SessionCodecModule}s on the class path. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * This codec, with read limits that admit every value a session of up to {@code maxBytes} encoded bytes can hold:
+     * strings and map keys of up to {@code maxBytes} characters (never fewer than {@link #DEFAULT_MAX_STRING_LENGTH}).
+     * Without it, a value saved under a cap above Jackson's default would fail to decode on the next load, and its
+     * session would be dropped.
+     *
+     * @throws IllegalArgumentException if {@code maxBytes} is not positive
+     */
+    public SessionCodec withMaxBytes(long maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+        // a JSON text holds at least one byte per character of the strings in it, so maxBytes characters suffice
+        int length = (int) Math.max(DEFAULT_MAX_STRING_LENGTH, Math.min(Integer.MAX_VALUE, maxBytes));
+        return length == maxStringLength ? this : new SessionCodec(typesByName, convertersByName, length);
     }
 
     /**
@@ -120,18 +164,28 @@ public final class SessionCodec {
         }
     }
 
-    /** {@link #decode}, with {@code null} for an absent value. */
-    Object decodeOrNull(String json) {
-        return json == null ? null : decode(json);
-    }
-
-    /** {@link #encode}, with the attribute's name in the message of a refusal. */
+    /**
+     * {@link #encode} for the attribute {@code name}: the name must be storable text too, and a refusal names the
+     * attribute.
+     *
+     * @throws UnsupportedAttributeException if the name or the value is not storable
+     */
     String encodeAttribute(String name, Object value) {
+        int unpaired = unpairedSurrogateAt(name);
+        if (unpaired >= 0) {
+            throw new UnsupportedAttributeException("attribute name '" + escapeSurrogates(name)
+                    + "' holds an unpaired surrogate at index " + unpaired + ": " + NOT_WELL_FORMED);
+        }
         try {
             return encode(value);
         } catch (UnsupportedAttributeException e) {
             throw e.forAttribute(name);
         }
+    }
+
+    /** {@link #decode}, with {@code null} for an absent value. */
+    Object decodeOrNull(String json) {
+        return json == null ? null : decode(json);
     }
 
     /**
@@ -157,12 +211,12 @@ public final class SessionCodec {
             throw new UnsupportedAttributeException("attribute value nests deeper than " + MAX_DEPTH + " levels (a cycle?)");
         }
         if (value == null) return NODES.nullNode();
-        if (value instanceof String s) return NODES.textNode(s);
+        if (value instanceof String s) return NODES.textNode(requireWellFormed(s, "a string"));
         if (value instanceof Boolean b) return NODES.booleanNode(b);
         if (value instanceof Integer || value instanceof Short || value instanceof Byte) return NODES.numberNode(((Number) value).intValue());
         if (value instanceof Long l) return NODES.numberNode(l);
-        if (value instanceof BigInteger i) return NODES.numberNode(i);
-        if (value instanceof BigDecimal d) return NODES.numberNode(d);
+        if (value instanceof BigInteger i) return NODES.numberNode(requireReadable(i, i.toString()));
+        if (value instanceof BigDecimal d) return NODES.numberNode(requireReadable(d, d.toString()));
         if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
             if (!Double.isFinite(d)) {
@@ -175,7 +229,7 @@ public final class SessionCodec {
             ObjectNode wrapper = NODES.objectNode();
             wrapper.put(TYPE_FIELD, typeName);
             try {
-                wrapper.set(VALUE_FIELD, mapper.valueToTree(value));
+                wrapper.set(VALUE_FIELD, requireWellFormed(mapper.<JsonNode>valueToTree(value)));
             } catch (IllegalArgumentException e) {
                 throw new UnsupportedAttributeException("cannot encode registered type '" + typeName + "': " + e.getMessage(), e);
             }
@@ -201,7 +255,7 @@ public final class SessionCodec {
                 if (TYPE_FIELD.equals(key)) {
                     throw new UnsupportedAttributeException("the map key '" + TYPE_FIELD + "' is reserved for registered types");
                 }
-                object.set(key, toTree(entry.getValue(), depth + 1));
+                object.set(requireWellFormed(key, "a map key"), toTree(entry.getValue(), depth + 1));
             }
             return object;
         }
@@ -224,6 +278,55 @@ public final class SessionCodec {
             if (converted.isAssignableFrom(type)) return converted;
         }
         return null;
+    }
+
+    /** A registered type's strings are checked like plain ones: every text and field name in its tree. */
+    private static JsonNode requireWellFormed(JsonNode tree) {
+        if (tree.isTextual()) {
+            requireWellFormed(tree.textValue(), "a string");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> fields = tree.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            requireWellFormed(field.getKey(), "a field name");
+            requireWellFormed(field.getValue());
+        }
+        if (tree.isArray()) {
+            tree.forEach(SessionCodec::requireWellFormed);
+        }
+        return tree;
+    }
+
+    /**
+     * Text with an unpaired surrogate is not Unicode: it has no UTF-8 form, so a store would replace it (with
+     * {@code ?} or U+FFFD) or refuse it, and the value would not read back as written.
+     */
+    private static String requireWellFormed(String text, String what) {
+        int at = unpairedSurrogateAt(text);
+        if (at >= 0) {
+            throw new UnsupportedAttributeException(what + " holds an unpaired surrogate "
+                    + escapeSurrogates(String.valueOf(text.charAt(at))) + " at index " + at + ": " + NOT_WELL_FORMED);
+        }
+        return text;
+    }
+
+    /** The index of the first surrogate char that is not half of a pair, or -1. */
+    private static int unpairedSurrogateAt(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code text} with each surrogate char written as a Java escape, so that a message shows it. */
+    private static String escapeSurrogates(String text) {
+        StringBuilder shown = new StringBuilder(text.length());
+        text.chars().forEach(c -> shown.append(Character.isSurrogate((char) c) ? String.format("\\u%04X", c) : String.valueOf((char) c)));
+        return shown.toString();
     }
 
     private Object fromTree(JsonNode node) throws JsonProcessingException {
@@ -285,6 +388,15 @@ public final class SessionCodec {
         return converter.fromData(fromTree(node.get(VALUE_FIELD)));
     }
 
+    /** A number Jackson would refuse to read back is refused now, while the application can still do something else. */
+    private static <N extends Number> N requireReadable(N number, String json) {
+        if (json.length() > MAX_NUMBER_LENGTH) {
+            throw new UnsupportedAttributeException("a number of " + json.length() + " characters cannot be stored; at most "
+                    + MAX_NUMBER_LENGTH + " (store it as a string)");
+        }
+        return number;
+    }
+
     private static String typeOf(Object value) {
         return value == null ? "null" : value.getClass().getName();
     }
@@ -311,18 +423,7 @@ public final class SessionCodec {
          * @param type a class Jackson can write and read (a record, or a bean with a default constructor)
          */
         public Builder register(String name, Class<?> type) {
-            Objects.requireNonNull(type, "type");
-            if (name == null || !TYPE_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
-            }
-            if (types.containsKey(name)) {
-                throw new IllegalArgumentException("type name registered twice: " + name);
-            }
-            if (types.containsValue(type)) {
-                throw new IllegalArgumentException("type registered twice: " + type.getName());
-            }
-            requireNotConverted(name, type);
-            types.put(name, type);
+            types.put(requireUnclaimed(name, type), type);
             return this;
         }
 
@@ -332,19 +433,8 @@ public final class SessionCodec {
          * @param name stable name stored with each value, as for {@link #register}; unique among types and converters
          */
         public <T> Builder convert(String name, Class<T> type, ValueConverter<T> converter) {
-            Objects.requireNonNull(type, "type");
             Objects.requireNonNull(converter, "converter");
-            if (name == null || !TYPE_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
-            }
-            if (types.containsKey(name)) {
-                throw new IllegalArgumentException("type name registered twice: " + name);
-            }
-            if (types.containsValue(type)) {
-                throw new IllegalArgumentException("type registered twice: " + type.getName());
-            }
-            requireNotConverted(name, type);
-            converters.put(name, new RegisteredConverter<>(name, type, converter));
+            converters.put(requireUnclaimed(name, type), new RegisteredConverter<>(name, type, converter));
             return this;
         }
 
@@ -380,7 +470,7 @@ public final class SessionCodec {
             if (discoverModules) {
                 installDiscovered();
             }
-            return new SessionCodec(types, converters);
+            return new SessionCodec(types, converters, DEFAULT_MAX_STRING_LENGTH);
         }
 
         private void installDiscovered() {
@@ -403,13 +493,22 @@ public final class SessionCodec {
             }
         }
 
-        private void requireNotConverted(String name, Class<?> type) {
-            if (converters.containsKey(name)) {
+        /**
+         * {@code name}, once it is known to be a valid type name that neither a type nor a converter holds, for a
+         * {@code type} that has no name yet: names and types are one namespace, whichever way they are stored.
+         */
+        private String requireUnclaimed(String name, Class<?> type) {
+            Objects.requireNonNull(type, "type");
+            if (name == null || !TYPE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
+            }
+            if (types.containsKey(name) || converters.containsKey(name)) {
                 throw new IllegalArgumentException("type name registered twice: " + name);
             }
-            if (converters.values().stream().anyMatch(converter -> converter.type() == type)) {
+            if (types.containsValue(type) || converters.values().stream().anyMatch(converter -> converter.type() == type)) {
                 throw new IllegalArgumentException("type registered twice: " + type.getName());
             }
+            return name;
         }
     }
 }

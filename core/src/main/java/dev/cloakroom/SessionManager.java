@@ -5,18 +5,14 @@ import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -32,11 +28,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #commit} writes nothing for a session that never held data, nothing when nothing changed, a touch only
  *       once {@link CloakroomConfig#touchRatio()} of the idle timeout has passed, and otherwise one atomic delta.</li>
  * </ul>
- * Build one per application with {@link #builder(SessionStore)}; {@link #close()} stops its sweeper and closes the store.
+ * Every store call passes a circuit breaker: while the store does not answer, calls fail at once with
+ * {@link SessionStoreUnavailableException} and one call per {@link CloakroomConfig#storeRetryInterval()} checks whether
+ * it is back. Build one per application with {@link #builder(SessionStore)}; {@link #close()} stops its sweeper and
+ * closes the store.
  */
 public final class SessionManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
-    private static final int MAX_UPDATE_ATTEMPTS = 256;
 
     private final SessionStore store;
     private final CloakroomConfig config;
@@ -47,9 +45,11 @@ public final class SessionManager implements AutoCloseable {
     private final Sweeper sweeper;
 
     private SessionManager(Builder b) {
-        this.store = b.store;
+        // every store, whoever wrote it, gets the same fail-fast behaviour while it is down; the sweeper goes through it too
+        this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock);
         this.config = b.config;
-        this.codec = b.codec;
+        // what the cap lets a request save, the codec must read back on the next load
+        this.codec = b.codec.withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.sweeper = new Sweeper(store, codec, listeners, config, clock);
@@ -108,140 +108,146 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * Saves what this request changed, in at most one atomic store write (three calls when the id changed: see
-     * {@link #commitRenamed}).
+     * Saves what this request changed, in at most one atomic store write (a {@link SessionStore#move} when the id
+     * changed). Whether it returns or throws, the session's state says afterwards what the store holds, as far as this
+     * request knows: {@link Session#isStored()} under {@link Session#id()}, or {@link Session#isInvalidated()}.
      *
-     * @return what to do with the cookie
-     * @throws SessionTooLargeException if the session would exceed {@link CloakroomConfig#maxSessionBytes()}; nothing is written
+     * @return what happened to the session
+     * @throws SessionTooLargeException if the session would exceed {@link CloakroomConfig#maxSessionBytes()}, merged
+     *         with what other requests saved; nothing is written (a changed id stays unsaved: the session is still
+     *         stored under its old id)
+     * @throws UnsupportedAttributeException if an attribute was changed in place, after it was set or read, to
+     *         something the codec refuses; the other changes were saved (a new session was created, a changed id
+     *         moved), and the refused attribute stays as it was stored
      * @throws SessionStoreException if the store fails or times out; nothing is known to be written
      */
-    public CookieUpdate commit(Session session) {
+    public CommitOutcome commit(Session session) {
         synchronized (session) {
             if (session.isInvalidated()) {
-                return CookieUpdate.CLEAR;
+                return CommitOutcome.ENDED;
             }
             Instant now = clock.instant();
             boolean writtenByUpdate = session.takeWrittenByUpdate();
-            Map<String, String> upserts = new HashMap<>();
-            Set<String> removals = new HashSet<>();
-            collectChanges(session, upserts, removals);
-
-            if (!session.isStored()) {
-                if (session.values().isEmpty()) {
-                    return CookieUpdate.NONE;
+            AttributeChanges changes = session.pendingChanges(codec);
+            CommitOutcome outcome = save(session, changes, writtenByUpdate, now);
+            if (!changes.rejected().isEmpty()) {
+                if (outcome == CommitOutcome.ENDED) {
+                    LOG.debug("{} ended; its unstorable attributes {} are moot", session.key(), changes.rejected().keySet());
+                } else {
+                    throw changes.rejection();
                 }
-                create(session, session.key(), upserts, now);
-                listeners.forEach(l -> notifyCreated(l, session.key()));
-                return CookieUpdate.SET;
             }
-            if (session.renamedFrom() != null) {
-                return commitRenamed(session, upserts, removals, now);
+            return outcome;
+        }
+    }
+
+    private CommitOutcome save(Session session, AttributeChanges changes, boolean writtenByUpdate, Instant now) {
+        if (!session.hasRecord()) {
+            AttributeChanges created = changes.withoutRemovals();
+            if (created.isEmpty()) {
+                return CommitOutcome.NOTHING_TO_STORE;
             }
-            boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
-            if (upserts.isEmpty() && removals.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
-                // update() may have written already: a persistent cookie's Max-Age slides with that write too
-                return writtenByUpdate && config.permanent() ? CookieUpdate.SET : CookieUpdate.NONE;
+            requireWithinCap(session, created);
+            WriteResult result = store.write(writeOf(session, session.key(), true, created, SessionWrite.ANY_VERSION, now));
+            if (result == WriteResult.TOO_LARGE) {
+                throw new SessionTooLargeException(config.maxSessionBytes());
             }
-            if (!upserts.isEmpty()) {
-                checkSize(session.storedValues(), upserts, removals);
+            if (result != WriteResult.WRITTEN) {
+                throw new SessionStoreException("store answered " + result + " to the creation of " + session.key() + ", a fresh key");
             }
-            WriteResult result = store.write(writeOf(session, session.key(), false, upserts, removals, SessionWrite.ANY_VERSION, now));
-            switch (result) {
-                case WRITTEN:
-                    session.written(upserts, removals, now, false);
-                    return config.permanent() ? CookieUpdate.SET : CookieUpdate.NONE;
-                case GONE:
-                    LOG.debug("{} ended while a request was using it; its changes were not saved", session.key());
-                    session.markInvalidated();
-                    return CookieUpdate.CLEAR;
-                default:
-                    throw new SessionStoreException("store answered " + result + " to an unconditional write of " + session.key());
-            }
+            session.written(created, now, true);
+            listeners.forEach(l -> notifyCreated(l, session.key()));
+            return CommitOutcome.SAVED;
+        }
+        if (session.renamedFrom() != null) {
+            return move(session, changes, now);
+        }
+        boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
+        if (changes.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
+            return writtenByUpdate ? CommitOutcome.SAVED : CommitOutcome.UNCHANGED;
+        }
+        requireWithinCap(session, changes);
+        WriteResult result = store.write(writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
+        switch (result) {
+            case WRITTEN:
+                session.written(changes, now, false);
+                return CommitOutcome.SAVED;
+            case GONE:
+                LOG.debug("{} ended while a request was using it; its changes were not saved", session.key());
+                session.markInvalidated();
+                return CommitOutcome.ENDED;
+            case TOO_LARGE:
+                throw new SessionTooLargeException(config.maxSessionBytes());
+            default:
+                throw new SessionStoreException("store answered " + result + " to an unconditional write of " + session.key());
         }
     }
 
     /**
-     * Moves the session to its new key: the record as stored now (so that what other requests saved meanwhile comes
-     * along) merged with this request's changes is created under the new key, then the old record is removed. A
-     * session that ended meanwhile is not brought back under the new key: the load finds it gone or expired, or, if
-     * another request removed it between the load and the removal, the removal finds nothing and the new record is
-     * taken back.
+     * Moves the session to its new key in one store call, this request's changes merged on the way into the record as
+     * stored then (so that what other requests saved meanwhile comes along). A session that ended meanwhile is not
+     * brought back under the new key.
      */
-    private CookieUpdate commitRenamed(Session session, Map<String, String> upserts, Set<String> removals, Instant now) {
+    private CommitOutcome move(Session session, AttributeChanges changes, Instant now) {
         SessionKey oldKey = session.renamedFrom();
-        Optional<SessionRecord> stored = store.load(oldKey);
-        if (stored.isEmpty() || !isLive(stored.get(), now)) {
-            LOG.debug("{} ended before its id could be changed; it is not recreated", oldKey);
-            session.markInvalidated();
-            return CookieUpdate.CLEAR;
+        requireWithinCap(session, changes);
+        WriteResult result = store.move(oldKey, writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
+        switch (result) {
+            case WRITTEN:
+                session.written(changes, now, false);
+                return CommitOutcome.SAVED;
+            case GONE:
+                LOG.debug("{} ended before its id could be changed; it is not recreated", oldKey);
+                session.markInvalidated();
+                return CommitOutcome.ENDED;
+            case TOO_LARGE:
+                throw new SessionTooLargeException(config.maxSessionBytes());
+            default:
+                throw new SessionStoreException("store answered " + result + " to the move of " + oldKey + " to "
+                        + session.key() + ", a fresh key");
         }
-        Map<String, String> all = new HashMap<>(stored.get().attributes());
-        all.keySet().removeAll(removals);
-        all.putAll(upserts);
-        create(session, session.key(), all, now);
-        if (!store.delete(oldKey)) {
-            LOG.debug("{} ended while its id was being changed; {} is removed again", oldKey, session.key());
-            store.delete(session.key());
-            session.markInvalidated();
-            return CookieUpdate.CLEAR;
-        }
-        return CookieUpdate.SET;
-    }
-
-    private void create(Session session, SessionKey key, Map<String, String> attributes, Instant now) {
-        checkSize(Map.of(), attributes, Set.of());
-        WriteResult result = store.write(writeOf(session, key, true, attributes, Set.of(), SessionWrite.ANY_VERSION, now));
-        if (result != WriteResult.WRITTEN) {
-            throw new SessionStoreException("store answered " + result + " to the creation of " + key);
-        }
-        Map<String, String> replaced = new HashMap<>(attributes);
-        session.storedValues().clear();
-        session.written(replaced, Set.of(), now, true);
     }
 
     <T> T update(Session session, String name, UnaryOperator<T> fn) {
-        for (int attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
+        long started = System.nanoTime();
+        int conflicts = 0;
+        while (true) {
             // The session lock is held across the write, as in commit: another thread of the same request cannot
             // slip a change in between collecting the pending changes and marking them written.
             synchronized (session) {
                 if (session.isInvalidated()) {
                     throw new IllegalStateException("session has been invalidated");
                 }
-                if (!session.isStored() || session.renamedFrom() != null) {
+                if (!session.isStored()) {
                     // Not stored under its current id yet: nothing else can see it, so commit saves the change. Decided
                     // under the same lock as the write below, so a concurrent changeId cannot send it to an unknown key.
                     @SuppressWarnings("unchecked")
-                    T local = fn.apply((T) session.values().get(name));
+                    T local = fn.apply((T) session.getAttribute(name));
                     session.setAttribute(name, local);
                     return local;
                 }
                 Instant now = clock.instant();
                 @SuppressWarnings("unchecked")
-                T current = (T) codec.decodeOrNull(session.storedValues().get(name));
+                T current = (T) codec.decodeOrNull(session.storedValue(name));
                 T next = fn.apply(current);
                 String encoded = next == null ? null : codec.encodeAttribute(name, next);
                 // The request's other changes go in the same atomic write, so that an upload's data and its count
                 // are saved together or not at all, and commit has nothing left to write.
-                Map<String, String> upserts = new HashMap<>();
-                Set<String> removals = new HashSet<>();
-                session.touched().remove(name);
-                collectChanges(session, upserts, removals);
-                if (encoded != null) {
-                    upserts.put(name, encoded);
-                } else if (session.storedValues().containsKey(name)) {
-                    removals.add(name);
-                }
-                checkSize(session.storedValues(), upserts, removals);
-                WriteResult result = store.write(writeOf(session, session.key(), false, upserts, removals, session.version(), now));
+                AttributeChanges changes = session.pendingChanges(codec).with(name, encoded);
+                requireWithinCap(session, changes);
+                WriteResult result = store.write(writeOf(session, session.key(), false, changes, session.version(), now));
                 switch (result) {
                     case WRITTEN:
-                        session.written(upserts, removals, now, false);
-                        session.updated(name, encoded == null ? null : codec.decode(encoded));
+                        session.written(changes, now, false);
+                        session.updated(name, next);
                         return next;
                     case GONE:
                         session.markInvalidated();
                         throw new IllegalStateException("session ended while it was being updated");
+                    case TOO_LARGE:
+                        throw new SessionTooLargeException(config.maxSessionBytes());
                     default:
+                        conflicts++;
                         Optional<SessionRecord> fresh = store.load(session.key());
                         if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
                             session.markInvalidated();
@@ -255,13 +261,19 @@ public final class SessionManager implements AutoCloseable {
                         session.refreshed(fresh.get(), decoded.get());
                 }
             }
-            backOff(attempt);
+            // Bounded as a whole by the store timeout, like any other store call the request waits for.
+            long remaining = config.storeTimeout().toNanos() - (System.nanoTime() - started);
+            if (remaining <= 0) {
+                throw new SessionStoreException("gave up updating '" + name + "' of " + session.key() + " after "
+                        + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms, past the store timeout of "
+                        + config.storeTimeout().toMillis() + " ms: " + conflicts
+                        + " conflicting writes, as other requests kept changing the session");
+            }
+            backOff(conflicts, remaining);
         }
-        throw new SessionStoreException("gave up updating '" + name + "' of " + session.key() + " after "
-                + MAX_UPDATE_ATTEMPTS + " conflicting attempts");
     }
 
-    void invalidate(Session session) {
+    boolean invalidate(Session session) {
         Map<String, Object> attributes;
         SessionKey key;
         synchronized (session) {
@@ -269,10 +281,10 @@ public final class SessionManager implements AutoCloseable {
                 throw new IllegalStateException("session has been invalidated already");
             }
             session.markInvalidated();
-            attributes = Map.copyOf(withoutNullValues(session.values()));
+            attributes = session.attributes();
             key = session.renamedFrom() != null ? session.renamedFrom() : session.key();
-            if (!session.isStored()) {
-                return;
+            if (!session.hasRecord()) {
+                return true;
             }
         }
         boolean removed;
@@ -289,6 +301,7 @@ public final class SessionManager implements AutoCloseable {
         if (removed) {
             listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
         }
+        return removed;
     }
 
     void changeId(Session session) {
@@ -301,18 +314,19 @@ public final class SessionManager implements AutoCloseable {
     }
 
     Instant expiresAt(Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval) {
-        Instant idleDeadline = lastAccessedAt.plus(maxInactiveInterval);
+        Instant idleDeadline = plusSaturated(lastAccessedAt, maxInactiveInterval);
         return config.absoluteTimeout()
-                .map(absolute -> createdAt.plus(absolute))
+                .map(absolute -> plusSaturated(createdAt, absolute))
                 .filter(absoluteDeadline -> absoluteDeadline.isBefore(idleDeadline))
                 .orElse(idleDeadline);
     }
 
     /** A write of {@code session} as accessed at {@code now}: its deadline moves, its creation time never does. */
-    private SessionWrite writeOf(Session session, SessionKey key, boolean create, Map<String, String> upserts,
-                                 Set<String> removals, long expectedVersion, Instant now) {
-        return new SessionWrite(key, create, upserts, removals, session.createdAt(), now, session.maxInactiveInterval(),
-                expiresAt(session.createdAt(), now, session.maxInactiveInterval()), expectedVersion, now, config.maxSessionBytes());
+    private SessionWrite writeOf(Session session, SessionKey key, boolean create, AttributeChanges changes,
+                                 long expectedVersion, Instant now) {
+        return new SessionWrite(key, create, changes.upserts(), changes.removals(), session.createdAt(), now,
+                session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
+                expectedVersion, now, config.maxSessionBytes());
     }
 
     /** By its stored deadline, and by the absolute lifetime as configured now (it may have been lowered since). */
@@ -322,44 +336,39 @@ public final class SessionManager implements AutoCloseable {
     }
 
     private Duration touchInterval(Session session) {
-        return Duration.ofMillis((long) (session.maxInactiveInterval().toMillis() * config.touchRatio()));
+        Duration interval = session.maxInactiveInterval();
+        // in double seconds, since a stored interval may be too long for toMillis(); the cast saturates
+        double seconds = interval.getSeconds() + interval.getNano() / 1e9;
+        return Duration.ofMillis((long) (seconds * 1000 * config.touchRatio()));
     }
 
-    /** Attributes this request touched whose encoding differs from what is stored, and those it removed. */
-    private void collectChanges(Session session, Map<String, String> upserts, Set<String> removals) {
-        for (String name : session.touched()) {
-            Object value = session.values().get(name);
-            String before = session.storedValues().get(name);
-            if (value == null) {
-                if (before != null) {
-                    removals.add(name);
-                }
-            } else {
-                String after = codec.encodeAttribute(name, value);
-                if (!after.equals(before)) {
-                    upserts.put(name, after);
-                }
-            }
+    /**
+     * {@code start + span}, or {@link Instant#MAX} / {@link Instant#MIN} where that leaves Instant's range: whatever
+     * instants and durations a store hands back, a deadline is computed without failing the request.
+     */
+    static Instant plusSaturated(Instant start, Duration span) {
+        // Duration.between two Instants cannot overflow: their distance in seconds fits a long many times over
+        if (span.compareTo(Duration.between(start, Instant.MAX)) >= 0) {
+            return Instant.MAX;
         }
+        if (span.compareTo(Duration.between(start, Instant.MIN)) <= 0) {
+            return Instant.MIN;
+        }
+        return start.plus(span);
     }
 
-    private void checkSize(Map<String, String> stored, Map<String, String> upserts, Set<String> removals) {
-        long size = 0;
-        for (Map.Entry<String, String> entry : stored.entrySet()) {
-            if (!upserts.containsKey(entry.getKey()) && !removals.contains(entry.getKey())) {
-                size += sizeOf(entry.getKey(), entry.getValue());
-            }
+    /**
+     * Refuses at once what this request alone already makes too large, saving the round trip; the store checks the
+     * merged record, which may also hold what other requests saved.
+     */
+    private void requireWithinCap(Session session, AttributeChanges changes) {
+        if (changes.upserts().isEmpty()) {
+            return;
         }
-        for (Map.Entry<String, String> entry : upserts.entrySet()) {
-            size += sizeOf(entry.getKey(), entry.getValue());
-        }
+        long size = session.sizeWith(changes);
         if (size > config.maxSessionBytes()) {
             throw new SessionTooLargeException(size, config.maxSessionBytes());
         }
-    }
-
-    private static long sizeOf(String name, String encoded) {
-        return name.getBytes(StandardCharsets.UTF_8).length + (long) encoded.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Decodes every attribute; a record that fails is deleted (one warning) and reported absent. */
@@ -377,17 +386,11 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> withoutNullValues(Map<String, Object> values) {
-        Map<String, Object> copy = new HashMap<>();
-        values.forEach((k, v) -> {
-            if (v != null) copy.put(k, v);
-        });
-        return copy;
-    }
-
-    private static void backOff(int attempt) {
+    private static void backOff(int conflicts, long remainingNanos) {
+        long millis = Math.min(ThreadLocalRandom.current().nextLong(Math.min(conflicts, 20) + 1),
+                Duration.ofNanos(remainingNanos).toMillis() + 1);
         try {
-            Thread.sleep(ThreadLocalRandom.current().nextLong(Math.min(attempt, 20) + 1));
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SessionStoreException("interrupted while retrying an update", e);
@@ -430,11 +433,20 @@ public final class SessionManager implements AutoCloseable {
             this.store = Objects.requireNonNull(store, "store");
         }
 
+        /** Default: {@code CloakroomConfig.builder().build()}, every setting at its documented default. */
         public Builder config(CloakroomConfig value) { this.config = Objects.requireNonNull(value, "config"); return this; }
-        /** Default: {@code SessionCodec.builder().build()}, plain JSON values plus the modules found on the class path. */
+        /**
+         * Default {@code SessionCodec.builder().build()}: plain JSON values plus the {@link SessionCodecModule}s found on
+         * the class path. The manager uses it {@link SessionCodec#withMaxBytes with read limits} that follow
+         * {@link CloakroomConfig#maxSessionBytes()}.
+         */
         public Builder codec(SessionCodec value) { this.codec = Objects.requireNonNull(value, "codec"); return this; }
-        /** The clock expiry is judged by; tests pass a fake one. */
+        /**
+         * The clock expiry and the store's retry interval are judged by; default {@link InstantSource#system()}; tests
+         * pass a fake one.
+         */
         public Builder clock(InstantSource value) { this.clock = Objects.requireNonNull(value, "clock"); return this; }
+        /** Adds a listener; default none. */
         public Builder listener(SessionListener value) { this.listeners.add(Objects.requireNonNull(value, "listener")); return this; }
         /**
          * Whether this manager runs the background sweeper; by default {@link CloakroomConfig#sweeping()} decides.

@@ -36,12 +36,12 @@ public final class SessionStores {
         switch (type) {
             case "filesystem":
                 return FileSessionStore.builder(Path.of(settings.get("SESSION_FILE_DIR", DEFAULT_FILE_DIR)))
-                        .fileThreshold(settings.getLong("SESSION_FILE_THRESHOLD", FileSessionStore.DEFAULT_FILE_THRESHOLD))
-                        .maxSessions(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE))
+                        .fileThreshold(settings.getLong("SESSION_FILE_THRESHOLD", FileSessionStore.DEFAULT_FILE_THRESHOLD, 0, Long.MAX_VALUE))
+                        .maxSessions(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE, 1, Long.MAX_VALUE))
                         .lockTimeout(config.storeTimeout())
                         .build();
             case "memory":
-                return new MemorySessionStore(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE));
+                return new MemorySessionStore(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE, 1, Long.MAX_VALUE));
             default:
                 Set<String> known = new TreeSet<>(Set.of("filesystem", "memory"));
                 for (SessionStoreProvider provider : ServiceLoader.load(SessionStoreProvider.class)) {

@@ -70,13 +70,17 @@ public final class Settings {
     }
 
     public Optional<Long> findLong(String name) {
-        return find(name).map(value -> {
-            try {
-                return Long.parseLong(value);
-            } catch (NumberFormatException e) {
-                throw invalid(name, value, "a whole number");
-            }
-        });
+        return findLong(name, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** A whole number from {@code min} to {@code max}, or {@code defaultValue} when unset. */
+    public long getLong(String name, long defaultValue, long min, long max) {
+        return findLong(name, min, max).orElse(defaultValue);
+    }
+
+    /** A whole number from {@code min} to {@code max}. */
+    public Optional<Long> findLong(String name, long min, long max) {
+        return find(name).map(value -> parse(name, value, min, max, "a whole number"));
     }
 
     /** A duration given in whole seconds, as Flask-Session takes it. */
@@ -86,6 +90,36 @@ public final class Settings {
 
     public Duration getSeconds(String name, Duration defaultValue) {
         return findSeconds(name).orElse(defaultValue);
+    }
+
+    /** A positive duration in whole seconds, at most {@code max}. */
+    public Optional<Duration> findSeconds(String name, Duration max) {
+        return find(name).map(value -> Duration.ofSeconds(parse(name, value, 1, max.toSeconds(), "a whole number of seconds")));
+    }
+
+    /** {@link #findSeconds(String, Duration)}, or {@code defaultValue} when unset. */
+    public Duration getSeconds(String name, Duration defaultValue, Duration max) {
+        return findSeconds(name, max).orElse(defaultValue);
+    }
+
+    /** A positive duration in whole milliseconds, at most {@code max}, or {@code defaultValue} when unset. */
+    public Duration getMillis(String name, Duration defaultValue, Duration max) {
+        return find(name).map(value -> Duration.ofMillis(parse(name, value, 1, max.toMillis(), "a whole number of milliseconds")))
+                .orElse(defaultValue);
+    }
+
+    private static long parse(String name, String value, long min, long max, String what) {
+        long parsed;
+        try {
+            parsed = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            // too many digits for a long is out of range, like any other value beyond max
+            throw invalid(name, value, what + " from " + min + " to " + max);
+        }
+        if (parsed < min || parsed > max) {
+            throw invalid(name, value, what + " from " + min + " to " + max);
+        }
+        return parsed;
     }
 
     public <E extends Enum<E>> E getEnum(String name, Class<E> type, E defaultValue) {

@@ -1,10 +1,15 @@
 package dev.cloakroom;
 
 /**
- * An attribute value the codec will not store: not a JSON value (string, number, boolean, null, list, map with
- * string keys), and neither a type registered with {@link SessionCodec.Builder#register} nor one with a
- * {@link ValueConverter} ({@link SessionCodec.Builder#convert}). Its message names the attribute (when the session
- * refused it) and the type, and shows the line that registers the type.
+ * An attribute the codec will not store: its value is not a JSON value (string, number, boolean, null, list, map with
+ * string keys), nor a type registered with {@link SessionCodec.Builder#register}, nor one with a {@link ValueConverter}
+ * ({@link SessionCodec.Builder#convert}); or its name or some text in it is not well-formed Unicode (an unpaired
+ * surrogate). The message names the attribute (when the session refused it) and says what is wrong; for a type with no
+ * name in the codec, it shows the line that registers the type.
+ *
+ * <p>Thrown at {@link Session#setAttribute} time, before anything changes. Thrown by {@link SessionManager#commit} only
+ * for a value changed in place after it was set or read: the request's other changes were saved then, and the
+ * session's state says what the store holds ({@link Session#isStored()}, {@link Session#id()}).
  */
 public final class UnsupportedAttributeException extends IllegalArgumentException {
     public UnsupportedAttributeException(String message) {

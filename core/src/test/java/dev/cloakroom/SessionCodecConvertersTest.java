@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Converters, modules, and what happens to a typed value that can no longer be rebuilt. */
+@Tag("unit")
 class SessionCodecConvertersTest {
     /** Not readable by Jackson, and holding a converted type: the codec must recurse into the converter's data. */
     static final class Stay {

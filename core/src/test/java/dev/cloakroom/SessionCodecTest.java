@@ -3,15 +3,19 @@ package dev.cloakroom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloakroom.memory.MemorySessionStore;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class SessionCodecTest {
     record Cart(String owner, List<String> items) { }
 
@@ -112,9 +116,89 @@ class SessionCodecTest {
     }
 
     @Test
+    void encodeWhenARegisteredValueHoldsAnUnpairedSurrogateThenRefused() {
+        assertThatThrownBy(() -> withCart.encode(new Cart("al\uD800ice", List.of())))
+                .isInstanceOf(UnsupportedAttributeException.class).hasMessageContaining("unpaired surrogate \\uD800 at index 2");
+        assertThatThrownBy(() -> withCart.encode(new Cart("alice", List.of("ok", "\uDFFF"))))
+                .isInstanceOf(UnsupportedAttributeException.class).hasMessageContaining("unpaired surrogate");
+    }
+
+    @Test
+    void encodeWhenSurrogatesArePairedThenAcceptedAndDecodedExactly() {
+        String text = "\uD83D\uDE00 \uDBFF\uDFFF \uFFFF";
+
+        assertThat(withCart.decode(withCart.encode(Map.of(text, List.of(text))))).isEqualTo(Map.of(text, List.of(text)));
+    }
+
+    @Test
     void registerWhenNameInvalidOrTakenThenRejected() {
         assertThatThrownBy(() -> SessionCodec.builder().register("1cart", Cart.class)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionCodec.builder().register("cart", Cart.class).register("cart", String.class))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void mapKeyWhenLongerThanJacksonsDefaultNameLimitThenRoundTrips() {
+        Map<String, Object> map = Map.of("k".repeat(60_000), 1);
+
+        assertThat(plain.decode(plain.encode(map))).isEqualTo(map);
+    }
+
+    @Test
+    void encodeWhenANumberHasMoreDigitsThanDecodingReadsThenRejected() {
+        BigInteger longest = BigInteger.TEN.pow(SessionCodec.MAX_NUMBER_LENGTH - 1);
+        assertThat(plain.decode(plain.encode(longest))).isEqualTo(longest);
+
+        assertThatThrownBy(() -> plain.encode(List.of(BigInteger.TEN.pow(SessionCodec.MAX_NUMBER_LENGTH))))
+                .isInstanceOf(UnsupportedAttributeException.class).hasMessageContaining("1001 characters");
+        assertThatThrownBy(() -> plain.encode(new BigDecimal(BigInteger.TEN.pow(SessionCodec.MAX_NUMBER_LENGTH), 3)))
+                .isInstanceOf(UnsupportedAttributeException.class);
+    }
+
+    @Test
+    void decodeWhenNestedBeyondTheDepthLimitThenDecodingException() {
+        String deep = "[".repeat(SessionCodec.MAX_READ_DEPTH + 1) + "]".repeat(SessionCodec.MAX_READ_DEPTH + 1);
+
+        assertThatThrownBy(() -> plain.decode(deep)).isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void decodeWhenAStringExceedsTheLimitOfTheDefaultCapThenDecodingException() {
+        String longest = "x".repeat(SessionCodec.DEFAULT_MAX_STRING_LENGTH);
+        assertThat(plain.decode(plain.encode(longest))).isEqualTo(longest);
+
+        String tooLong = "\"" + longest + "x\"";
+        assertThatThrownBy(() -> plain.decode(tooLong)).isInstanceOf(SessionDecodingException.class);
+        assertThatThrownBy(() -> plain.withMaxBytes(CloakroomConfig.DEFAULT_MAX_SESSION_BYTES).decode(tooLong))
+                .isInstanceOf(SessionDecodingException.class);
+    }
+
+    @Test
+    void withMaxBytesWhenNotPositiveThenRejected() {
+        assertThatThrownBy(() -> plain.withMaxBytes(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxBytes must be positive: 0");
+    }
+
+    @Test
+    void withMaxBytesKeepsTheRegisteredTypes() {
+        Cart cart = new Cart("anon", List.of("tea"));
+
+        assertThat(withCart.withMaxBytes(1_000).decode(withCart.encode(cart))).isEqualTo(cart);
+    }
+
+    @Test
+    void stringWhenLongerThanJacksonsDefaultButWithinTheCapThenRoundTripsThroughTheManager() {
+        long cap = 30L * 1024 * 1024;
+        String big = "x".repeat(25 * 1024 * 1024);
+        try (SessionManager manager = SessionManager.builder(new MemorySessionStore())
+                .config(CloakroomConfig.builder().maxSessionBytes(cap).build()).sweeping(false).build()) {
+            Session session = manager.create();
+            session.setAttribute("big", big);
+            manager.commit(session);
+
+            Session loaded = manager.find(session.id()).orElseThrow(() -> new AssertionError("the session was dropped on load"));
+
+            assertThat(loaded.getAttribute("big")).isEqualTo(big);
+        }
     }
 }

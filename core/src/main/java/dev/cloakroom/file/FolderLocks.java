@@ -2,6 +2,8 @@ package dev.cloakroom.file;
 
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.SessionStoreException;
+import dev.cloakroom.SessionStoreUnavailableException;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -105,7 +107,9 @@ final class FolderLocks {
     /**
      * Takes stripe {@code stripe} within {@code timeout}.
      *
-     * @throws SessionStoreUnavailableException when the time runs out or the thread is interrupted
+     * @throws SessionStoreException when the time runs out: contention on some keys,
+     *         not an unavailable store, so that it does not open the circuit breaker for every session
+     * @throws SessionStoreUnavailableException when the thread is interrupted
      * @throws IOException when the lock file fails
      */
     Held lock(int stripe, Duration timeout) throws IOException {
@@ -116,7 +120,7 @@ final class FolderLocks {
         }
         try {
             if (!local.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new SessionStoreUnavailableException("timed out after " + timeout + " waiting for lock stripe "
+                throw new SessionStoreException("timed out after " + timeout + " waiting for lock stripe "
                         + stripe + " of " + lockFile + " (held by another thread of this process)");
             }
         } catch (InterruptedException e) {
@@ -138,6 +142,31 @@ final class FolderLocks {
             };
         } catch (IOException | RuntimeException | Error e) {
             local.unlock();
+            throw e;
+        }
+    }
+
+    /**
+     * Takes two stripes within {@code timeout}, the lower one first: every caller taking two does so in that order, in
+     * every process, so two of them can never each hold the stripe the other waits for. One stripe if both are the same.
+     */
+    Held lockBoth(int one, int other, Duration timeout) throws IOException {
+        if (one == other) {
+            return lock(one, timeout);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Held first = lock(Math.min(one, other), timeout);
+        try {
+            Held second = lock(Math.max(one, other), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            return () -> {
+                try {
+                    second.close();
+                } finally {
+                    first.close();
+                }
+            };
+        } catch (IOException | RuntimeException | Error e) {
+            first.close();
             throw e;
         }
     }
@@ -166,7 +195,7 @@ final class FolderLocks {
                 // closed under us: the next round reopens it
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new SessionStoreUnavailableException("timed out after " + timeout + " waiting for lock stripe "
+                throw new SessionStoreException("timed out after " + timeout + " waiting for lock stripe "
                         + position + " of " + lockFile + " (held by another process)");
             }
             try {

@@ -8,8 +8,6 @@ import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.Objects;
 import java.util.Optional;
@@ -134,11 +132,6 @@ public final class MemorySessionStore implements SessionStore {
     @Override
     public void setSweepRequester(Runnable requestSweep) {
         this.sweepRequester = Objects.requireNonNull(requestSweep, "requestSweep");
-    }
-
-    /** A copy of every record held, for tests and diagnostics. */
-    public List<SessionRecord> snapshot() {
-        return List.copyOf(records.values());
     }
 
     @Override

@@ -39,7 +39,7 @@ public interface SessionStore extends AutoCloseable {
 
     /**
      * Moves a live record from {@code from} to {@code write.key()} in one atomic step, applying {@code write}'s changes
-     * on the way (its {@code create} flag and expected version are ignored): the record at {@code from} merged with
+     * on the way ({@code write} is a delta: not a create; its expected version is ignored): the record at {@code from} merged with
      * {@code write} as {@link SessionWrite#applyTo} does, created under the new key, and {@code from} removed. Answers
      * {@link WriteResult#GONE} and changes nothing if {@code from} is absent or expired at {@code write.now()},
      * {@link WriteResult#CONFLICT} if the new key is taken, {@link WriteResult#TOO_LARGE} if the merge exceeds the cap.
@@ -48,6 +48,9 @@ public interface SessionStore extends AutoCloseable {
      * window in which a write to the old key is lost. A store that can move atomically overrides it.
      */
     default WriteResult move(SessionKey from, SessionWrite write) {
+        if (write.create()) {
+            throw new IllegalArgumentException("a move applies a delta, not a create: " + write);
+        }
         Optional<SessionRecord> stored = load(from);
         if (stored.isEmpty() || stored.get().isExpiredAt(write.now())) {
             return WriteResult.GONE;
@@ -95,6 +98,19 @@ public interface SessionStore extends AutoCloseable {
      */
     default void setSweepRequester(Runnable requestSweep) {
     }
+
+    /**
+     * Which part of the medium answers for {@code key}, for the manager's circuit breaker: while one part is down,
+     * calls on its keys fail at once and calls on the others go on. The answer must be cheap (no I/O) and come from a
+     * small set of values (one per server). The default, {@link #WHOLE_STORE} for every key, suits a store served by
+     * one server or folder; a sharded store (Redis Cluster) answers the server that holds the key.
+     */
+    default Object failureDomain(SessionKey key) {
+        return WHOLE_STORE;
+    }
+
+    /** The {@link #failureDomain} of a store that is up or down as a whole, and of calls that concern no one key. */
+    Object WHOLE_STORE = "whole store";
 
     /** A one-line description for the start-up log: the medium and where, with secrets masked. */
     String describe();

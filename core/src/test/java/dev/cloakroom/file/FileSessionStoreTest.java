@@ -23,9 +23,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,6 +46,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,10 +55,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
+@Tag("unit")
 class FileSessionStoreTest {
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -112,6 +119,29 @@ class FileSessionStoreTest {
         return new SessionWrite(key, false, upserts, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
     }
 
+    private SessionWrite change(SessionKey key, Map<String, String> upserts, long maxBytes) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, false, upserts, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, maxBytes);
+    }
+
+    /** The locks the stores of this JVM share on {@link #folder()}, as another thread holding a stripe would see them. */
+    private FolderLocks sharedLocks() throws IOException {
+        return FolderLocks.open(folder().toRealPath(), folder().resolve(RecordFolder.HIDDEN_DIR)
+                .resolve(RecordFolder.LOCK_FILE), new FileAttribute<?>[0], RecordFolder.SHARDS);
+    }
+
+    /** What {@code call} threw on another thread, or null; fails if it takes longer than ten seconds. */
+    private static Throwable thrownElsewhere(Runnable call) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                call.run();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
     private List<Path> filesUnder(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             return paths.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().collect(Collectors.toList());
@@ -127,8 +157,6 @@ class FileSessionStoreTest {
     private static String permissions(Path path) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
     }
-
-    // ---- layout and format ----
 
     @Test
     void writeWhenCreatedThenOneFileNamedByTheKeyInItsShard() throws IOException {
@@ -242,9 +270,9 @@ class FileSessionStoreTest {
 
     @Test
     void buildWhenSettingsInvalidThenRejectedNamingTheValue() {
-        assertThatThrownBy(() -> FileSessionStore.builder(folder()).fileThreshold(-1).build())
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).fileThreshold(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
-        assertThatThrownBy(() -> FileSessionStore.builder(folder()).maxSessions(0).build())
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).maxSessions(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
     }
 
@@ -268,20 +296,13 @@ class FileSessionStoreTest {
         SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings));
         toClose.add(store);
         SessionKey key = keyInShard("5a");
-        FolderLocks shared = FolderLocks.open(folder().toRealPath(), folder().resolve(FileSessionStore.HIDDEN_DIR)
-                .resolve(FileSessionStore.LOCK_FILE), new FileAttribute<?>[0], FileSessionStore.SHARDS);
+        FolderLocks shared = sharedLocks();
         try (FolderLocks.Held held = shared.lock(0x5a, Duration.ofSeconds(1))) {
             // Another thread of this process holds the stripe, as a slow write would.
-            CompletableFuture<Throwable> attempt = CompletableFuture.supplyAsync(() -> {
-                try {
-                    store.write(create(key, Map.of("a", "1")));
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            });
-            assertThat(attempt.get(30, TimeUnit.SECONDS))
-                    .isInstanceOf(SessionStoreUnavailableException.class)
+            assertThat(thrownElsewhere(() -> store.write(create(key, Map.of("a", "1")))))
+                    .as("contention on some keys, not an unavailable store: it must not open the circuit breaker")
+                    .isInstanceOf(SessionStoreException.class)
+                    .isNotInstanceOf(SessionStoreUnavailableException.class)
                     .hasMessageContaining("timed out after PT0.3S");
         } finally {
             shared.release();
@@ -291,11 +312,9 @@ class FileSessionStoreTest {
 
     @Test
     void buildWhenLockTimeoutNotPositiveThenRejectedNamingTheValue() {
-        assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO).build())
+        assertThatThrownBy(() -> FileSessionStore.builder(folder()).lockTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
     }
-
-    // ---- sweeping ----
 
     @Test
     void sweepRemovesOldTempFilesAndCorruptRecordsButKeepsFreshTempFiles() throws IOException {
@@ -393,12 +412,18 @@ class FileSessionStoreTest {
     }
 
     @Test
-    void callsAfterCloseAreRefused() {
+    void callsAfterCloseAreUnavailableAsWithTheOtherStores() {
         FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
         store.close();
 
-        assertThatThrownBy(() -> store.load(randomKey())).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> store.tryAcquireSweepLease(Duration.ofMinutes(1))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.load(key)).isInstanceOf(SessionStoreUnavailableException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> store.write(change(key, Map.of("a", "2")))).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThatThrownBy(() -> store.move(key, create(randomKey(), Map.of()))).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThatThrownBy(() -> store.delete(key)).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThatThrownBy(() -> store.sweep(clock.instant(), 10, r -> { })).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThatThrownBy(() -> store.tryAcquireSweepLease(Duration.ofMinutes(1))).isInstanceOf(SessionStoreUnavailableException.class);
     }
 
     @Test
@@ -490,8 +515,6 @@ class FileSessionStoreTest {
             assertThat(manager.find(session.id())).as("live session").isPresent();
         }
     }
-
-    // ---- maxSessions ----
 
     @Test
     void maxSessionsWhenReachedThenCreatesRefusedButExistingSessionsStillWrite() {
@@ -599,8 +622,6 @@ class FileSessionStoreTest {
         }
         assertThat(result).isEqualTo(WriteResult.WRITTEN);
     }
-
-    // ---- several instances on one folder ----
 
     @Test
     void twoInstancesOnOneFolderKeepConcurrentUpdatesAtomic() throws Exception {
@@ -751,8 +772,6 @@ class FileSessionStoreTest {
         held.orElseThrow().close();
     }
 
-    // ---- a real second process ----
-
     private Process startHammer(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -817,6 +836,379 @@ class FileSessionStoreTest {
         Optional<SweepLease> lease = store.tryAcquireSweepLease(Duration.ofMinutes(1));
         assertThat(lease).isPresent();
         lease.get().close();
+    }
+
+    @Test
+    void sweepWhenALaterShardFailsThenTheEarlierDeletionsAreReportedOnceAndItThrows() throws Exception {
+        FileSessionStore store = open(FileSessionStore.builder(folder()).lockTimeout(Duration.ofMillis(200)));
+        SessionKey first = keyInShard("10");
+        SessionKey second = keyInShard("20");
+        store.write(create(first, Map.of("a", "1")));
+        store.write(create(second, Map.of("a", "2")));
+        clock.advance(IDLE.plusSeconds(1));
+        List<SessionRecord> reported = new CopyOnWriteArrayList<>();
+
+        FolderLocks shared = sharedLocks();
+        try (FolderLocks.Held held = shared.lock(0x20, Duration.ofSeconds(1))) {
+            // A writer stuck on the second shard's stripe: the sweep cannot finish that shard.
+            assertThat(thrownElsewhere(() -> store.sweep(clock.instant(), 100, reported::add)))
+                    .isInstanceOf(SessionStoreException.class);
+        } finally {
+            shared.release();
+        }
+
+        assertThat(reported).extracting(SessionRecord::key).containsExactly(first);
+        assertThat(store.fileOf(first)).doesNotExist();
+        assertThat(sweepOnce(store, clock.instant(), 100)).extracting(SessionRecord::key).containsExactly(second);
+        assertThat(recordFiles()).isEmpty();
+    }
+
+    @Test
+    void moveWhenLiveThenTheNewKeyHoldsTheMergedRecordAndTheOldOneIsGone() throws IOException {
+        FileSessionStore store = open();
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "1", "b", "2")));
+        Instant created = clock.instant();
+        clock.advance(Duration.ofMinutes(1));
+        Instant now = clock.instant();
+
+        WriteResult result = store.move(from, new SessionWrite(to, false, Map.of("c", "3"), Set.of("b"), now, now, IDLE,
+                now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+
+        assertThat(result).isEqualTo(WriteResult.WRITTEN);
+        SessionRecord moved = store.load(to).orElseThrow();
+        assertThat(moved.attributes()).isEqualTo(Map.of("a", "1", "c", "3"));
+        assertThat(moved.createdAt()).isEqualTo(created);
+        assertThat(moved.expiresAt()).isEqualTo(now.plus(IDLE));
+        assertThat(store.load(from)).isEmpty();
+        assertThat(recordFiles()).containsExactly(store.fileOf(to));
+        assertThat(store.approximateFileCount()).isEqualTo(1);
+    }
+
+    @Test
+    void moveWhenTheOldKeyIsAbsentOrExpiredThenGoneAndNothingWritten() throws IOException {
+        FileSessionStore store = open();
+        SessionKey expired = randomKey();
+        store.write(create(expired, Map.of("a", "1")));
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThat(store.move(randomKey(), change(randomKey(), Map.of()))).isEqualTo(WriteResult.GONE);
+        assertThat(store.move(expired, change(randomKey(), Map.of()))).isEqualTo(WriteResult.GONE);
+        assertThat(recordFiles()).containsExactly(store.fileOf(expired));
+    }
+
+    @Test
+    void moveWhenTheNewKeyIsTakenThenConflictAndBothRecordsUnchanged() {
+        FileSessionStore store = open();
+        SessionKey from = randomKey();
+        SessionKey taken = randomKey();
+        store.write(create(from, Map.of("a", "1")));
+        store.write(create(taken, Map.of("other", "1")));
+
+        assertThat(store.move(from, change(taken, Map.of("b", "2")))).isEqualTo(WriteResult.CONFLICT);
+        assertThat(store.move(from, change(from, Map.of("b", "2")))).isEqualTo(WriteResult.CONFLICT);
+
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+        assertThat(store.load(taken).orElseThrow().attributes()).isEqualTo(Map.of("other", "1"));
+    }
+
+    @Test
+    void moveWhenTheMergedRecordExceedsTheCapThenTooLargeAndTheOldKeyKeptUnchanged() {
+        FileSessionStore store = open();
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "12345")));
+
+        assertThat(store.move(from, change(to, Map.of("b", "12345"), 10))).isEqualTo(WriteResult.TOO_LARGE);
+
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "12345"));
+        assertThat(store.load(to)).isEmpty();
+    }
+
+    @Test
+    void moveWhenTheNewPathCannotBeClearedThenRefusedAndTheOldKeyStaysLive() throws IOException {
+        FileSessionStore store = open();
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "1")));
+        Files.createDirectories(store.fileOf(to).resolve("occupied"));
+
+        assertThatThrownBy(() -> store.move(from, change(to, Map.of("b", "2")))).isInstanceOf(SessionStoreException.class);
+
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+    }
+
+    @Test
+    void moveWhileAnotherInstanceWritesTheOldKeyThenNoWriteIsLost() throws Exception {
+        FileSessionStore mover = open();
+        FileSessionStore writer = open();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                SessionKey from = randomKey();
+                SessionKey to = randomKey();
+                mover.write(create(from, Map.of("a", "1")));
+                CountDownLatch start = new CountDownLatch(1);
+                Future<Integer> lastWritten = pool.submit(() -> {
+                    start.await();
+                    int last = 0;
+                    for (int i = 1; writer.write(change(from, Map.of("b", Integer.toString(i)))) == WriteResult.WRITTEN; i++) {
+                        last = i;
+                    }
+                    return last;
+                });
+                Future<WriteResult> moved = pool.submit(() -> {
+                    start.await();
+                    return mover.move(from, change(to, Map.of("c", "1")));
+                });
+                start.countDown();
+
+                assertThat(moved.get(30, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
+                int last = lastWritten.get(30, TimeUnit.SECONDS);
+                Map<String, String> attributes = writer.load(to).orElseThrow().attributes();
+                assertThat(attributes.get("b")).as("round %d: the last write to the old key", round)
+                        .isEqualTo(last == 0 ? null : Integer.toString(last));
+                assertThat(writer.load(from)).isEmpty();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void moveWhileAnotherInstanceDeletesTheOldKeyThenEitherTheDeleteOrTheMoveWins() throws Exception {
+        FileSessionStore mover = open();
+        FileSessionStore deleter = open();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                SessionKey from = randomKey();
+                SessionKey to = randomKey();
+                mover.write(create(from, Map.of("a", "1")));
+                CountDownLatch start = new CountDownLatch(1);
+                Future<Boolean> deleted = pool.submit(() -> {
+                    start.await();
+                    return deleter.delete(from);
+                });
+                Future<WriteResult> moved = pool.submit(() -> {
+                    start.await();
+                    return mover.move(from, change(to, Map.of()));
+                });
+                start.countDown();
+
+                boolean deleteWon = deleted.get(30, TimeUnit.SECONDS);
+                assertThat(moved.get(30, TimeUnit.SECONDS)).isEqualTo(deleteWon ? WriteResult.GONE : WriteResult.WRITTEN);
+                assertThat(deleter.load(to).isPresent()).as("round %d: the new key lives", round).isEqualTo(!deleteWon);
+                assertThat(deleter.load(from)).isEmpty();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void movesCrossingTwoStripesAtOnceThroughTwoInstancesThenBothSucceedWithoutDeadlock() throws Exception {
+        FileSessionStore first = open();
+        FileSessionStore second = open();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                SessionKey a = keyInShard("11");
+                SessionKey b = keyInShard("22");
+                SessionKey c = keyInShard("22");
+                SessionKey d = keyInShard("11");
+                first.write(create(a, Map.of("n", "a")));
+                first.write(create(c, Map.of("n", "c")));
+                CountDownLatch start = new CountDownLatch(1);
+                Future<WriteResult> ab = pool.submit(() -> {
+                    start.await();
+                    return first.move(a, change(b, Map.of()));
+                });
+                Future<WriteResult> cd = pool.submit(() -> {
+                    start.await();
+                    return second.move(c, change(d, Map.of()));
+                });
+                start.countDown();
+
+                assertThat(ab.get(30, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
+                assertThat(cd.get(30, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
+                assertThat(first.load(b).orElseThrow().attributes()).containsEntry("n", "a");
+                assertThat(first.load(d).orElseThrow().attributes()).containsEntry("n", "c");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void writeWhenTheMergedRecordWouldExceedTheCapThenTooLargeAndNothingChanged() {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "12345")));
+
+        assertThat(store.write(change(key, Map.of("b", "12345"), 10))).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(store.write(change(key, Map.of("a", "1234"), 10))).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord stored = store.load(key).orElseThrow();
+        assertThat(stored.attributes()).isEqualTo(Map.of("a", "1234"));
+        assertThat(stored.version()).isEqualTo(2);
+    }
+
+    @Test
+    void createWhenOverTheCapThenTooLargeAndNoFile() throws IOException {
+        FileSessionStore store = open();
+        Instant now = clock.instant();
+        SessionWrite tooLarge = new SessionWrite(randomKey(), true, Map.of("a", "12345"), Set.of(), now, now, IDLE,
+                now.plus(IDLE), SessionWrite.ANY_VERSION, now, 5);
+
+        assertThat(store.write(tooLarge)).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(recordFiles()).isEmpty();
+        assertThat(store.approximateFileCount()).isZero();
+    }
+
+    @Test
+    void writesAddingDifferentAttributesAtOnceThroughTwoInstancesNeverExceedTheCap() throws Exception {
+        FileSessionStore first = open();
+        FileSessionStore second = open();
+        SessionKey key = randomKey();
+        first.write(create(key, Map.of()));
+        long cap = 1000;
+        String value = "x".repeat(298); // with its two-character name, 300 bytes: three fit, the fourth does not
+        int writers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<WriteResult>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < writers; i++) {
+                FileSessionStore store = i % 2 == 0 ? first : second;
+                String name = "a" + i;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return store.write(change(key, Map.of(name, value), cap));
+                }));
+            }
+            start.countDown();
+            List<WriteResult> answers = new ArrayList<>();
+            for (Future<WriteResult> result : results) {
+                answers.add(result.get(30, TimeUnit.SECONDS));
+            }
+
+            assertThat(answers).containsOnly(WriteResult.WRITTEN, WriteResult.TOO_LARGE);
+            SessionRecord stored = second.load(key).orElseThrow();
+            assertThat(stored.sizeInBytes()).isLessThanOrEqualTo(cap);
+            assertThat(stored.attributes()).hasSize(3);
+            assertThat(answers.stream().filter(WriteResult.WRITTEN::equals)).hasSize(3);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "maxInactiveInterval, PT2562047788015215H",
+            "maxInactiveInterval, -PT30M",
+            "maxInactiveInterval, PT0S",
+            "createdAt, +1000000000-12-31T23:59:59Z",
+            "lastAccessedAt, -1000000000-01-01T00:00:00Z",
+            "expiresAt, +1000000000-12-31T23:59:59.999999999Z",
+    })
+    void loadWhenAStoredTimeIsOutOfRangeThenAbsentAndTheFileRemoved(String field, String value) throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "1")));
+        overwriteField(store.fileOf(key), field, value);
+
+        assertThat(store.load(key)).isEmpty();
+        assertThat(store.fileOf(key)).doesNotExist();
+        assertThat(store.write(change(key, Map.of("a", "2")))).isEqualTo(WriteResult.GONE);
+    }
+
+    @Test
+    void findWhenTheStoredIdleTimeoutIsExtremeThenNoSessionRatherThanAnError() throws IOException {
+        FileSessionStore store = open();
+        SessionManager manager = SessionManager.builder(store).clock(clock).sweeping(false).build();
+        Session session = manager.create();
+        session.setAttribute("a", 1);
+        manager.commit(session);
+        overwriteField(store.fileOf(session.key()), "maxInactiveInterval", "PT2562047788015215H");
+
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    private static void overwriteField(Path file, String field, String value) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode record = (ObjectNode) json.readTree(Files.readAllBytes(file));
+        record.put(field, value);
+        Files.write(file, json.writeValueAsBytes(record));
+    }
+
+    @Test
+    void loadWhenTheRecordPathIsAFifoThenAbsentAtOnceAndTheFifoRemoved() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Path fifo = store.fileOf(key);
+        makeFifo(fifo);
+
+        CompletableFuture<Optional<SessionRecord>> loaded = CompletableFuture.supplyAsync(() -> store.load(key));
+        try {
+            assertThat(loaded.get(10, TimeUnit.SECONDS)).isEmpty();
+        } finally {
+            if (!loaded.isDone()) {
+                Files.write(fifo, new byte[0]); // lets the blocked open return, so no thread is left behind
+            }
+        }
+        assertThat(Files.exists(fifo, LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+
+    @Test
+    void createWhenAFifoSitsAtTheRecordPathThenWrittenOverItWithoutBlocking() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Path fifo = store.fileOf(key);
+        makeFifo(fifo);
+
+        CompletableFuture<WriteResult> written = CompletableFuture.supplyAsync(() -> store.write(create(key, Map.of("a", "1"))));
+        try {
+            assertThat(written.get(10, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
+        } finally {
+            if (!written.isDone()) {
+                Files.write(fifo, new byte[0]);
+            }
+        }
+        assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+    }
+
+    private static void makeFifo(Path path) throws Exception {
+        Files.createDirectories(path.getParent());
+        Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(mkfifo.exitValue()).isZero();
+    }
+
+    @Test
+    void loadWhenTheRecordIsAHugeSparseFileThenAbsentAndTheFileRemoved() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Path huge = store.fileOf(key);
+        Files.createDirectories(huge.getParent());
+        try (RandomAccessFile file = new RandomAccessFile(huge.toFile(), "rw")) {
+            file.setLength(RecordFormat.MAX_RECORD_BYTES + 1L);
+        }
+
+        assertThat(store.load(key)).isEmpty();
+        assertThat(huge).doesNotExist();
+    }
+
+    @Test
+    void loadWhenTheRecordPathIsAFolderThenAbsentAndTheFolderLeftAlone() throws IOException {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Path folder = Files.createDirectories(store.fileOf(key));
+
+        assertThat(store.load(key)).isEmpty();
+        assertThat(store.write(change(key, Map.of("a", "1")))).isEqualTo(WriteResult.GONE);
+        assertThat(folder).isDirectory();
     }
 
     private static List<SessionRecord> sweepOnce(SessionStore store, Instant now, int limit) {

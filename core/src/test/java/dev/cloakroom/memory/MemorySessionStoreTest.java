@@ -1,7 +1,7 @@
 package dev.cloakroom.memory;
 
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.MutableClock;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
@@ -25,9 +25,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What the memory store adds to the contract suite (run in the testkit): its cap. */
+@Tag("unit")
 class MemorySessionStoreTest {
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -60,7 +62,7 @@ class MemorySessionStoreTest {
             next.setAttribute("a", 3);
             while (true) {
                 try {
-                    assertThat(manager.commit(next)).isEqualTo(CookieUpdate.SET);
+                    assertThat(manager.commit(next)).isEqualTo(CommitOutcome.SAVED);
                     break;
                 } catch (SessionLimitExceededException stillFull) {
                     assertThat(System.nanoTime()).as("room made within 10 s").isLessThan(deadline);
@@ -93,7 +95,7 @@ class MemorySessionStoreTest {
                 for (Future<?> attempt : attempts) {
                     attempt.get(30, TimeUnit.SECONDS);
                 }
-                assertThat(store.snapshot()).as("round " + round).hasSize(1);
+                assertThat(store.sweep(Instant.MAX, Integer.MAX_VALUE, record -> { })).as("records held in round " + round).isEqualTo(1);
             }
         } finally {
             pool.shutdownNow();

@@ -10,10 +10,12 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Starting and stopping: settings are validated before anything listens, and close releases the port. */
+@Tag("unit")
 class DemoAppStartTest {
     @TempDir
     Path dir;

@@ -7,6 +7,7 @@ import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.Settings;
+import dev.cloakroom.testkit.RecordingStore;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,13 +18,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The demo over real HTTP on the memory store, which the tests can inspect; file-store specifics are in {@link FileStoreDemoTest}. */
+@Tag("unit")
 class DemoAppTest {
     private final List<DemoApp> apps = new ArrayList<>();
-    private MemorySessionStore store;
+    private RecordingStore store;
 
     @AfterEach
     void stop() {
@@ -36,7 +39,8 @@ class DemoAppTest {
             values.put(settings[i], settings[i + 1]);
         }
         // the store SessionStores would build from these settings, kept here so that tests can look into it
-        store = new MemorySessionStore(Long.parseLong(values.getOrDefault("SESSION_MAX_SESSIONS", String.valueOf(Long.MAX_VALUE))));
+        store = new RecordingStore(new MemorySessionStore(
+                Long.parseLong(values.getOrDefault("SESSION_MAX_SESSIONS", String.valueOf(Long.MAX_VALUE)))));
         DemoApp app = DemoApp.start(Settings.of(values), store);
         apps.add(app);
         return app;

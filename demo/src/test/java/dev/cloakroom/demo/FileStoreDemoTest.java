@@ -15,10 +15,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The demo on its default store, the filesystem, as the seed ran it: one file per session, named by the hashed key. */
+@Tag("unit")
 class FileStoreDemoTest {
     @TempDir
     Path dir;
@@ -147,7 +149,7 @@ class FileStoreDemoTest {
     }
 
     @Test
-    void sweeperOffThenExpiredFileStaysUntilTheSweepCommandRemovesIt() throws Exception {
+    void expiredFileWhenTheSweeperIsOffThenItStaysUntilTheSweepCommandRemovesIt() throws Exception {
         String[] settings = {"PERMANENT_SESSION_LIFETIME", "1", "SESSION_CLEANUP_INTERVAL", "1", "SESSION_SWEEPER", "false"};
         String id;
         try (DemoApp app = start(settings)) {

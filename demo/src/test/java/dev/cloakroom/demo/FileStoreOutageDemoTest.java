@@ -6,13 +6,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.Settings;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * root). The demo answers 503 at once, and the same cookie works again once the folder is back. A store failing in a way
  * nobody planned for (here: a store already closed) gives the 500 page, without a stack trace.
  */
+@Tag("unit")
 class FileStoreOutageDemoTest {
     @TempDir
     Path root;
@@ -98,20 +107,81 @@ class FileStoreOutageDemoTest {
 
     @Test
     void actionWhenTheStoreFailsUnexpectedlyThenErrorPageWithTheHeadersAndNoStackTrace() throws Exception {
-        FileSessionStore store = FileSessionStore.builder(sessions()).build();
+        FileSessionStore files = FileSessionStore.builder(sessions()).build();
+        BuggyStore store = new BuggyStore(files);
         try (DemoApp app = DemoApp.start(Settings.of(Map.of("PORT", "0")), store)) {
             Browser browser = new Browser(app.uri());
             assertThat(browser.upload("a.txt", "x".getBytes(UTF_8)).statusCode()).isIn(302, 303);
 
-            // A bug, not an outage: the app's store was closed under it, so it throws IllegalStateException.
-            store.close();
+            // A bug, not an outage: the store throws what no store may throw.
+            store.broken = true;
             HttpResponse<String> failed = browser.get("/action");
 
             assertThat(failed.statusCode()).isEqualTo(500);
             SecurityHeaders.assertOn(failed);
             assertThat(Browser.sessionCookies(failed)).isEmpty();
-            assertThat(failed.body()).contains("Something went wrong").doesNotContain("is closed")
+            assertThat(failed.body()).contains("Something went wrong").doesNotContain(BuggyStore.MESSAGE)
                     .doesNotContain("IllegalStateException").doesNotContain("at dev.cloakroom").doesNotContain(root.toString());
+        }
+    }
+
+    @Test
+    void actionWhenTheStoreWasClosedUnderTheAppThen503AndNoCookie() throws Exception {
+        FileSessionStore store = FileSessionStore.builder(sessions()).build();
+        try (DemoApp app = DemoApp.start(Settings.of(Map.of("PORT", "0")), store)) {
+            Browser browser = new Browser(app.uri());
+            assertThat(browser.upload("a.txt", "x".getBytes(UTF_8)).statusCode()).isIn(302, 303);
+
+            store.close();
+            HttpResponse<String> failed = browser.get("/action");
+
+            assertThat(failed.statusCode()).isEqualTo(503);
+            assertThat(failed.headers().firstValue("Retry-After")).isPresent();
+            assertThat(Browser.sessionCookies(failed)).isEmpty();
+        }
+    }
+
+    /** The file store, until a test makes its loads fail as a bug would: with an exception no store may throw. */
+    private static final class BuggyStore implements SessionStore {
+        static final String MESSAGE = "a bug in the store";
+        private final SessionStore store;
+        volatile boolean broken;
+
+        BuggyStore(SessionStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<SessionRecord> load(SessionKey key) {
+            if (broken) {
+                throw new IllegalStateException(MESSAGE);
+            }
+            return store.load(key);
+        }
+
+        @Override
+        public WriteResult write(SessionWrite write) {
+            return store.write(write);
+        }
+
+        @Override
+        public boolean delete(SessionKey key) {
+            return store.delete(key);
+        }
+
+        @Override
+        public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
+            return store.sweep(now, limit, deleted);
+        }
+
+        @Override
+        public String describe() {
+            return "buggy " + store.describe();
+        }
+
+        @Override
+        public void close() {
+            store.close();
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * together (the count's compare-and-set carries the request's other changes). The visitor gets a 503, and once Redis is back {@code /action} must show the old
  * upload with its old count: an upload is stored whole or not at all.
  */
+@Tag("server")
 class InterruptedUploadDemoTest {
     private final String prefix = "cloakroom-test:demo-cut:" + UUID.randomUUID().toString().substring(0, 8) + ":";
     private CommandCuttingProxy proxy;
@@ -60,7 +62,7 @@ class InterruptedUploadDemoTest {
     }
 
     @Test
-    void uploadToAnExistingSessionIsOneLoadAndOneAtomicWrite() throws Exception {
+    void uploadWhenTheSessionExistsThenOneLoadAndOneAtomicWrite() throws Exception {
         proxy = new CommandCuttingProxy(6379);
         app = DemoApp.start(Settings.of(Map.of("PORT", "0", "SESSION_TYPE", "redis",
                 "SESSION_REDIS", "redis://127.0.0.1:" + proxy.port(), "SESSION_KEY_PREFIX", prefix,

@@ -1,5 +1,7 @@
 package dev.cloakroom.demo;
 
+import org.junit.jupiter.api.Tag;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -11,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Issue 3 end to end: the demo with {@code SESSION_TYPE=sqlalchemy} and the seed's URI form, on the shared PostgreSQL
  * (127.0.0.1:5432, trust auth) behind a proxy. Each test has its own table, dropped afterwards.
  */
+@Tag("server")
 class PostgresOutageDemoTest extends ProxiedStoreOutageDemoTest {
     private static final String DIRECT_URL = "jdbc:postgresql://127.0.0.1:5432/cloakroom_test";
 

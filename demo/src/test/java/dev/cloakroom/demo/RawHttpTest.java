@@ -7,11 +7,13 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Requests that Jetty refuses before they reach the app, sent as raw bytes, still get the demo's headers. */
+@Tag("unit")
 class RawHttpTest {
     private DemoApp app;
 

@@ -1,5 +1,7 @@
 package dev.cloakroom.demo;
 
+import org.junit.jupiter.api.Tag;
+
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -16,6 +18,7 @@ import java.util.UUID;
  * Each test writes under its own {@code SESSION_KEY_PREFIX}; its keys are deleted afterwards with SCAN and DEL (never a
  * FLUSH: other tests use this server at the same time).
  */
+@Tag("server")
 class RedisOutageDemoTest extends ProxiedStoreOutageDemoTest {
     private final String prefix = "cloakroom-test:demo-outage:" + UUID.randomUUID().toString().substring(0, 8) + ":";
 

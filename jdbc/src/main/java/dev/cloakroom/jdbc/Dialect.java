@@ -20,8 +20,9 @@ import java.util.List;
  *
  * <p>Column order of every statement that reads a row: {@code session_key, data, created_at, last_accessed_at,
  * max_inactive_ms, expires_at, version}. Parameters of {@link #insert}: key, data, created, last accessed,
- * max inactive (ms), expires. Parameters of {@link #merge}: the dialect's delta parameters ({@link #bindDelta}), then
- * last accessed, max inactive, expires, key, now, and the expected version when versioned.
+ * max inactive (ms), expires. Parameters of {@link #merge}: the dialect's delta parameters ({@link #bindDelta}), the
+ * new key when moving, then last accessed, max inactive, expires, key, now, the size cap, and the expected version when
+ * versioned.
  */
 abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect {
     // Both are plain enough that every supported database reads them alike.
@@ -39,7 +40,7 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
 
     /**
      * Takes the dialect's SQL text. {@code %1$s} stands for the table, {@code %2$s} for its expiry index (in
-     * {@code createTable}) or the comment's text (in {@code comment}). {@code merge} and {@code sweepReturning} are
+     * {@code createTable}), the comment's text (in {@code comment}) or the new key's assignment (in {@code merge}). {@code merge} and {@code sweepReturning} are
      * {@code null} where the dialect has no such statement. {@code addedTimestamp} and {@code addedBigint} are the
      * type and default of a column added to an older table, the latter with {@code %d} for the default value.
      */
@@ -88,9 +89,14 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
         return "23505".equals(e.getSQLState());
     }
 
-    /** One statement merging the deltas in the database; {@code null} if this dialect merges in a transaction instead. */
-    final String merge(Table table, boolean versioned) {
-        return merge == null ? null : merge.formatted(table.sql()) + (versioned ? " AND version = ?" : "");
+    /**
+     * One statement merging the deltas in the database, and only if the merged record stays within the size cap
+     * ({@link dev.cloakroom.spi.SessionRecord#sizeInBytes()}, measured in SQL); when {@code moving}, it gives the row
+     * its new key as well. {@code null} if this dialect merges in a transaction instead.
+     */
+    final String merge(Table table, boolean moving, boolean versioned) {
+        return merge == null ? null
+                : merge.formatted(table.sql(), moving ? "session_key = ?, " : "") + (versioned ? " AND version = ?" : "");
     }
 
     /** Binds the delta parameters of {@link #merge} from index 1; returns the next index. */

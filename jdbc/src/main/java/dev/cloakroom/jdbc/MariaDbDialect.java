@@ -36,11 +36,20 @@ final class MariaDbDialect extends Dialect {
     private static final String INSERT = """
             INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
             VALUES (?, ?, ?, ?, ?, ?, 1)""";
+    // The patch is a one-row derived table, sent once and read three times: for the new data, and for its size (the
+    // bytes of the member names plus those of the values, each summed over a JSON_TABLE). InnoDB reads the row being
+    // updated with its lock, so a concurrent write is merged into, never overwritten.
     private static final String MERGE = """
-            UPDATE %1$s
-               SET data = JSON_MERGE_PATCH(data, ?),
+            UPDATE %1$s AS s JOIN (SELECT ? AS patch) AS delta
+               SET %2$sdata = JSON_MERGE_PATCH(s.data, delta.patch),
                    last_accessed_at = ?, max_inactive_ms = ?, expires_at = ?, version = version + 1
-             WHERE session_key = ? AND expires_at > ?""";
+             WHERE s.session_key = ? AND s.expires_at > ?
+               AND (SELECT COALESCE(SUM(OCTET_LENGTH(k)), 0)
+                      FROM JSON_TABLE(JSON_KEYS(JSON_MERGE_PATCH(s.data, delta.patch)), '$[*]'
+                                      COLUMNS (k LONGTEXT CHARACTER SET utf8mb4 PATH '$')) AS names)
+                 + (SELECT COALESCE(SUM(OCTET_LENGTH(v)), 0)
+                      FROM JSON_TABLE(JSON_MERGE_PATCH(s.data, delta.patch), '$.*'
+                                      COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 PATH '$')) AS vals) <= ?""";
     private static final String SWEEP_SELECT = """
             SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";

@@ -8,7 +8,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 
 /**
- * PostgreSQL: {@code jsonb} data merged in place with {@code -} and {@code ||}, {@code INSERT ... ON CONFLICT DO
+ * PostgreSQL: {@code jsonb} data merged in place with {@code -} and {@code ||} (the size cap checked on the merged
+ * value with {@code jsonb_each_text}, in the same statement), {@code INSERT ... ON CONFLICT DO
  * NOTHING}, a one-statement {@code DELETE ... RETURNING} sweep with {@code SKIP LOCKED}, and transaction-scoped
  * advisory locks (released by the database even if this process dies).
  */
@@ -31,11 +32,17 @@ final class PostgresDialect extends Dialect {
             VALUES (?, ?::jsonb, ?, ?, ?, ?, 1)
             ON CONFLICT (session_key) DO NOTHING""";
     // Removals first, then upserts: a name is never in both (SessionWrite checks), so the order only matters for clarity.
+    // The delta is a one-row relation, sent once and read twice: for the new data and for its size. Both read the row
+    // being updated, so a concurrent write that PostgreSQL waits for is merged into, never overwritten.
     private static final String MERGE = """
-            UPDATE %1$s
-               SET data = (data - ?::text[]) || ?::jsonb,
-                   last_accessed_at = ?, max_inactive_ms = ?, expires_at = ?, version = version + 1
-             WHERE session_key = ? AND expires_at > ?""";
+            WITH delta AS (SELECT ?::text[] AS removed, ?::jsonb AS added)
+            UPDATE %1$s AS s
+               SET %2$sdata = (s.data - delta.removed) || delta.added,
+                   last_accessed_at = ?, max_inactive_ms = ?, expires_at = ?, version = s.version + 1
+              FROM delta
+             WHERE s.session_key = ? AND s.expires_at > ?
+               AND (SELECT coalesce(sum(octet_length(e.key) + octet_length(e.value)), 0)
+                      FROM jsonb_each_text((s.data - delta.removed) || delta.added) AS e) <= ?""";
     private static final String SWEEP = """
             DELETE FROM %1$s
              WHERE session_key IN (SELECT session_key FROM %1$s

@@ -8,29 +8,27 @@ import dev.cloakroom.spi.SweepLease;
 import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.testkit.TestClock;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** What every dialect must do beyond the contract: exact attribute texts, and a sweep lock two stores cannot share. */
+@Tag("server")
 class AcrossDatabasesTest {
     private static final String TABLE = TestDatabases.uniqueTable("across");
-    private static final Path H2_DIRECTORY = h2Directory();
-    private static final String H2_URL = "jdbc:h2:file:" + H2_DIRECTORY.resolve("sessions").toAbsolutePath();
+    private static final Path H2_DIRECTORY = TestDatabases.temporaryFolder("cloakroom-h2-acrossdatabases");
+    private static final String H2_URL = TestDatabases.h2Url(H2_DIRECTORY);
     private static final Duration IDLE = Duration.ofMinutes(30);
 
     /** Texts a database's JSON type might rewrite: jsonb reorders keys, adds spaces, normalises numbers and escapes. */
@@ -51,13 +49,6 @@ class AcrossDatabasesTest {
         return Stream.of(TestDatabases.POSTGRES_URL, TestDatabases.MARIADB_URL, H2_URL);
     }
 
-    private static Path h2Directory() {
-        try {
-            return Files.createTempDirectory("cloakroom-h2-across");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterAll
     static void cleanUp() throws SQLException, IOException {
@@ -69,26 +60,19 @@ class AcrossDatabasesTest {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
             }
         }
-        try (var files = Files.walk(H2_DIRECTORY)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        TestDatabases.deleteTree(H2_DIRECTORY);
     }
 
     private static JdbcSessionStore store(String url) {
         return JdbcSessionStore.builder().url(url).table(TABLE).maxPoolSize(2).build();
     }
 
-    private static SessionKey randomKey() {
-        byte[] bytes = new byte[32];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
-    }
 
     @ParameterizedTest
     @MethodSource("urls")
     void attributeTextsWhenStoredAndMergedThenComeBackByteForByte(String url) {
         try (JdbcSessionStore store = store(url)) {
-            SessionKey key = randomKey();
+            SessionKey key = TestDatabases.randomKey();
             Instant now = clock.instant();
             store.write(new SessionWrite(key, true, TRICKY, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
             assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(TRICKY);
@@ -123,7 +107,7 @@ class AcrossDatabasesTest {
             for (var future : starting) {
                 stores.add(future.get(60, java.util.concurrent.TimeUnit.SECONDS));
             }
-            SessionKey key = randomKey();
+            SessionKey key = TestDatabases.randomKey();
             Instant now = clock.instant();
             stores.get(0).write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
                     SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
@@ -140,15 +124,10 @@ class AcrossDatabasesTest {
     @MethodSource("urls")
     void roundTripsWhenLoadingAndChangingThenOneStatementEachWhereTheDatabaseMerges(String url) {
         DatabaseUrl parsed = DatabaseUrl.parse(url);
-        try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource()) {
-            pool.setJdbcUrl(parsed.jdbcUrl());
-            if (parsed.user() != null) {
-                pool.setUsername(parsed.user());
-            }
-            pool.setMaximumPoolSize(2);
+        try (com.zaxxer.hikari.HikariDataSource pool = TestDatabases.pool(url)) {
             CountingDataSource counting = new CountingDataSource(pool);
             try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(counting.dataSource()).table(TABLE).build()) {
-                SessionKey key = randomKey();
+                SessionKey key = TestDatabases.randomKey();
                 Instant now = clock.instant();
                 counting.take();
                 store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
@@ -174,7 +153,7 @@ class AcrossDatabasesTest {
             case H2 -> "CREATE TABLE " + table + " (session_key VARCHAR(66) PRIMARY KEY, data CHARACTER LARGE OBJECT NOT NULL, "
                     + "expires_at TIMESTAMP WITH TIME ZONE NOT NULL)";
         };
-        SessionKey key = randomKey();
+        SessionKey key = TestDatabases.randomKey();
         Instant expires = clock.instant().plus(IDLE);
         try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
             TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);

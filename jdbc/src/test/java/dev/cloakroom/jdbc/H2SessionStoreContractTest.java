@@ -19,10 +19,12 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** H2 in file mode, as an application embeds it. */
+@Tag("unit")
 class H2SessionStoreContractTest extends SessionStoreContract {
     private static final Path DIRECTORY = createDirectory();
     private static final String URL = "jdbc:h2:file:" + DIRECTORY.resolve("sessions").toAbsolutePath();

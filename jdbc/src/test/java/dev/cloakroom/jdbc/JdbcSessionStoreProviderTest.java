@@ -11,10 +11,12 @@ import dev.cloakroom.Settings;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** SESSION_TYPE=sqlalchemy / jdbc through core's {@link SessionStores}, as the demo and the filter start it. */
+@Tag("server")
 class JdbcSessionStoreProviderTest {
     private static final String TABLE = TestDatabases.uniqueTable("provider");
 

@@ -1,8 +1,10 @@
 package dev.cloakroom.jdbc;
 
 import java.sql.SQLException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 
+@Tag("server")
 class PostgresSessionStoreContractTest extends ServerStoreContract {
     private static final String TABLE = TestDatabases.uniqueTable("contract_pg");
 

@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cloakroom.CloakroomConfig;
-import dev.cloakroom.CookieUpdate;
+import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.jdbc.JdbcSessionStore.SchemaMode;
@@ -34,10 +36,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** PostgreSQL-specific behaviour: schema management, round trips per request, the sweep's index, SESSION_PERMANENT=false. */
+@Tag("server")
 class PostgresSessionStoreTest {
     private static final PostgresTables TABLES = new PostgresTables("pg");
     private static final Duration IDLE = Duration.ofMinutes(30);
@@ -88,7 +92,6 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- schema ----
 
     @Test
     void schemaWhenManyInstancesStartAtOnceThenOneTableAndNoError() throws Exception {
@@ -207,7 +210,7 @@ class PostgresSessionStoreTest {
     }
 
     @Test
-    void tableDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
+    void tableWhenDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
         String table = TABLES.name("dropped");
         try (JdbcSessionStore store = store(table).build()) {
             try (Connection connection = TestDatabases.postgres()) {
@@ -231,7 +234,6 @@ class PostgresSessionStoreTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
-    // ---- round trips ----
 
     @Test
     void roundTripsWhenLoadingThenOneAndWhenChangingThenOneAndWhenNothingChangedThenNone() throws Exception {
@@ -246,7 +248,7 @@ class PostgresSessionStoreTest {
                 Session created = manager.create();
                 created.setAttribute("file_contents", List.of("first line", "  indented", "third"));
                 created.setAttribute("prefs", Map.of("theme", "dark", "size", 12, "ratio", 0.5));
-                assertThat(manager.commit(created)).isEqualTo(CookieUpdate.SET);
+                assertThat(manager.commit(created)).isEqualTo(CommitOutcome.SAVED);
                 assertThat(counting.take()).as("create").isEqualTo(1);
 
                 clock.advance(Duration.ofSeconds(5));
@@ -254,7 +256,7 @@ class PostgresSessionStoreTest {
                 assertThat(counting.take()).as("load").isEqualTo(1);
                 assertThat(reader.getAttribute("file_contents")).isEqualTo(List.of("first line", "  indented", "third"));
                 assertThat(reader.getAttribute("prefs")).isEqualTo(Map.of("theme", "dark", "size", 12, "ratio", 0.5));
-                assertThat(manager.commit(reader)).isEqualTo(CookieUpdate.NONE);
+                assertThat(manager.commit(reader)).isEqualTo(CommitOutcome.UNCHANGED);
                 assertThat(counting.take()).as("commit of a read-only request").isZero();
 
                 assertThat(manager.find("not-a-session-id")).isEmpty();
@@ -275,7 +277,7 @@ class PostgresSessionStoreTest {
                 clock.advance(IDLE.dividedBy(5));
                 Session toucher = manager.find(created.id()).orElseThrow();
                 counting.take();
-                assertThat(manager.commit(toucher)).isEqualTo(CookieUpdate.SET);
+                assertThat(manager.commit(toucher)).isEqualTo(CommitOutcome.SAVED);
                 assertThat(counting.take()).as("touch").isEqualTo(1);
 
                 SessionRecord stored = store.load(created.key()).orElseThrow();
@@ -309,10 +311,35 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- the sweep's index ----
 
     @Test
-    void sweepQueryUsesTheExpiryIndex() throws Exception {
+    void moveWhenTheNewKeyIsTakenOnAnAppConnectionWithoutAutoCommitThenConflictAndTheConnectionStaysUsable() throws Exception {
+        String table = TABLES.name("moveconflict");
+        try (HikariDataSource pool = pool()) {
+            pool.setAutoCommit(false);
+            pool.setMaximumPoolSize(1); // the connection that saw the unique violation is the one the next calls get
+            try (JdbcSessionStore store = JdbcSessionStore.builder().dataSource(pool).table(table).build()) {
+                Instant now = clock.instant();
+                SessionKey from = SessionKey.of("move-from");
+                SessionKey taken = SessionKey.of("move-taken");
+                for (SessionKey key : List.of(from, taken)) {
+                    store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                            SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+                }
+                SessionWrite move = new SessionWrite(taken, false, Map.of("b", "2"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                        SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
+
+                assertThat(store.move(from, move)).isEqualTo(WriteResult.CONFLICT);
+
+                assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+                assertThat(store.move(from, new SessionWrite(SessionKey.of("move-free"), false, Map.of(), Set.of(), now, now,
+                        IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.WRITTEN);
+            }
+        }
+    }
+
+    @Test
+    void sweepWhenTheTableHoldsManyRowsThenItsQueryUsesTheExpiryIndex() throws Exception {
         String table = TABLES.name("explain");
         Instant now = clock.instant();
         try (JdbcSessionStore store = store(table).build(); Connection connection = TestDatabases.postgres()) {
@@ -349,7 +376,6 @@ class PostgresSessionStoreTest {
         }
     }
 
-    // ---- SESSION_PERMANENT=false ----
 
     @Test
     void browserSessionCookieWhenNotPermanentThenServerIdleExpiryStillApplies() throws Exception {
@@ -359,12 +385,12 @@ class PostgresSessionStoreTest {
                      .config(CloakroomConfig.builder().idleTimeout(IDLE).permanent(false).build()).build()) {
             Session session = manager.create();
             session.setAttribute("file_contents", List.of("line"));
-            assertThat(manager.commit(session)).isEqualTo(CookieUpdate.SET);
+            assertThat(manager.commit(session)).isEqualTo(CommitOutcome.SAVED);
 
             clock.advance(Duration.ofMinutes(10));
             Session next = manager.find(session.id()).orElseThrow();
             next.setAttribute("more", true);
-            assertThat(manager.commit(next)).as("a browser-session cookie is not re-sent with a Max-Age").isEqualTo(CookieUpdate.NONE);
+            assertThat(manager.commit(next)).as("written: the deadline moves, whatever the cookie").isEqualTo(CommitOutcome.SAVED);
             assertThat(store.load(session.key()).orElseThrow().expiresAt()).isEqualTo(clock.instant().plus(IDLE));
 
             clock.advance(IDLE.plusSeconds(1));

@@ -36,10 +36,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** Sweeping a shared PostgreSQL table: one instance at a time, each expired row once, requests served meanwhile. */
+@Tag("server")
 class PostgresSweepTest {
     private static final PostgresTables TABLES = new PostgresTables("pgsweep");
     private static final Duration IDLE = Duration.ofMinutes(30);

@@ -5,6 +5,7 @@ import static dev.cloakroom.testkit.SessionStoreContract.sweepOnce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.Session;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A database down ({@link TcpProxy#refuse()}) or hanging ({@link TcpProxy#blackhole()}): every call fails with
  * {@link SessionStoreUnavailableException} within the timeout, and the same session comes back when the database does.
+ * Each server's test class runs this suite against its {@link TestServer}.
  */
 abstract class StoreOutageTest {
     private final String table = TestDatabases.uniqueTable(getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
@@ -45,17 +47,22 @@ abstract class StoreOutageTest {
     private static final Duration SLACK = Duration.ofSeconds(1);
     private static final Duration IDLE = Duration.ofMinutes(30);
 
+    private final TestServer server;
     private final TestClock clock = new TestClock();
     private TcpProxy proxy;
     private JdbcSessionStore store;
     private SessionManager manager;
 
+    StoreOutageTest(TestServer server) {
+        this.server = server;
+    }
+
     @BeforeEach
     void start() {
-        proxy = TcpProxy.to("127.0.0.1", serverPort());
+        proxy = TcpProxy.to("127.0.0.1", server.port());
         store = JdbcSessionStore.builder()
-                .url(jdbcUrl(proxy.port()))
-                .credentials(user(), null)
+                .url(server.jdbcUrl(proxy.port()))
+                .credentials(server.user(), null)
                 .table(table)
                 .timeout(TIMEOUT)
                 .maxPoolSize(4)
@@ -64,22 +71,11 @@ abstract class StoreOutageTest {
                 .config(CloakroomConfig.builder().idleTimeout(IDLE).build()).build();
     }
 
-    /** Port of the real server. */
-    abstract int serverPort();
-
-    /** JDBC URL of the server behind a proxy on {@code port}. */
-    abstract String jdbcUrl(int port);
-
-    abstract String user();
-
-    /** A direct connection to the real server, for clean-up. */
-    abstract Connection connect() throws SQLException;
-
     @AfterEach
     void stop() throws SQLException {
         manager.close();
         proxy.close();
-        try (Connection connection = connect()) {
+        try (Connection connection = server.connect()) {
             TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
         }
     }
@@ -107,31 +103,65 @@ abstract class StoreOutageTest {
     }
 
     @Test
+    void appPoolWithBootDefaultsWhenDatabaseHangsThenCallsFailWithinTheStoreTimeoutAndRecoverWithTheSameStore() throws InterruptedException {
+        appPoolOutage("blackholed", proxy::blackhole);
+    }
+
+    @Test
+    void appPoolWithBootDefaultsWhenDatabaseDownThenCallsFailWithinTheStoreTimeoutAndRecoverWithTheSameStore() throws InterruptedException {
+        appPoolOutage("refused", proxy::refuse);
+    }
+
+    /**
+     * The application's own pool, with HikariCP's (and Spring Boot's) defaults: its checkout waits up to 30 s, far past
+     * the store's timeout, which must bound the call all the same.
+     */
+    private void appPoolOutage(String outage, Runnable startOutage) throws InterruptedException {
+        Session session = storedSession();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(server.jdbcUrl(proxy.port()));
+        config.setUsername(server.user());
+        assertThat(config.getConnectionTimeout()).isEqualTo(Duration.ofSeconds(30).toMillis());
+        try (HikariDataSource pool = new HikariDataSource(config);
+             JdbcSessionStore appStore = JdbcSessionStore.builder().dataSource(pool).table(table).timeout(TIMEOUT).build()) {
+            SessionKey key = session.key();
+            assertThat(appStore.load(key)).isPresent();
+
+            startOutage.run();
+            Instant now = clock.instant();
+            failsWithinTheBound(outage + " load through the app pool", () -> appStore.load(key));
+            failsWithinTheBound(outage + " write through the app pool", () -> appStore.write(change(key, now)));
+            failsWithinTheBound(outage + " sweep through the app pool", () -> sweepOnce(appStore, now, 500));
+            failsWithinTheBound(outage + " load through the app pool while earlier checkouts still wait",
+                    () -> appStore.load(key));
+
+            proxy.restore();
+            assertThat(eventually(() -> appStore.load(key))).isPresent();
+            // Connections that reached the store after its calls had given up went straight back to the pool.
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (pool.getHikariPoolMXBean().getActiveConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).as("connections left checked out").isZero();
+        }
+    }
+
+    @Test
     void databaseDownWhenTheAppStartsThenStartSucceedsCallsFailFastAndTheTableIsCreatedOnceItIsBack() throws SQLException {
         String lateTable = table + "_late";
-        try (TcpProxy late = TcpProxy.to("127.0.0.1", serverPort())) {
+        try (TcpProxy late = TcpProxy.to("127.0.0.1", server.port())) {
             late.refuse();
             try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
-                    .url(jdbcUrl(late.port()))
-                    .credentials(user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
+                    .url(server.jdbcUrl(late.port()))
+                    .credentials(server.user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
                 SessionKey key = SessionKey.of("late-start");
                 failsWithinTheBound("load before the database ever answered", () -> lateStore.load(key));
 
                 late.restore();
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (true) {
-                    try {
-                        assertThat(lateStore.load(key)).isEmpty();
-                        break;
-                    } catch (SessionStoreUnavailableException e) {
-                        if (System.nanoTime() > deadline) {
-                            throw e;
-                        }
-                    }
-                }
+                assertThat(eventually(() -> lateStore.load(key))).isEmpty();
             }
         } finally {
-            try (Connection connection = connect()) {
+            try (Connection connection = server.connect()) {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
             }
         }
@@ -140,11 +170,11 @@ abstract class StoreOutageTest {
     @Test
     void databaseHangingBeforeTheTableWasCheckedWhenCallsComeTogetherThenEachFailsWithinTheTimeout() throws Exception {
         String lateTable = table + "_hung";
-        try (TcpProxy late = TcpProxy.to("127.0.0.1", serverPort())) {
+        try (TcpProxy late = TcpProxy.to("127.0.0.1", server.port())) {
             late.blackhole();
             try (JdbcSessionStore lateStore = JdbcSessionStore.builder()
-                    .url(jdbcUrl(late.port()))
-                    .credentials(user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
+                    .url(server.jdbcUrl(late.port()))
+                    .credentials(server.user(), null).table(lateTable).timeout(TIMEOUT).maxPoolSize(2).build()) {
                 // Each call must wait for its own bound only, not queue behind the others' table checks.
                 ExecutorService pool = Executors.newFixedThreadPool(3);
                 try {
@@ -161,21 +191,21 @@ abstract class StoreOutageTest {
                 }
             }
         } finally {
-            try (Connection connection = connect()) {
+            try (Connection connection = server.connect()) {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + lateTable);
             }
         }
     }
 
     @Test
-    void databaseHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
+    void databaseWhenHangingAtTheSecondStatementOfACallThenTheCallStillEndsWithinTheTimeout() throws Exception {
         Session session = storedSession();
         // A slow first statement (here: a slow client) uses half of the call's time; the database then hangs at the
         // second. The network timeout must bound the call, not each read afresh.
         AtomicInteger prepared = new AtomicInteger();
         try (HikariDataSource pool = new HikariDataSource()) {
-            pool.setJdbcUrl(jdbcUrl(proxy.port()));
-            pool.setUsername(user());
+            pool.setJdbcUrl(server.jdbcUrl(proxy.port()));
+            pool.setUsername(server.user());
             pool.setMaximumPoolSize(2);
             DataSource slowThenHanging = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {DataSource.class}, (p, method, args) -> {
@@ -196,7 +226,7 @@ abstract class StoreOutageTest {
                                 });
                     });
             try (JdbcSessionStore hanging = JdbcSessionStore.builder().dataSource(slowThenHanging)
-                    .database(DatabaseUrl.parse(jdbcUrl(proxy.port())).database()).schemaMode(JdbcSessionStore.SchemaMode.NONE)
+                    .database(DatabaseUrl.parse(server.jdbcUrl(proxy.port())).database()).schemaMode(JdbcSessionStore.SchemaMode.NONE)
                     .table(table).timeout(TIMEOUT).build()) {
                 Instant now = clock.instant();
                 SessionWrite stale = new SessionWrite(session.key(), false, Map.of("a", "1"), Set.of(), now, now, IDLE,
@@ -220,10 +250,8 @@ abstract class StoreOutageTest {
     private void everyCallFailsWithinTheBound(Session session, String outage) {
         SessionKey key = session.key();
         Instant now = clock.instant();
-        SessionWrite change = new SessionWrite(key, false, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
-                SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
         failsWithinTheBound(outage + " load", () -> store.load(key));
-        failsWithinTheBound(outage + " write", () -> store.write(change));
+        failsWithinTheBound(outage + " write", () -> store.write(change(key, now)));
         failsWithinTheBound(outage + " delete", () -> store.delete(key));
         failsWithinTheBound(outage + " sweep", () -> sweepOnce(store, now, 500));
         failsWithinTheBound(outage + " sweep lease", () -> store.tryAcquireSweepLease(Duration.ofSeconds(10)));
@@ -237,22 +265,34 @@ abstract class StoreOutageTest {
         System.out.printf("MEASURED: %s failed after %d ms with %s%n", call, took.toMillis(), thrown);
         assertThat(thrown).as(call).isInstanceOf(SessionStoreUnavailableException.class);
         assertThat(took).as(call).isLessThan(TIMEOUT.plus(SLACK));
+        assertThat(thrown.getMessage()).as("the time the call really took").containsPattern("after \\d+ ms");
     }
 
-    /** The same key, the same store: the pool reconnects by itself once the database answers again. */
-    private Session loadAgain(Session session) {
-        long started = System.nanoTime();
-        long deadline = started + Duration.ofSeconds(10).toNanos();
+    private static SessionWrite change(SessionKey key, Instant now) {
+        return new SessionWrite(key, false, Map.of("a", "1"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
+    }
+
+    /** What {@code call} answers once it no longer fails as unavailable (the database is back), within 10 s. */
+    private static <T> T eventually(Supplier<T> call) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
             try {
-                Optional<Session> found = manager.find(session.id());
-                System.out.printf("MEASURED: after restore the session loaded again in %d ms%n", (System.nanoTime() - started) / 1_000_000);
-                return found.orElseThrow(() -> new AssertionError("the session's data is gone after the outage"));
+                return call.get();
             } catch (SessionStoreUnavailableException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
             }
         }
+    }
+
+    /** The same key, the same store: the pool reconnects by itself once the database answers again. */
+    private Session loadAgain(Session session) {
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then the manager's circuit fails calls at once
+        long started = System.nanoTime();
+        Optional<Session> found = eventually(() -> manager.find(session.id()));
+        System.out.printf("MEASURED: after restore the session loaded again in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+        return found.orElseThrow(() -> new AssertionError("the session's data is gone after the outage"));
     }
 }

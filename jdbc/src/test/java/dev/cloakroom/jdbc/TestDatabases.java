@@ -1,5 +1,9 @@
 package dev.cloakroom.jdbc;
 
+import com.zaxxer.hikari.HikariDataSource;
+import dev.cloakroom.SessionKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.Connection;
@@ -8,6 +12,9 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -26,6 +33,45 @@ final class TestDatabases {
         byte[] bytes = new byte[4];
         ThreadLocalRandom.current().nextBytes(bytes);
         return prefix + "_" + HexFormat.of().formatHex(bytes);
+    }
+
+    /** A key no other test uses. */
+    static SessionKey randomKey() {
+        byte[] bytes = new byte[32];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+    }
+
+    /** A new temporary folder, e.g. for an H2 file database; {@link #deleteTree} removes it. */
+    static Path temporaryFolder(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The URL of an H2 file database in {@code folder}. */
+    static String h2Url(Path folder) {
+        return "jdbc:h2:file:" + folder.resolve("sessions").toAbsolutePath();
+    }
+
+    static void deleteTree(Path folder) throws IOException {
+        try (var files = Files.walk(folder)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    /** An application's own small pool for {@code url} (the SQLAlchemy form or a {@code jdbc:} URL). */
+    static HikariDataSource pool(String url) {
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        HikariDataSource pool = new HikariDataSource();
+        pool.setJdbcUrl(parsed.jdbcUrl());
+        if (parsed.user() != null) {
+            pool.setUsername(parsed.user());
+        }
+        pool.setMaximumPoolSize(2);
+        return pool;
     }
 
     static Connection postgres() throws SQLException {

@@ -12,12 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * HikariCP is an optional dependency: this loads the store in a class loader that has everything on the test class
  * path except HikariCP, as an application that passes its own DataSource would.
  */
+@Tag("server")
 class WithoutHikariTest {
 
     private static URLClassLoader loaderWithoutHikari() {

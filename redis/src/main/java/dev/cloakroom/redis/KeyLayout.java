@@ -35,12 +35,16 @@ final class KeyLayout {
     }
 
     String sessionKey(SessionKey key) {
-        String value = key.value();
-        return prefix + '{' + value.substring(2, 4) + '}' + value;
+        return prefix + '{' + shardOf(key) + '}' + key.value();
     }
 
     String indexKey(SessionKey key) {
-        return indexKey(key.value().substring(2, 4));
+        return indexKey(shardOf(key));
+    }
+
+    /** The index shard (and hash tag) of a key. */
+    String shardOf(SessionKey key) {
+        return key.value().substring(2, 4);
     }
 
     String indexKey(String shard) {

@@ -1,7 +1,5 @@
 package dev.cloakroom.redis;
 
-import dev.cloakroom.spi.SessionWrite;
-
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -9,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * One Lua script, run with {@code EVALSHA} and sent in full with {@code EVAL} only when the server does not know it
@@ -19,20 +18,30 @@ final class LuaScript {
 
     /**
      * Applies a {@code SessionWrite}. KEYS: session hash, and the index shard in listener mode. ARGV: create flag,
-     * expected version (-1 = any), now, created, last accessed, max inactive, expires (ms), TTL (ms), index member,
-     * number of upserts, then field/value pairs, then the fields to delete. Returns 0 written, 1 conflict, 2 gone.
+     * version (a create's first version; else the expected one, -1 = any), now, created, last accessed, max inactive,
+     * expires (ms), TTL (ms), index member, size cap (bytes, -1 = none), number of upserts, then field/value pairs,
+     * then the fields to delete. Returns 0 written, 1 conflict, 2 gone, 3 too large.
+     *
+     * <p>The size of the attributes ({@code #name + #value} over the {@code a:} fields: Lua's {@code #} counts bytes,
+     * the rule of {@code SessionRecord.sizeInBytes}) is kept in field {@code s}, so that checking the cap on the merged
+     * record reads only the fields this write changes; a record written before {@code s} existed is measured whole once.
+     * A record marked by a move to another cluster slot ({@code mx}: the mover's lease) answers gone while the lease
+     * runs, as if the move had happened; after it, the mark of the mover that never finished is dropped.
      */
     static final LuaScript WRITE = new LuaScript("""
             local key = KEYS[1]
-            local version
+            local now = tonumber(ARGV[3])
+            local first, last = 12, 11 + 2 * tonumber(ARGV[11])
+            local version, size
+            local staleMark = false
             if ARGV[1] == '1' then
               if redis.call('EXISTS', key) == 1 then return 1 end
-              redis.call('HSET', key, 'c', ARGV[4])
-              version = 1
+              version = tonumber(ARGV[2])
+              size = 0
             else
               local kind = redis.call('TYPE', key)['ok']
               if kind == 'none' then return 2 end
-              local stored = kind == 'hash' and redis.call('HMGET', key, 'e', 'v') or {}
+              local stored = kind == 'hash' and redis.call('HMGET', key, 'e', 'v', 'mx', 's') or {}
               local expires, current = tonumber(stored[1]), tonumber(stored[2])
               if not expires or not current then
                 -- not a record (garbled or foreign data): removed, never written into
@@ -40,23 +49,133 @@ final class LuaScript {
                 if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[9]) end
                 return 2
               end
-              if expires <= tonumber(ARGV[3]) then return 2 end
+              if expires <= now then return 2 end
+              if stored[3] then
+                if tonumber(stored[3]) > now then return 2 end
+                staleMark = true
+              end
               local expected = tonumber(ARGV[2])
               if expected >= 0 and expected ~= current then return 1 end
               version = current + 1
+              size = tonumber(stored[4])
+              if not size then
+                size = 0
+                local fields = redis.call('HGETALL', key)
+                for i = 1, #fields, 2 do
+                  if string.sub(fields[i], 1, 2) == 'a:' then size = size + #fields[i] - 2 + #fields[i + 1] end
+                end
+              end
+              local names = {}
+              for i = first, last, 2 do names[#names + 1] = ARGV[i] end
+              for i = last + 1, #ARGV do names[#names + 1] = ARGV[i] end
+              -- in slices: unpack() of thousands of arguments would overflow Lua's stack
+              for from = 1, #names, 1000 do
+                local slice = {unpack(names, from, math.min(from + 999, #names))}
+                local old = redis.call('HMGET', key, unpack(slice))
+                for i = 1, #slice do
+                  if old[i] then size = size - (#slice[i] - 2) - #old[i] end
+                end
+              end
             end
-            redis.call('HSET', key, 'l', ARGV[5], 'm', ARGV[6], 'e', ARGV[7], 'v', string.format('%d', version))
-            local upserts = tonumber(ARGV[10])
-            for i = 11, 10 + 2 * upserts, 2 do
+            for i = first, last, 2 do size = size + #ARGV[i] - 2 + #ARGV[i + 1] end
+            local cap = tonumber(ARGV[10])
+            if cap >= 0 and size > cap then return 3 end
+            if ARGV[1] == '1' then redis.call('HSET', key, 'c', ARGV[4]) end
+            if staleMark then redis.call('HDEL', key, 'mv', 'mx') end
+            redis.call('HSET', key, 'l', ARGV[5], 'm', ARGV[6], 'e', ARGV[7], 'v', string.format('%d', version),
+              's', string.format('%d', size))
+            for i = first, last, 2 do
               redis.call('HSET', key, ARGV[i], ARGV[i + 1])
             end
-            for i = 11 + 2 * upserts, #ARGV do
+            for i = last + 1, #ARGV do
               redis.call('HDEL', key, ARGV[i])
             end
             redis.call('PEXPIRE', key, ARGV[8])
             if KEYS[2] then
               redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
               if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[8]) then redis.call('PEXPIRE', KEYS[2], ARGV[8]) end
+            end
+            return 0
+            """);
+
+    /**
+     * Moves a record to a key of the same slot in one step: the old record merged with the move's deltas, created under
+     * the new key with the version after the old one, the old key deleted, the index entry moved. KEYS: old hash, new
+     * hash, and in listener mode the old and the new index shard. ARGV: now, last accessed, max inactive, expires (ms),
+     * TTL (ms), old member, new member, size cap (-1 = none), number of upserts, field/value pairs, fields to delete.
+     * Returns 0 moved, 1 new key taken, 2 old record gone (absent, expired, not a record, or being moved), 3 too large.
+     */
+    static final LuaScript MOVE = new LuaScript("""
+            local old, new = KEYS[1], KEYS[2]
+            local now = tonumber(ARGV[1])
+            if redis.call('TYPE', old)['ok'] ~= 'hash' then return 2 end
+            local meta = redis.call('HMGET', old, 'c', 'e', 'v', 'mx')
+            local expires, version = tonumber(meta[2]), tonumber(meta[3])
+            if not meta[1] or not expires or not version or expires <= now then return 2 end
+            if meta[4] and tonumber(meta[4]) > now then return 2 end
+            if redis.call('EXISTS', new) == 1 then return 1 end
+            local attributes = {}
+            local fields = redis.call('HGETALL', old)
+            for i = 1, #fields, 2 do
+              if string.sub(fields[i], 1, 2) == 'a:' then attributes[fields[i]] = fields[i + 1] end
+            end
+            local first, last = 10, 9 + 2 * tonumber(ARGV[9])
+            for i = last + 1, #ARGV do attributes[ARGV[i]] = nil end
+            for i = first, last, 2 do attributes[ARGV[i]] = ARGV[i + 1] end
+            local size = 0
+            for field, value in pairs(attributes) do size = size + #field - 2 + #value end
+            local cap = tonumber(ARGV[8])
+            if cap >= 0 and size > cap then return 3 end
+            redis.call('HSET', new, 'c', meta[1], 'l', ARGV[2], 'm', ARGV[3], 'e', ARGV[4],
+              'v', string.format('%d', version + 1), 's', string.format('%d', size))
+            for field, value in pairs(attributes) do redis.call('HSET', new, field, value) end
+            redis.call('PEXPIRE', new, ARGV[5])
+            redis.call('DEL', old)
+            if KEYS[3] then
+              redis.call('ZREM', KEYS[3], ARGV[6])
+              redis.call('ZADD', KEYS[4], ARGV[4], ARGV[7])
+              if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[4], ARGV[5]) end
+            end
+            return 0
+            """);
+
+    /**
+     * First step of a move across cluster slots: marks a live record as moving ({@code mv} token, {@code mx} lease
+     * deadline) and returns {0, field, value, …}; {2} if the record is gone or another mover's lease runs. KEYS: hash.
+     * ARGV: now, token, lease deadline (ms).
+     */
+    static final LuaScript MARK_MOVING = new LuaScript("""
+            local key = KEYS[1]
+            local now = tonumber(ARGV[1])
+            if redis.call('TYPE', key)['ok'] ~= 'hash' then return {2} end
+            local meta = redis.call('HMGET', key, 'c', 'e', 'v', 'mx')
+            local expires = tonumber(meta[2])
+            if not meta[1] or not expires or not tonumber(meta[3]) or expires <= now then return {2} end
+            if meta[4] and tonumber(meta[4]) > now then return {2} end
+            redis.call('HSET', key, 'mv', ARGV[2], 'mx', ARGV[3])
+            local fields = redis.call('HGETALL', key)
+            table.insert(fields, 1, 0)
+            return fields
+            """);
+
+    /**
+     * Last step of a move across slots: deletes the old record (and its index entry) only if it still carries this
+     * mover's mark. KEYS: hash, and the index shard in listener mode. ARGV: token, member. Returns 0 deleted, 1 a record
+     * without this mark lives there (the lease ran out and a write took it back), 2 nothing is there (deleted meanwhile).
+     */
+    static final LuaScript FINISH_MOVE = new LuaScript("""
+            local kind = redis.call('TYPE', KEYS[1])['ok']
+            if kind == 'none' then return 2 end
+            if kind ~= 'hash' or redis.call('HGET', KEYS[1], 'mv') ~= ARGV[1] then return 1 end
+            redis.call('DEL', KEYS[1])
+            if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[2]) end
+            return 0
+            """);
+
+    /** Takes back a move's mark from a record the move leaves where it is. KEYS: hash. ARGV: token. */
+    static final LuaScript UNMARK = new LuaScript("""
+            if redis.call('TYPE', KEYS[1])['ok'] == 'hash' and redis.call('HGET', KEYS[1], 'mv') == ARGV[1] then
+              return redis.call('HDEL', KEYS[1], 'mv', 'mx')
             end
             return 0
             """);
@@ -103,6 +222,9 @@ final class LuaScript {
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0
             """);
+
+    /** Every script, for loading them at connect. */
+    static final List<LuaScript> ALL = List.of(WRITE, MOVE, MARK_MOVING, FINISH_MOVE, UNMARK, DELETE, SWEEP, RELEASE);
 
     private final String text;
     private final String sha;

@@ -11,8 +11,10 @@ import java.util.Optional;
 
 /**
  * The fields of a session's hash: {@code c} created, {@code l} last accessed, {@code e} expires (epoch milliseconds),
- * {@code m} max inactive interval (milliseconds), {@code v} version, and one {@code a:<name>} per attribute holding
- * its JSON text. Times are the manager's clock to the millisecond, never Redis {@code TIME}.
+ * {@code m} max inactive interval (milliseconds), {@code v} version, {@code s} the attributes' size in bytes (what the
+ * size cap measures), and one {@code a:<name>} per attribute holding its JSON text; while a move to another cluster
+ * slot runs, also {@code mv} (the mover's token) and {@code mx} (its lease deadline). Times are the manager's clock to
+ * the millisecond, never Redis {@code TIME}. The scripts in {@link LuaScript} use the same names.
  */
 final class RecordFields {
     static final String CREATED = "c";

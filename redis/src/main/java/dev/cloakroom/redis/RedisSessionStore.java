@@ -2,55 +2,40 @@ package dev.cloakroom.redis;
 
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionKey;
-import dev.cloakroom.spi.SessionRecord;
-import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.SweepLease;
 import dev.cloakroom.spi.WriteResult;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Consumer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +52,9 @@ import org.slf4j.LoggerFactory;
  *       attribute deltas, bumps the version and sets the key's TTL ({@code expiresAt - now} of the write, plus the
  *       grace in listener mode) in one atomic step: every session key always has a positive TTL, and a key that
  *       expired or was deleted is never recreated;</li>
+ *   <li>{@link #move} is one script when both keys share a cluster slot (always on standalone and Sentinel); across
+ *       slots it is a guarded sequence of three scripts, described on {@link #move};</li>
+ *   <li>both scripts check the size cap on the merged record, inside the atomic step;</li>
  *   <li>a hash that is not a readable record is reported absent and deleted.</li>
  * </ul>
  *
@@ -85,54 +73,47 @@ public final class RedisSessionStore implements SessionStore {
     public static final String DEFAULT_KEY_PREFIX = "session:";
     /** {@code SESSION_REDIS}'s default. */
     public static final String DEFAULT_URI = "redis://127.0.0.1:6379";
-    /** Bound on every command. */
+    /** Bound on every command: the store timeout's default. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
-    /** Bound on opening a connection. */
+    /** Bound on opening a connection: the store timeout's default. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     /** How much longer than its deadline an expired session stays in listener mode, for the sweeper to report it. */
     public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofMinutes(10);
+    /** The longest {@link Builder#expiryGrace}: a day is far more than any sweeper interval. */
+    public static final Duration MAX_EXPIRY_GRACE = Duration.ofDays(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
     /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
     private static final int REQUEST_QUEUE_SIZE = 10_000;
-    /** After a failed connect, calls fail at once for this long instead of each trying again. */
-    private static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final List<String> SHARDS = KeyLayout.shards();
+    /** A move across slots takes three commands; its mark outlives them all by one more command timeout. */
+    private static final int MOVE_LEASE_IN_COMMAND_TIMEOUTS = 4;
 
     private final KeyLayout layout;
-    private final Duration commandTimeout;
-    private final boolean expiryListeners;
+    private final RedisConnection connection;
+    private final ExpiryIndex index;
     private final long graceMillis;
+    private final Duration moveLease;
     private final String description;
-    private final Supplier<Link> connector;
-    private final Runnable releaseClient;
-    private final Object connectLock = new Object();
-    private final AtomicInteger sweepCursor = new AtomicInteger();
-    private volatile Link link;
-    private volatile long lastConnectFailure;
-    private volatile RuntimeException lastConnectError;
-    private volatile boolean closed;
 
-    /** One multiplexed connection, standalone or cluster, seen through the command set both share. */
-    private record Link(StatefulConnection<String, String> connection, RedisClusterCommands<String, String> sync,
-                        RedisClusterAsyncCommands<String, String> async) {
-    }
-
-    private RedisSessionStore(Builder b, Supplier<Link> connector, Runnable releaseClient, String description) {
+    private RedisSessionStore(Builder b, Supplier<RedisConnection.Link> connector, Runnable releaseClient, String where) {
         this.layout = b.layout;
-        this.commandTimeout = b.commandTimeout;
-        this.expiryListeners = b.expiryListeners;
         this.graceMillis = b.expiryListeners ? b.expiryGrace.toMillis() : 0;
-        this.connector = connector;
-        this.releaseClient = releaseClient;
-        this.description = description + ", keys '" + layout.prefix() + "{..}v1…', expiry listeners "
-                + (expiryListeners ? "on (grace " + b.expiryGrace.toSeconds() + " s)" : "off")
-                + ", timeout " + commandTimeout.toMillis() + " ms";
+        this.moveLease = b.commandTimeout.multipliedBy(MOVE_LEASE_IN_COMMAND_TIMEOUTS);
+        this.description = where + ", keys '" + layout.prefix() + "{..}v1…', expiry listeners "
+                + (b.expiryListeners ? "on (grace " + b.expiryGrace.toSeconds() + " s)" : "off")
+                + ", timeout " + b.commandTimeout.toMillis() + " ms";
+        this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, description);
+        this.index = b.expiryListeners ? new ExpiryIndex(layout, connection) : null;
         try {
-            link();
+            // At start-up, a whole attempt (connect, handshake, script loads, CONFIG GET): in a cold JVM on a busy machine
+            // the first connection takes seconds even when Redis answers at once.
+            connection.link(b.connectTimeout.plus(b.commandTimeout.multipliedBy(3)));
         } catch (SessionStoreUnavailableException e) {
             LOG.warn("Redis is not reachable yet ({}); session requests answer 'unavailable' until it is: {}",
                     this.description, e.getCause() == null ? e.getMessage() : e.getCause().toString());
+        } catch (RuntimeException e) {
+            connection.close();
+            throw e;
         }
     }
 
@@ -141,6 +122,8 @@ public final class RedisSessionStore implements SessionStore {
      * for TLS, {@code redis-sentinel://host:port[,host:port]/db#master}, or a comma-separated list of cluster nodes
      * ({@code redis://h1:7001,redis://h2:7002} or {@code h1:7001,h2:7002}). The store owns the Lettuce client it
      * creates and shuts it down on {@link #close()}.
+     *
+     * @throws IllegalArgumentException if {@code uri} is not one of these forms
      */
     public static Builder builder(String uri) {
         return new Builder(RedisTarget.parse(uri));
@@ -165,16 +148,14 @@ public final class RedisSessionStore implements SessionStore {
         return new Builder(() -> client.connect(StringCodec.UTF8), "Redis Cluster (application's client)");
     }
 
-    // ---- SessionStore ----
-
     @Override
     public Optional<SessionRecord> load(SessionKey key) {
         String redisKey = layout.sessionKey(key);
-        Map<String, String> hash = call("load", l -> {
+        Map<String, String> hash = connection.call("load", l -> {
             try {
                 return l.sync().hgetall(redisKey);
             } catch (RedisCommandExecutionException e) {
-                if (isWrongType(e)) {
+                if (RedisConnection.isWrongType(e)) {
                     return null;
                 }
                 throw e;
@@ -193,170 +174,233 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public WriteResult write(SessionWrite write) {
-        long now = write.now().toEpochMilli();
-        long expires = write.expiresAt().toEpochMilli();
-        // Relative to the write's own clock, never Redis TIME; at least 1 ms, since PEXPIRE 0 would delete the key.
-        long ttl = Math.max(1, expires - now) + graceMillis;
-        List<String> args = new ArrayList<>(10 + 2 * write.upserts().size() + write.removals().size());
-        args.add(write.create() ? "1" : "0");
-        args.add(Long.toString(write.expectedVersion() == SessionWrite.ANY_VERSION ? -1 : write.expectedVersion()));
-        args.add(Long.toString(now));
-        args.add(Long.toString(write.createdAt().toEpochMilli()));
+        long version = write.create() ? 1
+                : write.expectedVersion() == SessionWrite.ANY_VERSION ? -1 : write.expectedVersion();
+        return apply(write.key(), write.create(), version, write.upserts(), write.removals(), write.createdAt(), write);
+    }
+
+    /** One {@link LuaScript#WRITE}: {@code write}'s times and cap, with this key, mode, version and attribute deltas. */
+    private WriteResult apply(SessionKey key, boolean create, long version, Map<String, String> upserts,
+                              Set<String> removals, Instant createdAt, SessionWrite write) {
+        List<String> args = new ArrayList<>(11 + 2 * upserts.size() + removals.size());
+        args.add(create ? "1" : "0");
+        args.add(Long.toString(version));
+        args.add(Long.toString(write.now().toEpochMilli()));
+        args.add(Long.toString(createdAt.toEpochMilli()));
         args.add(Long.toString(write.lastAccessedAt().toEpochMilli()));
         args.add(Long.toString(write.maxInactiveInterval().toMillis()));
-        args.add(Long.toString(expires));
-        args.add(Long.toString(ttl));
+        args.add(Long.toString(write.expiresAt().toEpochMilli()));
+        args.add(Long.toString(ttlMillis(write)));
+        args.add(key.value());
+        args.add(capArgument(write));
+        addDeltas(args, upserts, removals);
+        String[] keys = index != null
+                ? new String[] {layout.sessionKey(key), layout.indexKey(key)}
+                : new String[] {layout.sessionKey(key)};
+        Long answer = connection.call("write", l -> LuaScript.WRITE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        return result(answer, key);
+    }
+
+    /**
+     * Atomic on standalone Redis and Sentinel, and on a cluster when both keys hash to one slot: one
+     * {@link LuaScript#MOVE}. Keys of different sessions usually land on different cluster slots, which no script can
+     * span; there the move is guarded instead:
+     * <ol>
+     *   <li>on the old slot, {@link LuaScript#MARK_MOVING} marks the live record as moving, with a lease of a few
+     *       command timeouts, and returns it: while the lease runs, writes to the old key answer {@code GONE} (as if
+     *       the move had come first) and a second mover gets {@code GONE}, so the record read is the record moved;</li>
+     *   <li>on the new slot, the merged record is created ({@link LuaScript#WRITE}, size cap included);</li>
+     *   <li>on the old slot, {@link LuaScript#FINISH_MOVE} deletes the old record only if it still carries this mark.
+     *       A delete (logout) meanwhile removed it: the new copy is deleted too and the answer is {@code GONE}.</li>
+     * </ol>
+     * A step that fails before the old record is deleted leaves it live (its mark is taken back, or lapses with the
+     * lease) and the new copy is deleted; nobody else holds the new id until this call returns, so until then that copy
+     * is unreachable, and never diverges from a live record. A finish whose answer is lost is asked again: a record still
+     * carrying the mark is deleted then; one already gone counts as moved. Only when Redis fails several times in a row
+     * may an unreachable copy stay behind, until its TTL (logged).
+     */
+    @Override
+    public WriteResult move(SessionKey from, SessionWrite write) {
+        String oldKey = layout.sessionKey(from);
+        String newKey = layout.sessionKey(write.key());
+        if (connection.link().cluster() && SlotHash.getSlot(oldKey) != SlotHash.getSlot(newKey)) {
+            return moveAcrossSlots(from, write);
+        }
+        List<String> args = new ArrayList<>(9 + 2 * write.upserts().size() + write.removals().size());
+        args.add(Long.toString(write.now().toEpochMilli()));
+        args.add(Long.toString(write.lastAccessedAt().toEpochMilli()));
+        args.add(Long.toString(write.maxInactiveInterval().toMillis()));
+        args.add(Long.toString(write.expiresAt().toEpochMilli()));
+        args.add(Long.toString(ttlMillis(write)));
+        args.add(from.value());
         args.add(write.key().value());
-        args.add(Integer.toString(write.upserts().size()));
-        write.upserts().forEach((name, json) -> {
+        args.add(capArgument(write));
+        addDeltas(args, write.upserts(), write.removals());
+        String[] keys = index != null
+                ? new String[] {oldKey, newKey, layout.indexKey(from), layout.indexKey(write.key())}
+                : new String[] {oldKey, newKey};
+        Long answer = connection.call("move", l -> LuaScript.MOVE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        return result(answer, write.key());
+    }
+
+    private WriteResult moveAcrossSlots(SessionKey from, SessionWrite write) {
+        String oldKey = layout.sessionKey(from);
+        String token = UUID.randomUUID().toString();
+        String leaseEnd = Long.toString(write.now().toEpochMilli() + moveLease.toMillis());
+        List<Object> marked = connection.call("move", l -> LuaScript.MARK_MOVING.run(l.sync(), ScriptOutputType.MULTI,
+                new String[] {oldKey}, Long.toString(write.now().toEpochMilli()), token, leaseEnd));
+        if (((Number) marked.get(0)).intValue() != 0) {
+            return WriteResult.GONE;
+        }
+        Optional<SessionRecord> stored = RecordFields.parse(from, RecordFields.fromFlatList(marked.subList(1, marked.size())));
+        if (stored.isEmpty()) {
+            // garbled numbers: the next load of the old key removes it
+            unmark(from, token);
+            return WriteResult.GONE;
+        }
+        SessionRecord merged = asChange(write).applyTo(stored.get());
+        if (write.exceedsCap(merged)) {
+            unmark(from, token);
+            return WriteResult.TOO_LARGE;
+        }
+        WriteResult created;
+        try {
+            created = apply(write.key(), true, merged.version(), merged.attributes(), Set.of(), merged.createdAt(), write);
+        } catch (RuntimeException e) {
+            abandon(from, write.key(), token);
+            throw e;
+        }
+        if (created != WriteResult.WRITTEN) {
+            unmark(from, token);
+            return created;
+        }
+        long finished;
+        try {
+            finished = finish(from, token);
+        } catch (SessionStoreException e) {
+            try {
+                // its answer was lost, or it never ran: asking again tells which, and finishes the move if it did not
+                finished = finish(from, token) == 1 ? 1 : 0;
+            } catch (SessionStoreException again) {
+                LOG.warn("moving {} to {}: could not learn whether the old record was deleted; if not, it is live again "
+                        + "within {} ms and the unreachable new copy expires by its TTL", from, write.key(), moveLease.toMillis());
+                e.addSuppressed(again);
+                throw e;
+            }
+        }
+        if (finished == 0) {
+            return WriteResult.WRITTEN;
+        }
+        discard(write.key(), from);
+        if (finished == 2) {
+            return WriteResult.GONE;
+        }
+        throw new SessionStoreUnavailableException("moving " + from + " took longer than its lease of "
+                + moveLease.toMillis() + " ms and a write took the record back; it keeps its old key (" + description + ")");
+    }
+
+    private long finish(SessionKey from, String token) {
+        String[] keys = index != null
+                ? new String[] {layout.sessionKey(from), layout.indexKey(from)}
+                : new String[] {layout.sessionKey(from)};
+        Long answer = connection.call("move", l -> LuaScript.FINISH_MOVE.run(l.sync(), ScriptOutputType.INTEGER, keys,
+                token, from.value()));
+        return answer;
+    }
+
+    /** After a failed step: the old record stays live, the copy nobody can reach goes. */
+    private void abandon(SessionKey from, SessionKey to, String token) {
+        discard(to, from);
+        unmark(from, token);
+    }
+
+    private void discard(SessionKey copy, SessionKey of) {
+        try {
+            delete(copy);
+        } catch (SessionStoreException e) {
+            LOG.warn("could not delete {}, the copy of {} that an unfinished move made; nobody holds its id and Redis "
+                    + "expires it by its TTL: {}", copy, of, e.toString());
+        }
+    }
+
+    private void unmark(SessionKey from, String token) {
+        try {
+            connection.call("move", l -> LuaScript.UNMARK.run(l.sync(), ScriptOutputType.INTEGER,
+                    new String[] {layout.sessionKey(from)}, token));
+        } catch (SessionStoreException e) {
+            LOG.warn("could not take back the move mark of {}; writes to it answer 'gone' until its lease of {} ms ends: {}",
+                    from, moveLease.toMillis(), e.toString());
+        }
+    }
+
+    /** {@code write} as the change of a stored record, whatever its create flag: how a move merges. */
+    private static SessionWrite asChange(SessionWrite write) {
+        return new SessionWrite(write.key(), false, write.upserts(), write.removals(), write.createdAt(),
+                write.lastAccessedAt(), write.maxInactiveInterval(), write.expiresAt(), SessionWrite.ANY_VERSION,
+                write.now(), write.maxBytes());
+    }
+
+    /** Relative to the write's own clock, never Redis TIME; at least 1 ms, since PEXPIRE 0 would delete the key. */
+    private long ttlMillis(SessionWrite write) {
+        return Math.max(1, write.expiresAt().toEpochMilli() - write.now().toEpochMilli()) + graceMillis;
+    }
+
+    private static String capArgument(SessionWrite write) {
+        return write.maxBytes() == SessionWrite.NO_SIZE_LIMIT ? "-1" : Long.toString(write.maxBytes());
+    }
+
+    private static void addDeltas(List<String> args, Map<String, String> upserts, Set<String> removals) {
+        args.add(Integer.toString(upserts.size()));
+        upserts.forEach((name, json) -> {
             args.add(RecordFields.attribute(name));
             args.add(json);
         });
-        write.removals().forEach(name -> args.add(RecordFields.attribute(name)));
-        String[] keys = expiryListeners
-                ? new String[] {layout.sessionKey(write.key()), layout.indexKey(write.key())}
-                : new String[] {layout.sessionKey(write.key())};
-        Long answer = call("write", l -> LuaScript.WRITE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        removals.forEach(name -> args.add(RecordFields.attribute(name)));
+    }
+
+    private static WriteResult result(Long answer, SessionKey key) {
         return switch (answer.intValue()) {
             case 0 -> WriteResult.WRITTEN;
             case 1 -> WriteResult.CONFLICT;
             case 2 -> WriteResult.GONE;
-            default -> throw new SessionStoreException("write script answered " + answer + " for " + write.key());
+            case 3 -> WriteResult.TOO_LARGE;
+            default -> throw new SessionStoreException("script answered " + answer + " for " + key);
         };
     }
 
     @Override
     public boolean delete(SessionKey key) {
         String redisKey = layout.sessionKey(key);
-        Long deleted = expiryListeners
-                ? call("delete", l -> LuaScript.DELETE.run(l.sync(), ScriptOutputType.INTEGER,
+        Long deleted = index != null
+                ? connection.call("delete", l -> LuaScript.DELETE.run(l.sync(), ScriptOutputType.INTEGER,
                         new String[] {redisKey, layout.indexKey(key)}, key.value()))
-                : call("delete", l -> l.sync().del(redisKey));
+                : connection.call("delete", l -> l.sync().del(redisKey));
         return deleted != null && deleted > 0;
     }
 
     /**
      * In listener mode: deletes up to {@code limit} sessions whose deadline passed at {@code now}, walking the index
-     * shards from where the previous call stopped, and returns them with their attributes. Without listeners Redis
-     * deletes expired sessions by their TTL, and this returns nothing at no cost.
+     * shards from where the previous call stopped, and hands each to {@code deleted} once the script that deleted it
+     * answered. Without listeners Redis deletes expired sessions by their TTL, and this returns 0 at no cost.
      */
     @Override
     public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
-        List<SessionRecord> swept = sweepBatch(now, limit);
-        swept.forEach(deleted);
-        return swept.size();
-    }
-
-    private List<SessionRecord> sweepBatch(Instant now, int limit) {
-        if (!expiryListeners || limit < 1) {
-            return List.of();
-        }
-        long nowMillis = now.toEpochMilli();
-        Range<Long> due = Range.from(Range.Boundary.unbounded(), Range.Boundary.including(nowMillis));
-        // Counted first, then only the members this batch takes are fetched: asking every shard for `limit` members
-        // would move up to 256 x limit of them to use `limit`. Each step is pipelined over the shards: one wait.
-        List<Long> counts = call("sweep", l -> awaitAll(SHARDS.stream()
-                .map(shard -> l.async().zcount(layout.indexKey(shard), due)).toList()));
-        Map<Integer, Integer> taken = new LinkedHashMap<>();
-        int start = Math.floorMod(sweepCursor.get(), SHARDS.size());
-        int planned = 0;
-        for (int i = 0; i < SHARDS.size() && planned < limit; i++) {
-            int shard = (start + i) % SHARDS.size();
-            int take = (int) Math.min(counts.get(shard), limit - planned);
-            if (take > 0) {
-                taken.put(shard, take);
-                planned += take;
-            }
-        }
-        if (taken.isEmpty()) {
-            return List.of();
-        }
-        List<List<String>> candidates = call("sweep", l -> awaitAll(taken.entrySet().stream()
-                .map(e -> l.async().zrangebyscore(layout.indexKey(SHARDS.get(e.getKey())), due, Limit.create(0, e.getValue())))
-                .toList()));
-        List<SessionRecord> swept = new ArrayList<>();
-        int n = 0;
-        for (int shard : taken.keySet()) {
-            List<String> members = candidates.get(n++);
-            if (!members.isEmpty()) {
-                swept.addAll(sweepShard(SHARDS.get(shard), members, nowMillis));
-            }
-            sweepCursor.set(shard + 1);
-        }
-        return swept;
-    }
-
-    private <T> List<T> awaitAll(List<RedisFuture<T>> futures) {
-        List<T> results = new ArrayList<>(futures.size());
-        for (RedisFuture<T> future : futures) {
-            results.add(await(future));
-        }
-        return results;
-    }
-
-    private List<SessionRecord> sweepShard(String shard, List<String> members, long nowMillis) {
-        String[] keys = new String[members.size() + 1];
-        String[] args = new String[members.size() + 1];
-        keys[0] = layout.indexKey(shard);
-        args[0] = Long.toString(nowMillis);
-        int n = 1;
-        List<String> foreign = new ArrayList<>();
-        for (String member : members) {
-            if (SessionKey.isKey(member)) {
-                keys[n] = layout.sessionKeyOfMember(member);
-                args[n] = member;
-                n++;
-            } else {
-                foreign.add(member);
-            }
-        }
-        if (!foreign.isEmpty()) {
-            // Not written by this store; dropped so they cannot crowd real entries out of every batch.
-            LOG.warn("index {} held {} member(s) that are not session keys; removed", keys[0], foreign.size());
-            call("sweep", l -> l.sync().zrem(keys[0], foreign.toArray(String[]::new)));
-        }
-        if (n == 1) {
-            return List.of();
-        }
-        String[] usedKeys = Arrays.copyOf(keys, n);
-        String[] usedArgs = Arrays.copyOf(args, n);
-        List<Object> entries = call("sweep", l -> LuaScript.SWEEP.run(l.sync(), ScriptOutputType.MULTI, usedKeys, usedArgs));
-        List<SessionRecord> records = new ArrayList<>(entries.size());
-        for (Object entry : entries) {
-            List<?> flat = (List<?>) entry;
-            SessionKey key = new SessionKey(String.valueOf(flat.get(0)));
-            Optional<SessionRecord> record = RecordFields.parse(key, RecordFields.fromFlatList(flat.subList(1, flat.size())));
-            if (record.isPresent()) {
-                records.add(record.get());
-            } else {
-                LOG.warn("expired {} was not a readable record; it was removed without telling listeners", key);
-            }
-        }
-        return records;
+        return index == null ? 0 : index.sweep(now, limit, deleted);
     }
 
     /**
      * In listener mode, {@code SET <prefix>sweep-lock <token> NX PX ttl}: one sweeper at a time across every process
-     * sharing this Redis; released by a compare-and-delete script so a lease that ran out never frees another's.
+     * sharing this Redis. Without listeners nothing is swept, and the lease is local.
      */
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
-        if (!expiryListeners) {
-            return Optional.of(SweepLease.LOCAL);
-        }
-        String token = UUID.randomUUID().toString();
-        String lockKey = layout.lockKey();
-        String answer = call("sweep lock", l -> l.sync().set(lockKey, token, SetArgs.Builder.nx().px(Math.max(1, ttl.toMillis()))));
-        if (!"OK".equals(answer)) {
-            return Optional.empty();
-        }
-        return Optional.of(() -> {
-            try {
-                call("sweep unlock", l -> LuaScript.RELEASE.run(l.sync(), ScriptOutputType.INTEGER, new String[] {lockKey}, token));
-            } catch (SessionStoreException e) {
-                LOG.warn("could not release the sweep lock; it expires by itself within {} ms: {}", ttl.toMillis(), e.toString());
-            }
-        });
+        return index == null ? Optional.of(SweepLease.LOCAL) : index.tryAcquireLease(ttl);
+    }
+
+    /** On Redis Cluster, the master serving the key's slot: a hung master fails fast only for its own sessions. */
+    @Override
+    public Object failureDomain(SessionKey key) {
+        return connection.nodeServing(layout.sessionKey(key));
     }
 
     @Override
@@ -366,142 +410,10 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public void close() {
-        closed = true;
-        synchronized (connectLock) {
-            Link current = link;
-            link = null;
-            if (current != null) {
-                try {
-                    current.connection().close();
-                } catch (RuntimeException e) {
-                    LOG.debug("closing the Redis connection failed", e);
-                }
-            }
-            releaseClient.run();
-        }
+        connection.close();
     }
 
-    // ---- connection and error handling ----
-
-    private <T> T call(String what, Function<Link, T> action) {
-        Link current = link();
-        try {
-            return action.apply(current);
-        } catch (RedisException e) {
-            throw translate(what, e);
-        }
-    }
-
-    private Link link() {
-        Link current = link;
-        if (current != null) {
-            return current;
-        }
-        synchronized (connectLock) {
-            if (closed) {
-                throw new SessionStoreException("the Redis session store is closed");
-            }
-            if (link != null) {
-                return link;
-            }
-            long failedAt = lastConnectFailure;
-            if (failedAt != 0 && System.nanoTime() - failedAt < CONNECT_RETRY_NANOS) {
-                throw new SessionStoreUnavailableException("Redis is unreachable (" + description + ")", lastConnectError);
-            }
-            try {
-                Link opened = connector.get();
-                opened.connection().setTimeout(commandTimeout);
-                prepare(opened);
-                link = opened;
-                lastConnectFailure = 0;
-                LOG.info("connected: {}", description);
-                return opened;
-            } catch (RedisException e) {
-                lastConnectFailure = System.nanoTime();
-                lastConnectError = e;
-                throw translate("connect", e);
-            }
-        }
-    }
-
-    /** Caches the scripts (a miss later costs one EVAL) and warns about an eviction policy that drops sessions. */
-    private void prepare(Link opened) {
-        for (LuaScript script : List.of(LuaScript.WRITE, LuaScript.DELETE, LuaScript.SWEEP, LuaScript.RELEASE)) {
-            try {
-                opened.sync().scriptLoad(script.text());
-            } catch (RedisException e) {
-                LOG.debug("SCRIPT LOAD failed; scripts are sent with EVAL when first needed: {}", e.toString());
-                break;
-            }
-        }
-        try {
-            Map<String, String> config = opened.sync().configGet("maxmemory-policy");
-            evictionWarning(config.get("maxmemory-policy")).ifPresent(LOG::warn);
-        } catch (RedisException e) {
-            // Managed Redis services often forbid CONFIG; the policy is then theirs to document.
-            LOG.debug("cannot read maxmemory-policy (CONFIG may be disabled here): {}", e.toString());
-        }
-    }
-
-    /** The warning to log for a {@code maxmemory-policy}, if it may evict live sessions. */
-    static Optional<String> evictionWarning(String policy) {
-        if (policy == null || !policy.toLowerCase(Locale.ROOT).startsWith("allkeys-")) {
-            return Optional.empty();
-        }
-        return Optional.of("Redis maxmemory-policy is '" + policy + "': when memory runs out Redis evicts keys it "
-                + "chooses, live sessions included, and their visitors lose their data. Use 'noeviction' (writes fail "
-                + "with 503 instead) or a 'volatile-*' policy on a Redis of its own for sessions.");
-    }
-
-    private RuntimeException translate(String what, RedisException e) {
-        String context = "Redis " + what + " failed (" + description + ")";
-        if (e instanceof RedisCommandInterruptedException) {
-            Thread.currentThread().interrupt();
-            return new SessionStoreException(context + ": interrupted", e);
-        }
-        if (e instanceof RedisCommandTimeoutException) {
-            return new SessionStoreUnavailableException("Redis did not answer " + what + " within "
-                    + commandTimeout.toMillis() + " ms (" + description + ")", e);
-        }
-        if (e instanceof RedisCommandExecutionException) {
-            return isTransient(e) ? new SessionStoreUnavailableException(context + ": " + e.getMessage(), e)
-                    : new SessionStoreException(context + ": " + e.getMessage(), e);
-        }
-        // Anything else Lettuce raises is about the connection: refused, reset, rejected while reconnecting, queue full.
-        return new SessionStoreUnavailableException(context + ": " + e.getMessage(), e);
-    }
-
-    /** Server errors that pass: loading, busy, failover, cluster resharding, out of memory. */
-    private static boolean isTransient(RedisException e) {
-        String message = String.valueOf(e.getMessage());
-        for (String code : List.of("LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "OOM")) {
-            if (message.startsWith(code)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isWrongType(RedisException e) {
-        return String.valueOf(e.getMessage()).startsWith("WRONGTYPE");
-    }
-
-    private <T> T await(RedisFuture<T> future) {
-        try {
-            return future.get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new RedisCommandTimeoutException("no answer within " + commandTimeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof RedisException redis ? redis : new RedisException(cause);
-        }
-    }
-
-    /** Collects the options; {@link #build()} validates them and connects (a Redis that is down is retried later). */
+    /** Collects the options, each validated when set; {@link #build()} connects (a Redis that is down is retried later). */
     public static final class Builder {
         private final RedisTarget target;
         private final Supplier<StatefulConnection<String, String>> ownClient;
@@ -525,19 +437,25 @@ public final class RedisSessionStore implements SessionStore {
             this.ownClientDescription = description;
         }
 
-        /** Prefix of every key this store writes (default {@value #DEFAULT_KEY_PREFIX}); no braces or whitespace. */
+        /**
+         * Prefix of every key this store writes (default {@value #DEFAULT_KEY_PREFIX}); no braces or whitespace, at most
+         * {@value KeyLayout#MAX_PREFIX_LENGTH} characters.
+         */
         public Builder keyPrefix(String value) {
             this.layout = new KeyLayout(value);
             return this;
         }
 
-        /** Bound on each command (default 2 s); also the bound a {@link SessionStoreUnavailableException} comes within. */
+        /**
+         * Bound on each command (default {@link #DEFAULT_COMMAND_TIMEOUT}, the store timeout's default); also the bound
+         * a {@link SessionStoreUnavailableException} comes within, while connecting too.
+         */
         public Builder commandTimeout(Duration value) {
             this.commandTimeout = requirePositive("commandTimeout", value);
             return this;
         }
 
-        /** Bound on opening a connection (default 2 s); only for stores built from a URI. */
+        /** Bound on opening a connection (default {@link #DEFAULT_CONNECT_TIMEOUT}); only for stores built from a URI. */
         public Builder connectTimeout(Duration value) {
             this.connectTimeout = requirePositive("connectTimeout", value);
             return this;
@@ -552,49 +470,61 @@ public final class RedisSessionStore implements SessionStore {
             return this;
         }
 
-        /** In listener mode, how long an expired session outlives its deadline so the sweeper sees it (default 10 min). */
+        /**
+         * In listener mode, how long an expired session outlives its deadline so the sweeper sees it (default
+         * {@link #DEFAULT_EXPIRY_GRACE}, at most {@link #MAX_EXPIRY_GRACE}).
+         */
         public Builder expiryGrace(Duration value) {
-            this.expiryGrace = requirePositive("expiryGrace", value);
+            requirePositive("expiryGrace", value);
+            if (value.compareTo(MAX_EXPIRY_GRACE) > 0) {
+                throw new IllegalArgumentException("expiryGrace must be at most " + MAX_EXPIRY_GRACE + ": " + value);
+            }
+            this.expiryGrace = value;
             return this;
         }
 
-        /** Treats a single URI as a cluster node (e.g. a managed cluster's configuration endpoint); lists always are. */
+        /**
+         * Treats a single URI as a cluster node (e.g. a managed cluster's configuration endpoint; default false); lists
+         * always are.
+         *
+         * @throws IllegalArgumentException for a Sentinel URI, which names one master, never a cluster
+         */
         public Builder cluster(boolean value) {
+            if (value && target != null && target.sentinel()) {
+                throw new IllegalArgumentException("a Sentinel URI cannot name a cluster: " + target.masked());
+            }
             this.cluster = value;
             return this;
         }
 
         /**
-         * A store connected at once; a Redis that cannot be reached now is tried again on later calls, which fail
-         * with {@link SessionStoreUnavailableException} until it answers.
-         *
-         * @throws IllegalArgumentException if a Sentinel URI was marked as a cluster
+         * A store connected at once (waiting at most the connect timeout plus three command timeouts, what one attempt
+         * can take); a Redis that cannot be reached now is tried again on later calls, which fail with
+         * {@link SessionStoreUnavailableException} within the command timeout until it answers.
          */
         public RedisSessionStore build() {
             if (ownClient != null) {
                 Supplier<StatefulConnection<String, String>> connect = ownClient;
-                return new RedisSessionStore(this, () -> linkOf(connect.get()), () -> { }, ownClientDescription);
+                return new RedisSessionStore(this, () -> RedisConnection.Link.of(connect.get()), () -> { }, ownClientDescription);
             }
             return fromTarget();
         }
 
         private RedisSessionStore fromTarget() {
-            ClientResources resources = ClientResources.builder()
-                    // Reconnect quickly once Redis is back; Lettuce's default backs off to 30 s.
-                    .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                    .build();
             SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
             TimeoutOptions timeouts = TimeoutOptions.enabled(commandTimeout);
             for (RedisURI uri : target.uris()) {
                 uri.setTimeout(commandTimeout);
             }
-            boolean asCluster = cluster || target.uris().size() > 1;
-            if (target.sentinel() && asCluster) {
-                throw new IllegalArgumentException("a Sentinel URI cannot name a cluster: " + target.masked());
-            }
+            ClientResources resources = ClientResources.builder()
+                    // Reconnect quickly once Redis is back; Lettuce's default backs off to 30 s.
+                    .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                    .build();
+            AbstractRedisClient created = null;
             try {
-                if (asCluster) {
+                if (cluster || target.uris().size() > 1) {
                     RedisClusterClient client = RedisClusterClient.create(resources, target.uris());
+                    created = client;
                     client.setOptions(ClusterClientOptions.builder()
                             .autoReconnect(true)
                             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -606,10 +536,11 @@ public final class RedisSessionStore implements SessionStore {
                                     .enablePeriodicRefresh(Duration.ofMinutes(1))
                                     .build())
                             .build());
-                    return new RedisSessionStore(this, () -> linkOf(client.connect(StringCodec.UTF8)),
+                    return new RedisSessionStore(this, () -> RedisConnection.Link.of(client.connect(StringCodec.UTF8)),
                             () -> shutdown(client, resources), "Redis Cluster " + target.masked());
                 }
                 RedisClient client = RedisClient.create(resources);
+                created = client;
                 client.setOptions(ClientOptions.builder()
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -618,29 +549,25 @@ public final class RedisSessionStore implements SessionStore {
                         .timeoutOptions(timeouts)
                         .build());
                 RedisURI uri = target.uris().get(0);
-                return new RedisSessionStore(this, () -> linkOf(client.connect(StringCodec.UTF8, uri)),
+                return new RedisSessionStore(this, () -> RedisConnection.Link.of(client.connect(StringCodec.UTF8, uri)),
                         () -> shutdown(client, resources), (target.sentinel() ? "Redis via Sentinel " : "Redis ") + target.masked());
             } catch (RuntimeException e) {
-                resources.shutdown(0, 2, TimeUnit.SECONDS);
+                // a store that was built closed the client itself already; shutting down twice is harmless
+                if (created != null) {
+                    shutdown(created, resources);
+                } else {
+                    resources.shutdown(0, 2, TimeUnit.SECONDS);
+                }
                 throw e;
             }
         }
 
-        private static void shutdown(io.lettuce.core.AbstractRedisClient client, ClientResources resources) {
+        private static void shutdown(AbstractRedisClient client, ClientResources resources) {
             try {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             } finally {
                 resources.shutdown(0, 2, TimeUnit.SECONDS);
             }
-        }
-
-        @SuppressWarnings("unchecked")
-        private static Link linkOf(StatefulConnection<String, String> connection) {
-            if (connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
-                return new Link(cluster, cluster.sync(), cluster.async());
-            }
-            StatefulRedisConnection<String, String> standalone = (StatefulRedisConnection<String, String>) connection;
-            return new Link(standalone, standalone.sync(), standalone.async());
         }
 
         private static Duration requirePositive(String name, Duration value) {

@@ -43,7 +43,7 @@ public final class RedisSessionStoreProvider implements SessionStoreProvider {
         return builder
                 .cluster(settings.getBoolean("SESSION_REDIS_CLUSTER", false))
                 .expiryListeners(settings.getBoolean("SESSION_REDIS_EXPIRY_EVENTS", false))
-                .expiryGrace(settings.getSeconds("SESSION_REDIS_EXPIRY_GRACE", RedisSessionStore.DEFAULT_EXPIRY_GRACE))
+                .expiryGrace(settings.getSeconds("SESSION_REDIS_EXPIRY_GRACE", RedisSessionStore.DEFAULT_EXPIRY_GRACE, RedisSessionStore.MAX_EXPIRY_GRACE))
                 .commandTimeout(config.storeTimeout())
                 .connectTimeout(config.storeTimeout())
                 .build();

@@ -7,17 +7,23 @@ import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.testkit.SessionStoreContract;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionStoreUnavailableException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * The store contract on a real three-master Redis Cluster that this class starts on free ports, in listener mode
  * (the index shards must share a slot with their sessions, or the scripts would fail with CROSSSLOT).
  */
+@Tag("server")
 class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     private static final String PREFIX = RedisInspector.uniquePrefix("cluster");
     private static LocalRedisCluster cluster;
@@ -67,7 +74,7 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
-    void sessionsSpreadOverEveryMasterAndRenamingNeedsNoCrossSlotCommand() {
+    void sessionsWhenCreatedAndRenamedThenSpreadOverEveryMasterAndRenamingNeedsNoCrossSlotCommand() {
         SessionManager manager = manager();
         for (int i = 0; i < 60; i++) {
             Session session = manager.create();
@@ -91,7 +98,7 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
-    void whenOneMasterHangsThenItsSessionsFailWithinTheTimeoutOthersWorkAndAllRecover() {
+    void clusterWhenOneMasterHangsThenItsSessionsFailWithinTheTimeoutOthersWorkAndAllRecover() {
         Duration timeout = Duration.ofSeconds(1);
         try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX)
                 .commandTimeout(timeout).build()).config(CloakroomConfig.builder().build()).sweeping(false).build()) {
@@ -128,7 +135,7 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
-    void anApplicationsOwnClusterClientCanBeUsedAndStaysOpenAfterTheStoreCloses() {
+    void builderWhenGivenTheApplicationsOwnClusterClientThenItServesAndStaysOpenAfterTheStoreCloses() {
         Session session;
         try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(inspectorClient).keyPrefix(PREFIX).build())
                 .config(CloakroomConfig.builder().build()).sweeping(false).build()) {
@@ -138,6 +145,91 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
             assertThat(manager.find(session.id()).orElseThrow().getAttribute("via")).isEqualTo("own client");
         }
         assertThat(inspector.redis().exists(new KeyLayout(PREFIX).sessionKey(session.key()))).isOne();
+    }
+
+    @Test
+    void sweepWhenAnIndexHoldsAMemberOfAnotherSlotThenItIsDroppedAndTheShardStillSweeps() {
+        KeyLayout layout = new KeyLayout(PREFIX);
+        try (RedisSessionStore store = listenerStore()) {
+            Instant now = Instant.now();
+            SessionKey expired = TestKeys.random();
+            store.write(new SessionWrite(expired, true, Map.of("a", "1"), Set.of(), now, now, Duration.ofMinutes(1),
+                    now.plusSeconds(60), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+            SessionKey elsewhere = TestKeys.onAnotherSlot(layout, expired);
+            store.write(MoveRaces.create(elsewhere, Map.of("b", "2")));
+            // planted first in line: the sweep script would touch two slots at once
+            inspector.redis().zadd(layout.indexKey(expired), 1.0, elsewhere.value());
+
+            List<SessionKey> reported = new ArrayList<>();
+            for (int round = 0; round < 20 && !reported.contains(expired); round++) {
+                store.sweep(now.plusSeconds(120), 500, record -> reported.add(record.key()));
+            }
+
+            assertThat(reported).contains(expired).doesNotContain(elsewhere);
+            assertThat(inspector.redis().zrange(layout.indexKey(expired), 0, -1)).doesNotContain(elsewhere.value());
+            assertThat(store.load(elsewhere)).as("the session the foreign entry named").isPresent();
+        }
+    }
+
+    @Test
+    void moveToAnotherSlotWhenWritesToTheOldKeyRaceThenNoneThatWasWrittenIsLost() throws Exception {
+        KeyLayout layout = new KeyLayout(PREFIX);
+        try (RedisSessionStore store = listenerStore()) {
+            new MoveRaces(store, inspector.redis(), layout).whenWritesToTheOldKeyRaceTheMoveThenNoneThatWasWrittenIsLost(
+                    () -> otherSlotPair(layout), 20);
+        }
+    }
+
+    @Test
+    void moveToAnotherSlotWhenTheOldKeyIsDeletedMeanwhileThenNeverBothLive() throws Exception {
+        KeyLayout layout = new KeyLayout(PREFIX);
+        try (RedisSessionStore store = listenerStore()) {
+            new MoveRaces(store, inspector.redis(), layout).whenTheOldKeyIsDeletedDuringTheMoveThenNeverBothLive(
+                    () -> otherSlotPair(layout), 40);
+        }
+    }
+
+    @Test
+    void moveWithinOneSlotWhenWritesToTheOldKeyRaceThenNoneThatWasWrittenIsLost() throws Exception {
+        KeyLayout layout = new KeyLayout(PREFIX);
+        try (RedisSessionStore store = listenerStore()) {
+            new MoveRaces(store, inspector.redis(), layout).whenWritesToTheOldKeyRaceTheMoveThenNoneThatWasWrittenIsLost(() -> {
+                SessionKey from = TestKeys.random();
+                return new SessionKey[] {from, TestKeys.withTag(TestKeys.tag(from))};
+            }, 10);
+        }
+    }
+
+    @Test
+    void writeWhenAnUnfinishedMoveMarkedTheRecordThenGoneUntilItsLeaseRunsOut() {
+        KeyLayout layout = new KeyLayout(PREFIX);
+        try (RedisSessionStore store = listenerStore()) {
+            SessionKey key = TestKeys.random();
+            store.write(MoveRaces.create(key, Map.of("a", "1")));
+            long now = MoveRaces.now().toEpochMilli();
+            // what a mover leaves when it dies after marking the record: writes answer as if it had moved
+            inspector.redis().hset(layout.sessionKey(key), Map.of("mv", "token", "mx", Long.toString(now + 60_000)));
+            assertThat(store.write(MoveRaces.change(key, Map.of("b", "2"), Set.of(), SessionWrite.NO_SIZE_LIMIT)))
+                    .isEqualTo(WriteResult.GONE);
+            assertThat(store.move(key, MoveRaces.change(TestKeys.onAnotherSlot(layout, key), Map.of(), Set.of(),
+                    SessionWrite.NO_SIZE_LIMIT))).as("a second mover").isEqualTo(WriteResult.GONE);
+
+            // once the lease ran out, the record is live again and the mark goes
+            inspector.redis().hset(layout.sessionKey(key), "mx", Long.toString(now - 1));
+            assertThat(store.write(MoveRaces.change(key, Map.of("b", "2"), Set.of(), SessionWrite.NO_SIZE_LIMIT)))
+                    .isEqualTo(WriteResult.WRITTEN);
+            assertThat(inspector.redis().hexists(layout.sessionKey(key), "mv")).isFalse();
+            assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("a", "1", "b", "2"));
+        }
+    }
+
+    private static SessionKey[] otherSlotPair(KeyLayout layout) {
+        SessionKey from = TestKeys.random();
+        return new SessionKey[] {from, TestKeys.onAnotherSlot(layout, from)};
+    }
+
+    private static RedisSessionStore listenerStore() {
+        return RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX).expiryListeners(true).build();
     }
 
     private static RedisServerProcess nodeHolding(SessionKey key) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * server's {@code INFO commandstats} deltas, on a private {@code redis-server} that nothing else talks to.
  * The server counts the commands a Lua script runs inside too, so its deltas list them: they cost no round trip.
  */
+@Tag("server")
 class RedisCommandCountTest {
     private static final int PORT = RedisServerProcess.freePort();
     private static final Duration IDLE = Duration.ofMinutes(30);
@@ -117,7 +119,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void createIsOneScript() {
+    void createWhenCommittedThenOneScriptIsSent() {
         build(false);
         Session session = manager.create();
         session.setAttribute("file_contents", List.of("a", "b"));
@@ -131,7 +133,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void readOnlyRequestIsOneCommand() {
+    void requestWhenItOnlyReadsTheSessionThenOneCommandIsSent() {
         build(false);
         Session session = storedSession();
 
@@ -145,7 +147,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void changingRequestIsOneLoadAndOneScript() {
+    void requestWhenItChangesTheSessionThenOneLoadAndOneScriptAreSent() {
         build(false);
         Session session = storedSession();
 
@@ -154,13 +156,13 @@ class RedisCommandCountTest {
             request.setAttribute("theme", "dark");
             request.removeAttribute("file_contents");
             manager.commit(request);
-        }, Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "hdel", 1L, "pexpire", 1L));
+        }, Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hmget", 2L, "hset", 2L, "hdel", 1L, "pexpire", 1L));
 
         assertThat(commands).containsExactly("HGETALL", "EVALSHA");
     }
 
     @Test
-    void loadIsOneCommandAndChangeIsOneCommand() {
+    void storeWhenLoadingOrWritingAChangeThenOneCommandEach() {
         build(false);
         Session session = storedSession();
 
@@ -169,11 +171,27 @@ class RedisCommandCountTest {
         SessionWrite change = new SessionWrite(session.key(), false, Map.of("x", "1"), Set.of(), now, now, IDLE,
                 now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
         assertThat(measure(() -> assertThat(store.write(change)).isEqualTo(WriteResult.WRITTEN),
-                Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
+                Map.of("evalsha", 1L, "type", 1L, "hmget", 2L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
     }
 
     @Test
-    void requestThatNeverUsesTheSessionCostsNothing() {
+    void moveWhenTheOldKeyIsLiveThenOneScriptIsSent() {
+        build(false);
+        Session session = storedSession();
+        Instant now = Instant.now();
+        SessionWrite move = new SessionWrite(TestKeys.random(), false, Map.of("x", "1"), Set.of(), now, now, IDLE,
+                now.plus(IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT);
+
+        List<String> commands = measure(() -> assertThat(store.move(session.key(), move)).isEqualTo(WriteResult.WRITTEN),
+                // inside the script: check the old record, read it whole, write the new one field by field, drop the old
+                Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "exists", 1L, "hgetall", 1L, "hset", 3L, "pexpire", 1L,
+                        "del", 1L));
+
+        assertThat(commands).containsExactly("EVALSHA");
+    }
+
+    @Test
+    void requestWhenTheIdIsMalformedOrANewSessionStaysEmptyThenNoCommandIsSent() {
         build(false);
         storedSession();
 
@@ -182,7 +200,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void listenerModeKeepsOneScriptPerChangeAndPerDelete() {
+    void changeAndInvalidateWhenExpiryListenersAreOnThenStillOneLoadAndOneScriptEach() {
         build(true);
         Session session = storedSession();
 
@@ -190,7 +208,7 @@ class RedisCommandCountTest {
             Session request = manager.find(session.id()).orElseThrow();
             request.setAttribute("theme", "dark");
             manager.commit(request);
-        }, Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 2L, "zadd", 1L, "pttl", 1L));
+        }, Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hmget", 2L, "hset", 2L, "pexpire", 2L, "zadd", 1L, "pttl", 1L));
         assertThat(change).containsExactly("HGETALL", "EVALSHA");
 
         List<String> invalidate = measure(() -> manager.find(session.id()).orElseThrow().invalidate(),
@@ -199,7 +217,7 @@ class RedisCommandCountTest {
     }
 
     @Test
-    void scriptsUnknownToTheServerAreSentOnceInFull() {
+    void scriptWhenUnknownToTheServerThenSentInFullOnceAndByDigestAfterwards() {
         build(false);
         Session session = storedSession();
         inspector.redis().scriptFlush();
@@ -207,13 +225,13 @@ class RedisCommandCountTest {
         Session first = manager.find(session.id()).orElseThrow();
         first.setAttribute("n", 1);
         List<String> afterFlush = measure(() -> manager.commit(first),
-                Map.of("evalsha", 1L, "eval", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L));
+                Map.of("evalsha", 1L, "eval", 1L, "type", 1L, "hmget", 2L, "hset", 2L, "pexpire", 1L));
         assertThat(afterFlush).containsExactly("EVALSHA", "EVAL");
 
         Session second = manager.find(session.id()).orElseThrow();
         second.setAttribute("n", 2);
         assertThat(measure(() -> manager.commit(second),
-                Map.of("evalsha", 1L, "type", 1L, "hmget", 1L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
+                Map.of("evalsha", 1L, "type", 1L, "hmget", 2L, "hset", 2L, "pexpire", 1L))).containsExactly("EVALSHA");
         assertThat(manager.find(session.id()).orElseThrow().getAttribute("n")).isEqualTo(2);
     }
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * change): one with the policy set by {@code CONFIG SET}, one with {@code CONFIG} disabled as managed Redis services
  * do.
  */
+@Tag("server")
 class RedisEvictionPolicyTest {
     private static RedisServerProcess server;
     private static RedisServerProcess noConfig;
@@ -53,14 +55,14 @@ class RedisEvictionPolicyTest {
     }
 
     @Test
-    void whenPolicyIsAllkeysThenStartUpWarns() {
+    void startUpWhenPolicyIsAllkeysThenWarns() {
         assertThat(server.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
 
         assertThat(startupLog("redis://127.0.0.1:" + server.port())).contains("WARN").contains("maxmemory-policy is 'allkeys-lru'");
     }
 
     @Test
-    void whenPolicyKeepsKeysWithoutTtlOrRefusesWritesThenNoWarning() {
+    void startUpWhenPolicyKeepsKeysWithoutTtlOrRefusesWritesThenNoWarning() {
         for (String policy : new String[] {"noeviction", "volatile-lru", "volatile-ttl"}) {
             assertThat(server.cli("config", "set", "maxmemory-policy", policy).trim()).isEqualTo("OK");
 
@@ -69,7 +71,7 @@ class RedisEvictionPolicyTest {
     }
 
     @Test
-    void whenConfigIsForbiddenThenTheStoreStartsAndWorks() {
+    void startUpWhenConfigIsForbiddenThenNoWarningAndTheStoreStartsAndWorks() {
         assertThat(noConfig.cli("config", "get", "maxmemory-policy")).contains("unknown command");
         assertThat(startupLog("redis://127.0.0.1:" + noConfig.port())).doesNotContain("WARN");
 
@@ -84,10 +86,10 @@ class RedisEvictionPolicyTest {
     }
 
     @Test
-    void onlyAllkeysPoliciesAreFlagged() {
-        assertThat(RedisSessionStore.evictionWarning("allkeys-lfu")).isPresent();
-        assertThat(RedisSessionStore.evictionWarning("allkeys-random")).isPresent();
-        assertThat(RedisSessionStore.evictionWarning("volatile-lfu")).isEmpty();
-        assertThat(RedisSessionStore.evictionWarning(null)).isEmpty();
+    void evictionWarningWhenAnAllkeysPolicyThenPresentAndWhenVolatileOrUnknownThenEmpty() {
+        assertThat(RedisConnection.evictionWarning("allkeys-lfu")).isPresent();
+        assertThat(RedisConnection.evictionWarning("allkeys-random")).isPresent();
+        assertThat(RedisConnection.evictionWarning("volatile-lfu")).isEmpty();
+        assertThat(RedisConnection.evictionWarning(null)).isEmpty();
     }
 }

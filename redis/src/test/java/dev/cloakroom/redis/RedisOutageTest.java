@@ -8,17 +8,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.testkit.TcpProxy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +41,7 @@ import org.junit.jupiter.api.Test;
  * shared server: every call fails with {@link SessionStoreUnavailableException} within the timeout, and the same store
  * serves the same session again once the proxy is restored.
  */
+@Tag("server")
 class RedisOutageTest {
     private static final String PREFIX = RedisInspector.uniquePrefix("outage");
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
@@ -75,7 +88,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisIsDownThenEveryCallFailsFastAndTheSameStoreRecovers() {
+    void callsWhenRedisIsDownThenEveryOneFailsFastAndTheSameStoreRecovers() {
         build();
         Session session = storedSession();
 
@@ -87,7 +100,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisHangsThenEveryCallFailsWithinTheTimeoutAndTheSameStoreRecovers() {
+    void callsWhenRedisHangsThenEveryOneFailsWithinTheTimeoutAndTheSameStoreRecovers() {
         build();
         Session session = storedSession();
 
@@ -99,7 +112,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisIsDownAtStartThenTheStoreIsBuiltAndServesOnceRedisIsUp() {
+    void buildWhenRedisIsDownThenTheStoreIsBuiltAndServesOnceRedisIsUp() {
         proxy.refuse();
         long started = System.nanoTime();
         build();
@@ -119,7 +132,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisHangsAtStartThenBuildingIsBounded() {
+    void buildWhenRedisHangsThenBoundedAndTheStoreServesOnceRedisAnswers() {
         proxy.blackhole();
         long started = System.nanoTime();
         build();
@@ -137,7 +150,7 @@ class RedisOutageTest {
     }
 
     @Test
-    void whenRedisHangsAtStartAndCallsComeTogetherThenEachFailsWithinTheBound() throws Exception {
+    void callsWhenRedisHangsAtStartAndTheyComeTogetherThenEachFailsWithinTheBound() throws Exception {
         proxy.blackhole();
         build();
         RedisServerProcess.sleep(600); // past the pause after a failed connect: the calls below try to connect again
@@ -154,6 +167,74 @@ class RedisOutageTest {
         } finally {
             callers.shutdownNow();
         }
+    }
+
+    @Test
+    void sweepWhenTheSecondBatchFailsThenTheFirstIsReportedExactlyOnceAndTheCallThrows() {
+        build();
+        Instant now = Instant.now();
+        SessionKey first = TestKeys.withTag("10");
+        SessionKey second = TestKeys.withTag("20");
+        for (SessionKey key : List.of(first, second)) {
+            assertThat(store.write(new SessionWrite(key, true, Map.of("a", "1"), Set.of(), now, now, Duration.ofMinutes(1),
+                    now.plusSeconds(60), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.WRITTEN);
+        }
+        Instant later = now.plusSeconds(120);
+        // Redis goes away just before the second shard's sweep script: the first one's deletion is certain by then
+        AtomicInteger scripts = new AtomicInteger();
+        proxy.refuseWhen(chunk -> text(chunk).contains("EVALSHA") && scripts.getAndIncrement() == 1);
+        List<SessionRecord> reported = new ArrayList<>();
+
+        assertThatThrownBy(() -> store.sweep(later, 10, reported::add)).isInstanceOf(SessionStoreUnavailableException.class);
+        assertThat(reported).extracting(SessionRecord::key).containsExactly(first);
+
+        proxy.restore();
+        List<SessionRecord> afterwards = new ArrayList<>(awaitValue(() -> {
+            try {
+                return Optional.of(sweepOnce(store, later, 10));
+            } catch (SessionStoreUnavailableException e) {
+                return Optional.empty();
+            }
+        }));
+        afterwards.addAll(sweepOnce(store, later, 10));
+        assertThat(afterwards).extracting(SessionRecord::key).containsExactly(second);
+    }
+
+    @Test
+    void concurrentFirstCallsWhenRedisStallsAfterTheHandshakeThenEachFailsWithinTheBound() throws Exception {
+        proxy.blackhole();
+        build();
+        proxy.restore();
+        // The next connection gets through its handshake; from the first SCRIPT LOAD on, Redis answers nothing.
+        proxy.refuseWhen(chunk -> {
+            if (text(chunk).contains("SCRIPT")) {
+                proxy.blackhole();
+            }
+            return false;
+        });
+        RedisServerProcess.sleep(600); // past the pause after a failed connect: the calls below connect again
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(callers.submit(() -> {
+                    go.await();
+                    assertUnavailableWithinBound(() -> store.load(TestKeys.random()));
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> call : calls) {
+                call.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    private static String text(ByteBuffer chunk) {
+        return StandardCharsets.ISO_8859_1.decode(chunk).toString();
     }
 
     private void assertEveryCallUnavailable(Session session) {

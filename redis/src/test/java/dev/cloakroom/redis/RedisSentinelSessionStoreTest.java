@@ -12,6 +12,7 @@ import dev.cloakroom.testkit.SessionStoreContract;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * The store contract through Redis Sentinel (a master, its replica and one Sentinel, all started here on free
  * ports), plus a failover: the same store follows the master to the replica and keeps serving the session.
  */
+@Tag("server")
 class RedisSentinelSessionStoreTest extends SessionStoreContract {
     private static final String PREFIX = RedisInspector.uniquePrefix("sentinel");
     private static String uri;
@@ -81,7 +83,7 @@ class RedisSentinelSessionStoreTest extends SessionStoreContract {
     }
 
     @Test
-    void afterAFailoverTheSameStoreServesTheSessionFromTheNewMaster() {
+    void sessionWhenTheMasterFailsOverThenTheSameStoreServesAndUpdatesItOnTheNewMaster() {
         SessionManager manager = SessionManager.builder(store).config(CloakroomConfig.builder().build()).sweeping(false).build();
         Session session = manager.create();
         session.setAttribute("file_contents", List.of("survives failover"));

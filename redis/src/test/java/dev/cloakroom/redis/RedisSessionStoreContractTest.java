@@ -3,6 +3,7 @@ package dev.cloakroom.redis;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.testkit.SessionStoreContract;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
  * only visible to {@code sweep} through the deadline index (the real TTLs are still far off). Listener-off behaviour
  * has its own tests in {@link RedisSessionStoreTest}.
  */
+@Tag("server")
 class RedisSessionStoreContractTest extends SessionStoreContract {
     private static final String PREFIX = RedisInspector.uniquePrefix("contract");
     private static RedisInspector inspector;

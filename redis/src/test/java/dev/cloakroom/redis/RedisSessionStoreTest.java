@@ -16,12 +16,10 @@ import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.Settings;
 import dev.cloakroom.spi.SweepLease;
 import dev.cloakroom.spi.WriteResult;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,15 +31,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What the contract suite cannot see: real TTLs, the raw keys, bad data, settings. Shared Redis, private prefix. */
+@Tag("server")
 class RedisSessionStoreTest {
     private static final String PREFIX = RedisInspector.uniquePrefix("store");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static RedisInspector inspector;
 
@@ -80,9 +79,7 @@ class RedisSessionStoreTest {
     }
 
     private static SessionKey randomKey() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return new SessionKey("v1" + HexFormat.of().formatHex(bytes));
+        return TestKeys.random();
     }
 
     private static Instant now() {
@@ -106,7 +103,7 @@ class RedisSessionStoreTest {
     // ---- TTL ----
 
     @Test
-    void everyWritePathLeavesAPositiveTtlNoLongerThanTheLifetime() {
+    void ttlWhenAnyWritePathRunsThenPositiveAndNoLongerThanTheLifetime() {
         for (boolean listeners : List.of(false, true)) {
             RedisSessionStore store = store(listeners);
             long grace = listeners ? RedisSessionStore.DEFAULT_EXPIRY_GRACE.toMillis() : 0;
@@ -142,7 +139,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void ttlIsSetOnEverySessionKeyUnderConcurrentLoad() throws Exception {
+    void ttlWhenUnderConcurrentLoadThenSetOnEverySessionKeyAtEveryMoment() throws Exception {
         RedisSessionStore store = store(true);
         SessionManager manager = manager(store);
         String sessionPattern = ".*\\}v1[0-9a-f]{64}";
@@ -199,7 +196,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void withoutListenersSweepIsANoOpAndRedisExpiresTheKeyByItself() {
+    void sweepWhenListenersAreOffThenANoOpAndRedisExpiresTheKeyByItself() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("a", "1"), Duration.ofSeconds(3)));
@@ -207,7 +204,8 @@ class RedisSessionStoreTest {
 
         assertThat(sweepOnce(store, now().plusSeconds(3600), 500)).isEmpty();
         assertThat(store.tryAcquireSweepLease(Duration.ofSeconds(10))).isPresent();
-        assertThat(inspector.keys(PREFIX)).noneMatch(k -> k.endsWith(":expiries") || k.endsWith("sweep-lock"));
+        assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+        assertThat(inspector.keys(PREFIX)).noneMatch(k -> k.endsWith("sweep-lock"));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (inspector.redis().exists(layout.sessionKey(key)) == 1 && System.nanoTime() < deadline) {
@@ -220,7 +218,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void listenerModeIndexesTheDeadlineAndDeleteRemovesTheEntry() {
+    void indexWhenListenersAreOnThenAWriteEntersTheDeadlineAndADeleteRemovesIt() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         SessionWrite write = create(key, Map.of("a", "1"), IDLE);
@@ -234,7 +232,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void twoAppInstancesShareSessionsAndLoseNoUpdate() throws Exception {
+    void sessionWhenTwoAppInstancesUpdateItAtOnceThenBothShareItAndNoUpdateIsLost() throws Exception {
         SessionManager first = manager(store(false));
         SessionManager second = manager(store(false));
         Session session = first.create();
@@ -272,7 +270,7 @@ class RedisSessionStoreTest {
     // ---- what is stored ----
 
     @Test
-    void noRawIdInAnyKeyOrValue() {
+    void storageWhenSessionsAreCreatedAndRenamedThenNoRawIdInAnyKeyOrValue() {
         RedisSessionStore store = store(true);
         SessionManager manager = manager(store);
         List<String> ids = new ArrayList<>();
@@ -294,7 +292,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void keyLayoutIsPrefixHashTagAndHashedKey() {
+    void recordWhenWrittenThenAHashUnderPrefixHashTagAndHashedKey() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("name", "\"Zoë\""), IDLE));
@@ -309,7 +307,7 @@ class RedisSessionStoreTest {
     // ---- bad data ----
 
     @Test
-    void hashWithoutMetadataIsAbsentAndDeleted() {
+    void loadWhenTheHashHasNoMetadataThenAbsentAndDeleted() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         inspector.redis().hset(layout.sessionKey(key), Map.of("a:x", "1"));
@@ -319,7 +317,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void hashWithGarbledNumbersIsAbsentAndDeleted() {
+    void loadWhenTheHashHasGarbledNumbersThenAbsentAndDeleted() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("a", "1"), IDLE));
@@ -330,7 +328,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void writeOntoGarbageIsGoneAndRemovesIt() {
+    void writeWhenTheKeyHoldsGarbageThenGoneAndTheGarbageRemoved() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         inspector.redis().hset(layout.sessionKey(key), Map.of("a:x", "1", "v", "one"));
@@ -344,7 +342,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void manyAttributesAndLargeValuesRoundTrip() {
+    void writeWhenManyAttributesAndALargeValueThenLoadedBackEqual() {
         RedisSessionStore store = store(false);
         SessionKey key = randomKey();
         Map<String, String> attributes = new java.util.HashMap<>();
@@ -361,7 +359,7 @@ class RedisSessionStoreTest {
     // ---- settings ----
 
     @Test
-    void settingsBuildARedisStore() {
+    void settingsWhenSessionTypeIsRedisThenTheyBuildARedisStore() {
         Settings settings = Settings.of(Map.of("SESSION_TYPE", "redis", "SESSION_REDIS", "redis://127.0.0.1:6379",
                 "SESSION_KEY_PREFIX", PREFIX, "SESSION_REDIS_EXPIRY_EVENTS", "true"));
         try (SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings))) {
@@ -375,7 +373,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void settingsAcceptTheUrlAliasAndDefaultToListenersOff() {
+    void settingsWhenTheUrlAliasIsGivenThenAcceptedAndListenersDefaultToOff() {
         Settings settings = Settings.of(Map.of("SESSION_TYPE", "redis", "SESSION_REDIS_URL", "redis://127.0.0.1:6379/0",
                 "SESSION_KEY_PREFIX", PREFIX, "SESSION_STORE_TIMEOUT_MS", "1500"));
         try (SessionStore store = SessionStores.fromSettings(settings, CloakroomConfig.fromSettings(settings))) {
@@ -388,7 +386,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void badSettingsAreRejectedNamingTheSettingAndHidingThePassword() {
+    void settingsWhenBadThenRejectedNamingTheSettingAndHidingThePassword() {
         CloakroomConfig config = CloakroomConfig.builder().build();
         assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
                 "SESSION_REDIS", "http://user:hunter2@example.com")), config))
@@ -409,17 +407,20 @@ class RedisSessionStoreTest {
                 .hasMessageContaining("SESSION_REDIS_EXPIRY_EVENTS");
         assertThatThrownBy(() -> RedisSessionStore.builder("redis://127.0.0.1:6379").commandTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commandTimeout");
+        assertThatThrownBy(() -> SessionStores.fromSettings(Settings.of(Map.of("SESSION_TYPE", "redis",
+                "SESSION_REDIS_EXPIRY_GRACE", "9223372036854775807")), config))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SESSION_REDIS_EXPIRY_GRACE");
     }
 
     @Test
-    void describeHidesThePassword() {
+    void describeWhenTheUriHasAPasswordThenItIsHidden() {
         try (RedisSessionStore store = RedisSessionStore.builder("redis://:hunter2@127.0.0.1:1").connectTimeout(Duration.ofMillis(200)).build()) {
             assertThat(store.describe()).contains("127.0.0.1:1").doesNotContain("hunter2");
         }
     }
 
     @Test
-    void uriFormsAreParsed() {
+    void targetWhenAListSentinelOrTlsUriThenParsedAndMaskedForLogs() {
         assertThat(RedisTarget.parse("127.0.0.1:7001, 127.0.0.1:7002").uris()).hasSize(2);
         assertThat(RedisTarget.parse("redis://a:7001,redis://b:7002").uris()).extracting(u -> u.getHost()).containsExactly("a", "b");
         RedisTarget sentinel = RedisTarget.parse("redis-sentinel://s1:26379,s2:26379/0#mymaster");
@@ -432,7 +433,7 @@ class RedisSessionStoreTest {
     // ---- expiry listeners ----
 
     @Test
-    void twoStoresSweepingAtOnceReportEachExpiredSessionExactlyOnceWithItsAttributes() throws Exception {
+    void sweepWhenTwoStoresRunAtOnceThenEachExpiredSessionIsReportedExactlyOnceWithItsAttributes() throws Exception {
         dev.cloakroom.testkit.TestClock clock = new dev.cloakroom.testkit.TestClock();
         Map<SessionKey, List<Map<String, Object>>> reported = new ConcurrentHashMap<>();
         dev.cloakroom.SessionListener listener = new dev.cloakroom.SessionListener() {
@@ -492,7 +493,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void sweepLeaseIsExclusiveUntilReleasedOrExpired() {
+    void sweepLeaseWhenHeldThenExclusiveUntilReleasedOrExpired() {
         RedisSessionStore first = store(true);
         RedisSessionStore second = store(true);
 
@@ -516,7 +517,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void sweepDropsForeignIndexMembersAndStillSweepsTheRealOnes() {
+    void sweepWhenTheIndexHoldsForeignMembersThenTheyAreDroppedAndTheRealOnesStillSwept() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         SessionWrite write = create(key, Map.of("a", "1"), IDLE);
@@ -537,7 +538,7 @@ class RedisSessionStoreTest {
     }
 
     @Test
-    void sweepForgetsIndexEntriesOfSessionsRedisAlreadyRemoved() {
+    void sweepWhenRedisAlreadyRemovedASessionThenItsIndexEntryIsDroppedAndNotReported() {
         RedisSessionStore store = store(true);
         SessionKey key = randomKey();
         store.write(create(key, Map.of("a", "1"), IDLE));
@@ -547,5 +548,177 @@ class RedisSessionStoreTest {
 
         assertThat(swept).extracting(SessionRecord::key).doesNotContain(key);
         assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+    }
+
+    // ---- size cap ----
+
+    @Test
+    void writeWhenTheMergedRecordWouldExceedTheCapThenTooLargeAndNothingChanges() {
+        RedisSessionStore store = store(true);
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("a", "x".repeat(50)), IDLE));
+        // "ü" is 2 bytes in UTF-8: the cap counts bytes of names and values, as SessionRecord.sizeInBytes does
+        Map<String, String> upsert = Map.of("ü", "é".repeat(24));
+        long merged = SessionRecord.sizeInBytes(Map.of("a", "x".repeat(50), "ü", "é".repeat(24)));
+
+        assertThat(store.write(capped(key, upsert, Set.of(), merged - 1))).isEqualTo(WriteResult.TOO_LARGE);
+        SessionRecord kept = store.load(key).orElseThrow();
+        assertThat(kept.attributes()).isEqualTo(Map.of("a", "x".repeat(50)));
+        assertThat(kept.version()).isEqualTo(1);
+
+        assertThat(store.write(capped(key, upsert, Set.of(), merged))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().sizeInBytes()).isEqualTo(merged);
+        // replacing and removing count what is left after the merge, not what was there
+        assertThat(store.write(capped(key, Map.of("a", "y"), Set.of("ü"), 2))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("a", "y"));
+    }
+
+    @Test
+    void createWhenOverTheCapThenTooLargeAndNothingCreated() {
+        RedisSessionStore store = store(true);
+        SessionKey key = randomKey();
+        Instant now = now();
+        SessionWrite write = new SessionWrite(key, true, Map.of("a", "12345"), Set.of(), now, now, IDLE, now.plus(IDLE),
+                SessionWrite.ANY_VERSION, now, 5);
+
+        assertThat(store.write(write)).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(inspector.redis().exists(layout.sessionKey(key))).isZero();
+        assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
+    }
+
+    @Test
+    void writesWhenManyAddDifferentAttributesAtOnceThenTheMergedRecordNeverExceedsTheCap() throws Exception {
+        RedisSessionStore store = store(false);
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("start", "0"), IDLE));
+        long cap = 1000;
+        int writers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Future<WriteResult>> results = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String name = "k" + i;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return store.write(capped(key, Map.of(name, "v".repeat(300)), Set.of(), cap));
+                }));
+            }
+            go.countDown();
+            int written = 0;
+            for (Future<WriteResult> result : results) {
+                WriteResult answer = result.get(60, TimeUnit.SECONDS);
+                assertThat(answer).isIn(WriteResult.WRITTEN, WriteResult.TOO_LARGE);
+                written += answer == WriteResult.WRITTEN ? 1 : 0;
+            }
+            SessionRecord merged = store.load(key).orElseThrow();
+            assertThat(merged.sizeInBytes()).isLessThanOrEqualTo(cap);
+            assertThat(merged.attributes()).hasSize(1 + written);
+            assertThat(written).isEqualTo(3);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static SessionWrite capped(SessionKey key, Map<String, String> upserts, Set<String> removals, long maxBytes) {
+        return MoveRaces.change(key, upserts, removals, maxBytes);
+    }
+
+    // ---- move ----
+
+    @Test
+    void moveWhenTheOldKeyIsLiveThenTheNewKeyHoldsTheMergedRecordAndItsIndexEntryAndTheOldKeyIsGone() {
+        RedisSessionStore store = store(true);
+        SessionKey from = TestKeys.withTag("0a");
+        SessionKey to = TestKeys.withTag("b1");
+        SessionWrite created = create(from, Map.of("a", "1", "b", "2"), IDLE);
+        store.write(created);
+        store.write(change(from, Map.of("c", "3"), Set.of(), SessionWrite.ANY_VERSION));
+
+        SessionWrite move = change(to, Map.of("d", "4"), Set.of("a"), SessionWrite.ANY_VERSION);
+        assertThat(store.move(from, move)).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord moved = store.load(to).orElseThrow();
+        assertThat(moved.attributes()).isEqualTo(Map.of("b", "2", "c", "3", "d", "4"));
+        assertThat(moved.createdAt()).isEqualTo(created.createdAt());
+        assertThat(moved.expiresAt()).isEqualTo(move.expiresAt());
+        assertThat(moved.version()).isEqualTo(3);
+        assertThat(pttl(to)).isPositive();
+        assertThat(inspector.redis().exists(layout.sessionKey(from))).isZero();
+        assertThat(inspector.redis().zscore(layout.indexKey(from), from.value())).isNull();
+        assertThat(inspector.redis().zscore(layout.indexKey(to), to.value())).isEqualTo((double) move.expiresAt().toEpochMilli());
+    }
+
+    @Test
+    void moveWhenTheOldKeyIsAbsentExpiredOrGarbageThenGoneAndNothingIsCreated() {
+        RedisSessionStore store = store(true);
+        SessionKey to = randomKey();
+        assertThat(store.move(randomKey(), change(to, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.GONE);
+
+        SessionKey expired = randomKey();
+        store.write(create(expired, Map.of("a", "1"), Duration.ofMinutes(1)));
+        Instant later = now().plus(Duration.ofMinutes(2));
+        SessionWrite late = new SessionWrite(to, false, Map.of(), Set.of(), later, later, IDLE, later.plus(IDLE),
+                SessionWrite.ANY_VERSION, later, SessionWrite.NO_SIZE_LIMIT);
+        assertThat(store.move(expired, late)).isEqualTo(WriteResult.GONE);
+        assertThat(store.load(expired)).isPresent();
+
+        SessionKey garbage = randomKey();
+        inspector.redis().set(layout.sessionKey(garbage), "not a hash");
+        assertThat(store.move(garbage, change(to, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.GONE);
+        assertThat(inspector.redis().exists(layout.sessionKey(to))).isZero();
+        assertThat(store.load(garbage)).isEmpty();
+        assertThat(inspector.redis().exists(layout.sessionKey(garbage))).as("removed by the load").isZero();
+    }
+
+    @Test
+    void moveWhenTheNewKeyIsTakenThenConflictAndBothRecordsStay() {
+        RedisSessionStore store = store(true);
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "1"), IDLE));
+        store.write(create(to, Map.of("b", "2"), IDLE));
+
+        assertThat(store.move(from, change(to, Map.of(), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.CONFLICT);
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+        assertThat(store.load(to).orElseThrow().attributes()).isEqualTo(Map.of("b", "2"));
+    }
+
+    @Test
+    void moveWhenTheMergedRecordExceedsTheCapThenTooLargeAndNothingMoves() {
+        RedisSessionStore store = store(true);
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(create(from, Map.of("a", "1234"), IDLE));
+
+        assertThat(store.move(from, capped(to, Map.of("b", "5678"), Set.of(), 9))).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(store.load(from).orElseThrow().attributes()).isEqualTo(Map.of("a", "1234"));
+        assertThat(inspector.redis().exists(layout.sessionKey(to))).isZero();
+        assertThat(store.move(from, capped(to, Map.of("b", "5678"), Set.of(), 10))).isEqualTo(WriteResult.WRITTEN);
+    }
+
+    @Test
+    void moveWhenWritesToTheOldKeyRaceThenNoneThatWasWrittenIsLost() throws Exception {
+        new MoveRaces(store(true), inspector.redis(), layout).whenWritesToTheOldKeyRaceTheMoveThenNoneThatWasWrittenIsLost(
+                () -> new SessionKey[] {randomKey(), randomKey()}, 20);
+    }
+
+    @Test
+    void moveWhenTheOldKeyIsDeletedMeanwhileThenNeverBothLive() throws Exception {
+        new MoveRaces(store(true), inspector.redis(), layout).whenTheOldKeyIsDeletedDuringTheMoveThenNeverBothLive(
+                () -> new SessionKey[] {randomKey(), randomKey()}, 30);
+    }
+
+    @Test
+    void buildWhenASentinelUriIsMarkedAsAClusterThenRefusedAtOnceAndNoClientThreadIsLeft() {
+        long before = lettuceThreads();
+        assertThatThrownBy(() -> RedisSessionStore.builder("redis-sentinel://127.0.0.1:1/0#mymaster").cluster(true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Sentinel");
+        assertThat(lettuceThreads()).isEqualTo(before);
+    }
+
+    private static long lettuceThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("lettuce-")).count();
     }
 }

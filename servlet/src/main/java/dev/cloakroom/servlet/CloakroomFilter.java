@@ -37,7 +37,11 @@ import java.util.Objects;
  *       names no live session is cleared when the request used the session and ends without one holding data.</li>
  *   <li><b>Store failure</b> ({@link dev.cloakroom.SessionStoreException}, also when the application caught it):
  *       {@code 503} with {@code Retry-After: 5} and a short text, no cookie. {@link dev.cloakroom.SessionTooLargeException}:
- *       {@code 413}. If the response was already committed, the failure is logged and the request left as it is.</li>
+ *       {@code 413}. A {@link dev.cloakroom.UnsupportedAttributeException} at commit (a value mutated in place after
+ *       {@code setAttribute} into something the session cannot hold, such as a lone UTF-16 surrogate): {@code 422}
+ *       with a short text, keeping the cookie the response already carried, unless the application set an error
+ *       status itself or threw its own exception, which then stand. If the response was already committed, the
+ *       failure is logged and the request left as it is.</li>
  *   <li><b>Async</b>: {@code startAsync()} hands the async part the same wrappers, so the hooks above still apply,
  *       and {@code AsyncContext.complete()} saves first; the session is also saved when the first dispatch returns.
  *       As in a synchronous request, a session cannot be created nor its id changed once the response has been

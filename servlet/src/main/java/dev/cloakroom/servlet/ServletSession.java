@@ -6,6 +6,8 @@ import jakarta.servlet.ServletContext;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -15,6 +17,12 @@ import java.util.function.UnaryOperator;
 final class ServletSession implements CloakroomHttpSession {
     private final Session session;
     private final SessionBinding binding;
+    /**
+     * What the session held when the store confirmed its end, readable only while the {@code sessionDestroyed}
+     * listeners run; null otherwise.
+     */
+    private volatile Map<String, Object> farewell;
+    private boolean endReported;
 
     ServletSession(Session session, SessionBinding binding) {
         this.session = session;
@@ -33,14 +41,14 @@ final class ServletSession implements CloakroomHttpSession {
 
     @Override
     public long getCreationTime() {
-        requireValid();
+        requireReadable();
         return session.createdAt().toEpochMilli();
     }
 
     /** When the current request opened the session (the time of the latest request that used it). */
     @Override
     public long getLastAccessedTime() {
-        requireValid();
+        requireReadable();
         return session.lastAccessedAt().toEpochMilli();
     }
 
@@ -68,12 +76,14 @@ final class ServletSession implements CloakroomHttpSession {
 
     @Override
     public Object getAttribute(String name) {
-        return session.getAttribute(name);
+        Map<String, Object> ended = farewell;
+        return ended != null ? ended.get(name) : session.getAttribute(name);
     }
 
     @Override
     public Enumeration<String> getAttributeNames() {
-        return Collections.enumeration(session.attributeNames());
+        Map<String, Object> ended = farewell;
+        return Collections.enumeration(ended != null ? ended.keySet() : session.attributeNames());
     }
 
     /** @throws dev.cloakroom.UnsupportedAttributeException if the session codec cannot store the value */
@@ -100,19 +110,47 @@ final class ServletSession implements CloakroomHttpSession {
     @Override
     public void invalidate() {
         requireValid();
-        // Listeners are told before the session ends, while its attributes can still be read (Servlet 6, 7.5).
-        binding.events().destroyed(this);
-        binding.invalidating(this);
+        Map<String, Object> held = new LinkedHashMap<>();
+        for (String name : session.attributeNames()) {
+            held.put(name, session.getAttribute(name));
+        }
+        boolean endedHere;
         try {
-            session.invalidate();
+            endedHere = session.invalidate();
         } catch (SessionStoreException e) {
+            // The record is still there and the session lives on: nobody may hear that it ended.
             throw binding.failed(e);
+        }
+        binding.invalidated();
+        if (!endedHere) {
+            // Another request (a second tab logging out) or the sweeper ended it and told the listeners already.
+            return;
+        }
+        // Told only once the store confirmed the end, yet with the attributes still readable (Servlet 6, 7.5),
+        // through a read-only view of what the session held.
+        farewell = Collections.unmodifiableMap(held);
+        try {
+            reportEnd();
+        } finally {
+            farewell = null;
+        }
+    }
+
+    /** The request ends and this new session never held data, so it is not stored: its end pairs sessionCreated. */
+    void dropped() {
+        reportEnd();
+    }
+
+    private void reportEnd() {
+        if (!endReported) {
+            endReported = true;
+            binding.events().destroyed(this);
         }
     }
 
     @Override
     public boolean isNew() {
-        requireValid();
+        requireReadable();
         return session.isNew();
     }
 
@@ -141,6 +179,13 @@ final class ServletSession implements CloakroomHttpSession {
     private void requireValid() {
         if (session.isInvalidated()) {
             throw new IllegalStateException("session has been invalidated");
+        }
+    }
+
+    /** Valid, or ended and being reported to the {@code sessionDestroyed} listeners. */
+    private void requireReadable() {
+        if (farewell == null) {
+            requireValid();
         }
     }
 

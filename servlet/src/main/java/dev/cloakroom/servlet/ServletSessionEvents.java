@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link HttpSessionListener#sessionCreated}: when a request creates a session ({@code getSession()}).
  *       Cloakroom stores a session only once it holds data; one that ends its first request empty is dropped, and
  *       {@code sessionDestroyed} is then fired for it at the end of that request, so created and destroyed pair up.</li>
- *   <li>{@link HttpSessionListener#sessionDestroyed}: on {@code invalidate()} (before the session is invalidated,
- *       attributes still readable), and when the sweeper removes an expired session. The expired session is a
+ *   <li>{@link HttpSessionListener#sessionDestroyed}: on {@code invalidate()}, once the store has confirmed the
+ *       deletion (a failed deletion leaves the session alive and tells no one; a retry that succeeds tells once; of two
+ *       requests invalidating one session at once, only the one whose deletion removed it tells), with
+ *       the session's attributes and timestamps still readable, read-only; and when the sweeper removes an expired
+ *       session. The expired session is a
  *       read-only view of its attributes; its raw id is not known to the server (only the hashed key is stored), so
  *       its {@code getId()} returns the {@link SessionKey#value() hashed key}, and its timestamps are unavailable
  *       ({@link UnsupportedOperationException}).</li>

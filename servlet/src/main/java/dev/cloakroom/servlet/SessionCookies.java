@@ -1,12 +1,14 @@
 package dev.cloakroom.servlet;
 
 import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.Session;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -15,9 +17,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Reads the session id from the request's cookie and spells the {@code Set-Cookie} header, signing the value with
- * HMAC-SHA256 when {@link CloakroomConfig#signingKeys()} is not empty. The header is written by hand because
- * containers disagree about {@code SameSite} in their cookie APIs.
+ * Reads the session id from the request's cookie, decides when a live session's cookie is sent, and spells the
+ * {@code Set-Cookie} header, signing the value with HMAC-SHA256 when {@link CloakroomConfig#signingKeys()} is not
+ * empty. The header is written by hand because containers disagree about {@code SameSite} in their cookie APIs.
  */
 final class SessionCookies {
     private static final String HMAC = "HmacSHA256";
@@ -112,8 +114,31 @@ final class SessionCookies {
         return new Presented(true, null, false);
     }
 
-    /** The {@code Set-Cookie} value that gives the browser this id; {@code maxAgeSeconds < 0} for a browser-session cookie. */
-    String set(String rawId, long maxAgeSeconds, boolean secure) {
+    /**
+     * Whether a response must send the cookie of a session the store holds under its id: when the browser does not
+     * hold that id yet, and for a permanent cookie ({@link CloakroomConfig#permanent()}) whenever the session was
+     * saved, so that its {@code Max-Age} follows the deadline the write moved. A browser-session cookie has no
+     * {@code Max-Age} to slide.
+     */
+    boolean mustSend(boolean browserHoldsId, boolean saved) {
+        return !browserHoldsId || (saved && config.permanent());
+    }
+
+    /**
+     * The {@code Set-Cookie} value that gives the browser this session's id: with {@code Max-Age} the seconds until
+     * the session expires when permanent, never more than its idle timeout; a browser-session cookie otherwise.
+     */
+    String set(Session session, boolean secure) {
+        // Both instants come from the manager's clock; the cookie never outlives the idle timeout.
+        long maxAge = config.permanent()
+                ? Math.max(0, Math.min(session.maxInactiveInterval().toSeconds(),
+                        Duration.between(session.lastAccessedAt(), session.expiresAt()).toSeconds()))
+                : -1;
+        return set(session.id(), maxAge, secure);
+    }
+
+    /** {@code maxAgeSeconds < 0} for a browser-session cookie. */
+    private String set(String rawId, long maxAgeSeconds, boolean secure) {
         String value = keys.isEmpty() ? rawId : rawId + "." + signature(keys.get(0), rawId);
         StringBuilder header = new StringBuilder(160).append(config.cookieName()).append('=').append(value).append("; Path=/");
         if (maxAgeSeconds >= 0) {

@@ -3,18 +3,26 @@ package dev.cloakroom.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.CloakroomConfig;
+import dev.cloakroom.CookieSecure;
+import dev.cloakroom.SameSite;
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.testkit.TestClock;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
+import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -23,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The filter's behaviour over real HTTP, run against every container that extends it. Each test starts its own
@@ -65,9 +74,14 @@ abstract class CloakroomFilterContract {
     }
 
     void start(UnaryOperator<CloakroomConfig.Builder> config) throws Exception {
+        startOn(store, config);
+    }
+
+    /** On another store than the observed memory one; {@link #stop()} closes it with the manager. */
+    void startOn(SessionStore sessionStore, UnaryOperator<CloakroomConfig.Builder> config) throws Exception {
         stop();
         ServletSessionEvents events = new ServletSessionEvents().add(recorder);
-        manager = SessionManager.builder(store).config(config.apply(CloakroomConfig.builder()).build())
+        manager = SessionManager.builder(sessionStore).config(config.apply(CloakroomConfig.builder()).build())
                 .clock(clock).sweeping(false).listener(events).build();
         server = container().start(new CloakroomFilter(manager, events), new TestApp());
     }
@@ -78,8 +92,13 @@ abstract class CloakroomFilterContract {
 
     /** One answer, with the session's {@code Set-Cookie} lines picked out. */
     record Reply(int status, String body, HttpResponse<String> raw) {
+        /** Every {@code Set-Cookie} line, the session's and the application's. */
+        List<String> setCookies() {
+            return raw.headers().allValues("Set-Cookie");
+        }
+
         List<String> sessionCookies() {
-            return raw.headers().allValues("Set-Cookie").stream().filter(h -> h.startsWith("session=")).toList();
+            return setCookies().stream().filter(h -> h.startsWith("session=")).toList();
         }
 
         String sessionCookie() {
@@ -89,9 +108,7 @@ abstract class CloakroomFilterContract {
         }
 
         String cookieValue() {
-            Matcher m = SESSION_COOKIE.matcher(sessionCookie());
-            assertThat(m.matches()).isTrue();
-            return m.group(1);
+            return valueOf(sessionCookie());
         }
 
         boolean clearsCookie() {
@@ -110,15 +127,28 @@ abstract class CloakroomFilterContract {
         Reply get(String path, String... headers) throws Exception {
             Reply reply = send(path, cookie, headers);
             for (String line : reply.sessionCookies()) {
-                Matcher m = SESSION_COOKIE.matcher(line);
-                assertThat(m.matches()).isTrue();
-                cookie = line.contains("Max-Age=0") ? null : m.group(1);
+                cookie = line.contains("Max-Age=0") ? null : valueOf(line);
             }
             return reply;
         }
     }
 
-    Reply send(String path, String cookie, String... headers) throws IOException, InterruptedException {
+    /** A browser whose session already holds {@code name=value}. */
+    Browser browserWith(String name, String value) throws Exception {
+        Browser browser = new Browser();
+        assertThat(browser.get("/set?name=" + name + "&value=" + value).status()).isEqualTo(200);
+        return browser;
+    }
+
+    /** The session id (and signature) a session {@code Set-Cookie} line carries; empty when it clears the cookie. */
+    static String valueOf(String sessionSetCookie) {
+        Matcher m = SESSION_COOKIE.matcher(sessionSetCookie);
+        assertThat(m.matches()).as("a session Set-Cookie line: %s", sessionSetCookie).isTrue();
+        return m.group(1);
+    }
+
+    /** A request for {@code path}, carrying the session cookie {@code cookie} unless it is null. */
+    HttpRequest request(String path, String cookie, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(server.base().resolve(path)).timeout(Duration.ofSeconds(10));
         if (cookie != null) {
             request.header("Cookie", "session=" + cookie);
@@ -126,10 +156,18 @@ abstract class CloakroomFilterContract {
         if (headers.length > 0) {
             request.headers(headers);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request.build();
+    }
+
+    Reply send(String path, String cookie, String... headers) throws IOException, InterruptedException {
+        return replyOf(http.send(request(path, cookie, headers), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private static Reply replyOf(HttpResponse<String> response) {
+        Reply reply = new Reply(response.statusCode(), response.body(), response);
         // The container must never start a session of its own.
-        assertThat(response.headers().allValues("Set-Cookie")).noneMatch(h -> h.toUpperCase().startsWith("JSESSIONID"));
-        return new Reply(response.statusCode(), response.body(), response);
+        assertThat(reply.setCookies()).noneMatch(h -> h.toUpperCase(Locale.ROOT).startsWith("JSESSIONID"));
+        return reply;
     }
 
     SessionRecord onlyRecord() {
@@ -163,8 +201,7 @@ abstract class CloakroomFilterContract {
     @Test
     void requestWhenItNeverAsksForTheSessionThenNoStoreIo() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         store.resetCounts();
 
         Reply reply = browser.get("/none");
@@ -177,26 +214,23 @@ abstract class CloakroomFilterContract {
     @Test
     void requestWhenItChangesNothingThenNoStoreWriteAndNoCookie() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         long version = onlyRecord().version();
         store.resetCounts();
 
         Reply reply = browser.get("/get?name=a");
-        browser.get("/set?name=a&value=1");
 
         assertThat(reply.body()).isEqualTo("1");
         assertThat(reply.sessionCookies()).isEmpty();
         assertThat(store.writes.get()).isZero();
-        assertThat(store.loads.get()).isEqualTo(2);
+        assertThat(store.loads.get()).isEqualTo(1);
         assertThat(onlyRecord().version()).isEqualTo(version);
     }
 
     @Test
     void readOnlyRequestsWhenTouchIntervalPassedThenOneTouchWriteAndFreshMaxAge() throws Exception {
         start(b -> b.idleTimeout(Duration.ofMinutes(100)).touchRatio(0.1));
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         store.resetCounts();
 
         clock.advance(Duration.ofMinutes(5));
@@ -233,8 +267,7 @@ abstract class CloakroomFilterContract {
     @Test
     void cookieWhenSentTwiceUnderTheSameNameThenTheUsableOneWins() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
 
         assertThat(send("/get?name=a", null, "Cookie", "session=planted-junk; session=" + browser.cookie).body()).isEqualTo("1");
         assertThat(send("/get?name=a", null, "Cookie", "session=" + browser.cookie + "; session=planted-junk").body()).isEqualTo("1");
@@ -242,10 +275,36 @@ abstract class CloakroomFilterContract {
 
     @Test
     void cookieWhenNotPermanentThenBrowserSessionCookie() throws Exception {
-        start(b -> b.permanent(false).sameSite(dev.cloakroom.SameSite.STRICT));
+        start(b -> b.permanent(false).sameSite(SameSite.STRICT));
         Reply reply = send("/set?name=a&value=1", null);
 
         assertThat(reply.sessionCookie()).matches("session=" + ID + "; Path=/; HttpOnly; SameSite=Strict");
+    }
+
+    @Test
+    void cookieWhenNotPermanentAndTheSessionChangesThenNotSentAgain() throws Exception {
+        start(b -> b.permanent(false));
+        Browser browser = browserWith("a", "1");
+
+        Reply changed = browser.get("/set?name=a&value=2");
+
+        assertThat(changed.sessionCookies()).isEmpty();
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("2");
+    }
+
+    @Test
+    void cookieWhenPermanentAndUpdateSavedTheSessionThenSentAgainWithAFreshMaxAge() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(100)));
+        Browser browser = new Browser();
+        assertThat(browser.get("/increment").body()).isEqualTo("1");
+        String cookie = browser.cookie;
+        clock.advance(Duration.ofMinutes(1));
+
+        Reply updated = browser.get("/increment");
+
+        assertThat(updated.body()).isEqualTo("2");
+        assertThat(updated.sessionCookie()).contains("; Max-Age=6000;");
+        assertThat(updated.cookieValue()).isEqualTo(cookie);
     }
 
     @Test
@@ -258,7 +317,7 @@ abstract class CloakroomFilterContract {
         assertThat(send("/set?name=a&value=1", null, "X-Forwarded-Proto", "http").sessionCookie()).doesNotContain("Secure");
         assertThat(send("/set?name=a&value=1", null).sessionCookie()).doesNotContain("Secure");
 
-        start(b -> b.cookieSecure(dev.cloakroom.CookieSecure.ALWAYS));
+        start(b -> b.cookieSecure(CookieSecure.ALWAYS));
         assertThat(send("/set?name=a&value=1", null).sessionCookie()).contains("; Secure");
     }
 
@@ -296,7 +355,7 @@ abstract class CloakroomFilterContract {
         Reply reply = browser.get("/own-cookie?name=a&value=1");
 
         assertThat(reply.body()).isEqualTo("own cookie");
-        assertThat(reply.raw().headers().allValues("Set-Cookie")).contains("theme=dark; Path=/");
+        assertThat(reply.setCookies()).contains("theme=dark; Path=/");
         assertThat(reply.cookieValue()).matches(ID);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
     }
@@ -348,8 +407,7 @@ abstract class CloakroomFilterContract {
     @Test
     void idWhenInUrlOrParameterThenIgnored() throws Exception {
         start();
-        Browser owner = new Browser();
-        owner.get("/set?name=secret&value=42");
+        Browser owner = browserWith("secret", "42");
         String id = owner.cookie;
 
         assertThat(send("/get;jsessionid=" + id + "?name=secret", null).body()).isEqualTo("no session");
@@ -361,8 +419,7 @@ abstract class CloakroomFilterContract {
     @Test
     void requestedIdWhenFromCookieThenReportedAndValid() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
 
         assertThat(browser.get("/requested").body()).isEqualTo("present=true valid=true cookie=true url=false");
     }
@@ -402,8 +459,7 @@ abstract class CloakroomFilterContract {
     @Test
     void cookieWhenItsSessionExpiredThenNoSessionAndCleared() throws Exception {
         start(b -> b.idleTimeout(Duration.ofMinutes(30)));
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         clock.advance(Duration.ofMinutes(31));
 
         Reply reply = browser.get("/get?name=a");
@@ -413,10 +469,9 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
-    void invalidateThenCookieClearedAndRecordGone() throws Exception {
+    void invalidateWhenSessionLivesThenCookieClearedAndRecordGone() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         String old = browser.cookie;
 
         Reply reply = browser.get("/invalidate");
@@ -435,10 +490,9 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
-    void changeSessionIdThenNewCookieAndOldIdDead() throws Exception {
+    void changeSessionIdWhenSessionLivesThenNewCookieAndOldIdDead() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         String old = browser.cookie;
 
         Reply reply = browser.get("/change-id");
@@ -459,8 +513,7 @@ abstract class CloakroomFilterContract {
     @Test
     void maxInactiveIntervalWhenSetThenStoredAndEnforced() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
 
         Reply reply = browser.get("/max-inactive?value=120");
         assertThat(reply.body()).isEqualTo("120");
@@ -475,8 +528,7 @@ abstract class CloakroomFilterContract {
     @Test
     void maxInactiveIntervalWhenZeroOrNegativeThenConfiguredIdleTimeout() throws Exception {
         start(b -> b.idleTimeout(Duration.ofHours(2)));
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         browser.get("/max-inactive?value=60");
 
         assertThat(browser.get("/max-inactive?value=0").body()).isEqualTo("7200");
@@ -495,8 +547,7 @@ abstract class CloakroomFilterContract {
     @Test
     void listenersWhenSessionLivesThenToldEachEventWithNamesAndValues() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         browser.get("/set?name=a&value=2");
         browser.get("/set?name=b&value=3");
         browser.get("/remove?name=b");
@@ -535,11 +586,10 @@ abstract class CloakroomFilterContract {
 
         List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            replies.add(http.sendAsync(HttpRequest.newBuilder(server.base().resolve("/increment"))
-                    .header("Cookie", "session=" + browser.cookie).build(), HttpResponse.BodyHandlers.ofString()));
+            replies.add(http.sendAsync(request("/increment", browser.cookie), HttpResponse.BodyHandlers.ofString()));
         }
         for (CompletableFuture<HttpResponse<String>> reply : replies) {
-            assertThat(reply.get().statusCode()).isEqualTo(200);
+            assertThat(replyOf(reply.get()).status()).isEqualTo(200);
         }
 
         assertThat(browser.get("/get?name=n").body()).isEqualTo("51");
@@ -549,21 +599,20 @@ abstract class CloakroomFilterContract {
     void storeWhenFullThen503WithRetryAfterAndNoCookieUntilCapacityReturns() throws Exception {
         store = new ObservedStore(new MemorySessionStore(1));
         start();
-        Browser first = new Browser();
-        first.get("/set?name=a&value=1");
+        Browser first = browserWith("a", "1");
         Browser second = new Browser();
 
         Reply refused = second.get("/set?name=a&value=2");
 
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.header("Retry-After")).isEqualTo("5");
-        assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(refused.setCookies()).isEmpty();
         assertThat(refused.body()).contains("try again");
 
         Reply redirect = second.get("/redirect?name=a&value=2");
         assertThat(redirect.status()).as("refused before the redirect is sent").isEqualTo(503);
         assertThat(redirect.header("Location")).isNull();
-        assertThat(redirect.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(redirect.setCookies()).isEmpty();
 
         first.get("/invalidate");
         Reply accepted = second.get("/set?name=a&value=2");
@@ -574,8 +623,7 @@ abstract class CloakroomFilterContract {
     @Test
     void storeWhenDownThen503AndSameCookieWorksWhenItIsBack() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         String cookie = browser.cookie;
         store.down = true;
 
@@ -583,7 +631,7 @@ abstract class CloakroomFilterContract {
 
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.header("Retry-After")).isEqualTo("5");
-        assertThat(refused.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(refused.setCookies()).isEmpty();
         assertThat(refused.body()).doesNotContain("no session");
         assertThat(send("/none", cookie).status()).isEqualTo(200);
 
@@ -592,6 +640,7 @@ abstract class CloakroomFilterContract {
         assertThat(caught.body()).doesNotContain("degraded");
 
         store.down = false;
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
         assertThat(browser.cookie).isEqualTo(cookie);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
     }
@@ -599,19 +648,62 @@ abstract class CloakroomFilterContract {
     @Test
     void invalidateWhenTheStoreFailsThen503AndTheSessionIsThereForARetry() throws Exception {
         start();
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         String cookie = browser.cookie;
         store.deletesFail = true;
 
         Reply refused = browser.get("/invalidate");
 
         assertThat(refused.status()).isEqualTo(503);
-        assertThat(refused.raw().headers().allValues("Set-Cookie")).as("the cookie is neither cleared nor replaced").isEmpty();
+        assertThat(refused.setCookies()).as("the cookie is neither cleared nor replaced").isEmpty();
         store.deletesFail = false;
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
         assertThat(browser.cookie).isEqualTo(cookie);
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
         assertThat(browser.get("/invalidate").clearsCookie()).isTrue();
+        assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
+    void listenersWhenInvalidateFailsAndIsRetriedThenDestroyedOnceAfterTheDelete() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        List<Integer> recordsWhenTold = new ArrayList<>();
+        recorder.onDestroyed = () -> recordsWhenTold.add(store.memory.snapshot().size());
+        store.deletesFail = true;
+
+        assertThat(browser.get("/invalidate").status()).isEqualTo(503);
+        assertThat(recorder.events).as("the session lives on: nobody is told it ended").containsExactly("created", "added a=1");
+
+        store.deletesFail = false;
+        clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL); // until then, calls fail at once
+        assertThat(browser.get("/invalidate").clearsCookie()).isTrue();
+        assertThat(recorder.events).containsExactly("created", "added a=1", "destroyed a=1");
+        assertThat(recordsWhenTold).as("records left when the listener ran").containsExactly(0);
+    }
+
+    @Test
+    void listenersWhenTwoRequestsInvalidateOneSessionAtOnceThenDestroyedOnce() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        List<Reply> other = new ArrayList<>();
+        store.beforeDelete = () -> {
+            // A second tab logs out between this request's lookup and its delete.
+            try {
+                other.add(send("/invalidate", browser.cookie));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        };
+
+        Reply reply = browser.get("/invalidate");
+
+        assertThat(other).singleElement().satisfies(r -> assertThat(r.clearsCookie()).isTrue());
+        assertThat(reply.clearsCookie()).isTrue();
+        assertThat(recorder.events).containsExactly("created", "added a=1", "destroyed a=1");
         assertThat(store.memory.snapshot()).isEmpty();
     }
 
@@ -621,8 +713,119 @@ abstract class CloakroomFilterContract {
         Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);
 
         assertThat(reply.status()).isEqualTo(413);
-        assertThat(reply.raw().headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(reply.setCookies()).isEmpty();
         assertThat(store.memory.snapshot()).isEmpty();
+    }
+
+    @Test
+    void commitWhenAValueMutatedInPlaceHoldsALoneSurrogateThen422WithAMessageAndTheSessionLivesOn(@TempDir Path folder) throws Exception {
+        // The file store refuses a lone surrogate at its write; a codec that checks text refuses it at encoding.
+        startOn(FileSessionStore.builder(folder).build(), b -> b);
+        Browser browser = browserWith("a", "1");
+        String cookie = browser.cookie;
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2&bad=surrogate");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body()).contains("cannot be kept in your session");
+        assertThat(refused.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(refused.sessionCookies()).as("the cookie is neither cleared nor replaced").isEmpty();
+        assertThat(browser.cookie).isEqualTo(cookie);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=b").body()).as("set in the same request, so saved").isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+    }
+
+    @Test
+    void commitWhenANewSessionHoldsAValueMutatedInPlaceToSomethingUnstorableThen422WithItsCookieAndTheOtherValuesStored() throws Exception {
+        start();
+        Browser browser = new Browser();
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+    }
+
+    @Test
+    void commitWhenTheIdChangedAndAValueWasMutatedInPlaceToSomethingUnstorableThen422WithTheNewCookie() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        String old = browser.cookie;
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2&before=change-id");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.cookieValue()).matches(ID).isNotEqualTo(old);
+        assertThat(send("/get?name=a", old).body()).as("the old id is dead").isEqualTo("no session");
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("null");
+        assertThat(store.memory.snapshot()).hasSize(1);
+    }
+
+    @Test
+    void sessionWhenItGrowsTooLargeAfterItWasStoredEarlierInTheRequestThen413WithItsCookie() throws Exception {
+        start(b -> b.maxSessionBytes(1_000));
+        Browser browser = new Browser();
+
+        Reply refused = browser.get("/grow?name=a&value=1&before=save&size=2000");
+
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.body()).doesNotContain("xxx");
+        assertThat(refused.cookieValue()).as("the record stored earlier is the browser's").matches(ID);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=big").body()).isEqualTo("null");
+    }
+
+    @Test
+    void sessionWhenTheIdChangedAndItGrowsTooLargeThen413AndTheOldIdStillHoldsTheSession() throws Exception {
+        start(b -> b.maxSessionBytes(1_000));
+        Browser browser = browserWith("a", "1");
+        String old = browser.cookie;
+
+        Reply refused = browser.get("/grow?name=b&value=2&before=change-id&size=2000");
+
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.sessionCookies()).as("nothing moved, so the browser keeps its cookie").isEmpty();
+        assertThat(browser.cookie).isEqualTo(old);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("null");
+        assertThat(store.memory.snapshot()).hasSize(1);
+    }
+
+    @Test
+    void commitWhenUnstorableAfterTheSessionWasSavedEarlierInTheRequestThenThe422KeepsItsCookie() throws Exception {
+        start();
+        Browser browser = new Browser();
+
+        Reply refused = browser.get("/mutate-in-place?name=b&value=2&before=save");
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body()).doesNotContain("xxx");
+        assertThat(refused.cookieValue()).matches(ID);
+        assertThat(browser.get("/get?name=b").body()).isEqualTo("2");
+        assertThat(browser.get("/get?name=list").body()).isEqualTo("[fine]");
+    }
+
+    @Test
+    void commitWhenUnstorableAfterTheApplicationsOwnAnswerThenThatAnswerStands() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+
+        Reply committed = browser.get("/mutate-in-place?name=b&value=2&before=commit");
+        assertThat(committed.status()).isEqualTo(200);
+        assertThat(committed.body()).isEqualTo("ok");
+
+        Reply ownStatus = browser.get("/mutate-in-place?name=b&value=2&after=409");
+        assertThat(ownStatus.status()).isEqualTo(409);
+        assertThat(ownStatus.body()).isEqualTo("conflict");
+
+        assertThat(browser.get("/mutate-in-place?name=b&value=2&after=throw").status())
+                .as("the application's exception is passed on").isEqualTo(500);
+        assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
     }
 
     @Test
@@ -656,8 +859,7 @@ abstract class CloakroomFilterContract {
     @Test
     void signedCookieWhenTamperedOrUnsignedThenNoSessionWithoutStoreIo() throws Exception {
         start(b -> b.signingKeys(List.of("current-key-0123456789")));
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         assertThat(browser.cookie).matches(ID + "\\.[A-Za-z0-9_-]{43}");
         assertThat(browser.get("/get?name=a").body()).isEqualTo("1");
         String id = browser.cookie.substring(0, 43);
@@ -673,8 +875,7 @@ abstract class CloakroomFilterContract {
     @Test
     void signedCookieWhenSignedWithFallbackKeyThenAcceptedAndReissuedWithCurrentKey() throws Exception {
         start(b -> b.signingKeys(List.of("old-key-0123456789abc")));
-        Browser browser = new Browser();
-        browser.get("/set?name=a&value=1");
+        Browser browser = browserWith("a", "1");
         String oldCookie = browser.cookie;
 
         start(b -> b.signingKeys(List.of("new-key-0123456789abc", "old-key-0123456789abc")));
@@ -692,10 +893,10 @@ abstract class CloakroomFilterContract {
     @Test
     void logsWhenSessionsLiveAndFailThenNoRawIdInAnyLine() throws Exception {
         start(b -> b.maxSessionBytes(200));
-        java.io.PrintStream original = System.err;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
         List<String> ids = new ArrayList<>();
-        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             Browser browser = new Browser();
             browser.get("/set?name=a&value=1");
@@ -706,12 +907,13 @@ abstract class CloakroomFilterContract {
             store.down = true;
             assertThat(browser.get("/get?name=a").status()).isEqualTo(503);
             store.down = false;
+            clock.advance(CloakroomConfig.DEFAULT_STORE_RETRY_INTERVAL);
             browser.get("/invalidate");
             send("/get?name=a", ids.get(0));
         } finally {
             System.setErr(original);
         }
-        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String log = captured.toString(StandardCharsets.UTF_8);
 
         assertThat(log).as("the capture works").contains("answered 503").contains("answered 413");
         for (String id : ids) {

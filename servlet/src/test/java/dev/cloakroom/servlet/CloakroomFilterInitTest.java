@@ -2,18 +2,22 @@ package dev.cloakroom.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The no-argument filter, configured the {@code web.xml} way: by init-params, on Jetty. */
+@Tag("unit")
 class CloakroomFilterInitTest {
-    @org.junit.jupiter.api.BeforeEach
+    @BeforeEach
     void onlyOnJettysServletApi() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(TestServer.servletApi61(), "Jetty ee10 runs on the Servlet 6.0 jar");
+        assumeFalse(TestServer.servletApi61(), "Jetty ee10 runs on the Servlet 6.0 jar");
     }
 
     private final HttpClient http = HttpClient.newHttpClient();

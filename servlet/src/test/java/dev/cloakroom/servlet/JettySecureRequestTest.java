@@ -1,6 +1,7 @@
 package dev.cloakroom.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.memory.MemorySessionStore;
@@ -8,13 +9,16 @@ import dev.cloakroom.SessionManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code SESSION_COOKIE_SECURE=auto} follows {@code request.isSecure()} as the container reports it. */
+@Tag("unit")
 class JettySecureRequestTest {
-    @org.junit.jupiter.api.BeforeEach
+    @BeforeEach
     void onlyOnJettysServletApi() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(TestServer.servletApi61(), "Jetty ee10 runs on the Servlet 6.0 jar");
+        assumeFalse(TestServer.servletApi61(), "Jetty ee10 runs on the Servlet 6.0 jar");
     }
 
     private final HttpClient http = HttpClient.newHttpClient();

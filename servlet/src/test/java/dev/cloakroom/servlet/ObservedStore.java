@@ -7,6 +7,7 @@ import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
+import dev.cloakroom.testkit.RecordingStore;
 import java.time.Instant;
 import java.util.function.Consumer;
 import java.util.List;
@@ -14,20 +15,22 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The real {@link MemorySessionStore}, with its calls counted (to prove "no store I/O") and an outage switch that
+ * The real {@link MemorySessionStore}, seen through a {@link RecordingStore}, with its calls counted (to prove "no store I/O") and an outage switch that
  * stands in for a network store that stopped answering (what the testkit's TCP proxy does for the network stores).
  */
 final class ObservedStore implements SessionStore {
-    final MemorySessionStore memory;
+    final RecordingStore memory;
     final AtomicInteger loads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
     final AtomicInteger deletes = new AtomicInteger();
     volatile boolean down;
     /** Only deletes fail: a store that went away between a request's read and its invalidation. */
     volatile boolean deletesFail;
+    /** Runs before each delete reaches the store: where a test lets another request act; it runs once. */
+    volatile Runnable beforeDelete;
 
     ObservedStore(MemorySessionStore memory) {
-        this.memory = memory;
+        this.memory = new RecordingStore(memory);
     }
 
     void resetCounts() {
@@ -61,8 +64,20 @@ final class ObservedStore implements SessionStore {
     }
 
     @Override
+    public WriteResult move(SessionKey from, SessionWrite write) {
+        writes.incrementAndGet();
+        checkUp();
+        return memory.move(from, write);
+    }
+
+    @Override
     public boolean delete(SessionKey key) {
         deletes.incrementAndGet();
+        Runnable hook = beforeDelete;
+        beforeDelete = null;
+        if (hook != null) {
+            hook.run();
+        }
         checkUp();
         if (deletesFail) {
             throw new SessionStoreUnavailableException("store unreachable while deleting (simulated outage)");

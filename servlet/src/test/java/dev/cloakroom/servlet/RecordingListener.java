@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RecordingListener implements HttpSessionListener, HttpSessionAttributeListener, HttpSessionIdListener {
     final List<String> events = new CopyOnWriteArrayList<>();
     volatile String lastDestroyedId;
+    /** Runs inside {@code sessionDestroyed}, to look at the world as the listener sees it. */
+    volatile Runnable onDestroyed = () -> { };
 
     @Override
     public void sessionCreated(HttpSessionEvent se) {
@@ -28,6 +30,7 @@ final class RecordingListener implements HttpSessionListener, HttpSessionAttribu
             line.append(' ').append(name).append('=').append(se.getSession().getAttribute(name));
         }
         events.add(line.toString());
+        onDestroyed.run();
     }
 
     @Override

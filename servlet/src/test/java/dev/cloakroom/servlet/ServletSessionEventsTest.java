@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.EventListener;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ServletSessionEventsTest {
     private final SessionKey key = SessionKey.of("A".repeat(43));
 

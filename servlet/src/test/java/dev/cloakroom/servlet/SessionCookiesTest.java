@@ -2,8 +2,11 @@ package dev.cloakroom.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloakroom.CloakroomConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class SessionCookiesTest {
 
     @Test
@@ -12,5 +15,23 @@ class SessionCookiesTest {
 
         assertThat(new SessionCookies.Presented(true, id, false).toString()).doesNotContain(id).contains("accepted");
         assertThat(SessionCookies.Presented.NONE.toString()).contains("none");
+    }
+
+    @Test
+    void mustSendWhenPermanentThenAfterEverySaveSoThatMaxAgeSlides() {
+        SessionCookies permanent = new SessionCookies(CloakroomConfig.builder().permanent(true).build());
+
+        assertThat(permanent.mustSend(false, false)).as("the browser lacks the id").isTrue();
+        assertThat(permanent.mustSend(true, true)).as("saved: Max-Age slides").isTrue();
+        assertThat(permanent.mustSend(true, false)).as("held and unchanged").isFalse();
+    }
+
+    @Test
+    void mustSendWhenBrowserSessionCookieThenOnlyWhenTheBrowserLacksTheId() {
+        SessionCookies browserSession = new SessionCookies(CloakroomConfig.builder().permanent(false).build());
+
+        assertThat(browserSession.mustSend(false, false)).isTrue();
+        assertThat(browserSession.mustSend(false, true)).isTrue();
+        assertThat(browserSession.mustSend(true, true)).as("no Max-Age to slide").isFalse();
     }
 }

@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The application under test: one action per path, answers in plain text. */
 final class TestApp extends HttpServlet {
@@ -136,6 +138,14 @@ final class TestApp extends HttpServlet {
                     response.getWriter().print("rejected: " + e.getClass().getSimpleName());
                 }
             }
+            case "/mutate-in-place" -> mutateInPlace(request, response, name, value);
+            case "/grow" -> {
+                HttpSession session = request.getSession();
+                session.setAttribute(name, value);
+                before(request, response);
+                session.setAttribute("big", "x".repeat(Integer.parseInt(request.getParameter("size"))));
+                response.getWriter().print("ok");
+            }
             case "/async" -> {
                 request.getSession().setAttribute(name, value);
                 AsyncContext async = request.startAsync();
@@ -169,6 +179,48 @@ final class TestApp extends HttpServlet {
             }
             case "/context" -> response.getWriter().print(request.getSession().getServletContext() != null);
             default -> response.sendError(404);
+        }
+    }
+
+    /**
+     * Sets {@code name=value}, then a list that turns unstorable after {@code setAttribute} checked it, which only
+     * commit can find out: {@code bad=surrogate} adds a lone UTF-16 surrogate, anything else an {@code Object}.
+     * {@code before} acts before the list turns bad (see {@link #before}); {@code after=throw} or {@code after=409} is
+     * the application's own failure.
+     */
+    private static void mutateInPlace(HttpServletRequest request, HttpServletResponse response, String name, String value)
+            throws IOException {
+        HttpSession session = request.getSession();
+        session.setAttribute(name, value);
+        session.setAttribute("list", new ArrayList<>(List.of("fine")));
+        before(request, response);
+        @SuppressWarnings("unchecked")
+        List<Object> held = (List<Object>) session.getAttribute("list");
+        held.add("surrogate".equals(request.getParameter("bad")) ? "\uD800" : new Object());
+        switch (String.valueOf(request.getParameter("after"))) {
+            case "throw" -> throw new IllegalStateException("application failure on purpose");
+            case "409" -> {
+                response.setStatus(409);
+                response.getWriter().print("conflict");
+            }
+            default -> response.getWriter().print("ok");
+        }
+    }
+
+    /**
+     * What the {@code before} parameter asks for: {@code save} gets the session saved (not the response committed),
+     * {@code commit} commits the response, {@code change-id} changes the session id.
+     */
+    private static void before(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        switch (String.valueOf(request.getParameter("before"))) {
+            case "save" -> {
+                // Enough chars that the session is saved (the writer may fill the buffer), not enough to commit.
+                response.setBufferSize(8192);
+                response.getWriter().print("x".repeat(4000));
+            }
+            case "commit" -> response.flushBuffer();
+            case "change-id" -> request.changeSessionId();
+            default -> { }
         }
     }
 }

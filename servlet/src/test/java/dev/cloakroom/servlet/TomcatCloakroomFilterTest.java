@@ -1,6 +1,9 @@
 package dev.cloakroom.servlet;
 
+import org.junit.jupiter.api.Tag;
+
 /** The filter contract on embedded Tomcat 11. */
+@Tag("unit")
 class TomcatCloakroomFilterTest extends CloakroomFilterContract {
     @Override
     TestServer.Starter container() {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.authentication.BadCredentialsException;
@@ -46,6 +47,7 @@ import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.web.servlet.FlashMap;
 
 /** Each object Spring keeps in the session, through the codec that the jar's presence alone configures. */
+@Tag("unit")
 class SpringCodecModuleTest {
     private final SessionCodec codec = SessionCodec.builder().build();
 

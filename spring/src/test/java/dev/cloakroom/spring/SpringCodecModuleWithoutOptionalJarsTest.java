@@ -7,6 +7,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * MVC still gets a codec, with the groups it can use. Run in a class loader that holds the test class path minus
  * those jars.
  */
+@Tag("unit")
 class SpringCodecModuleWithoutOptionalJarsTest {
 
     @Test

@@ -1,21 +1,24 @@
 package dev.cloakroom.testkit;
 
+import org.junit.jupiter.api.Tag;
+
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.spi.SessionStore;
 
+@Tag("unit")
 class MemorySessionStoreContractTest extends SessionStoreContract {
-    private MemorySessionStore memory;
+    private RecordingStore recording;
 
     @Override
     protected SessionStore createStore() {
-        memory = new MemorySessionStore();
-        return memory;
+        recording = new RecordingStore(new MemorySessionStore());
+        return recording;
     }
 
     @Override
     protected String dumpStorage() {
         StringBuilder dump = new StringBuilder();
-        memory.snapshot().forEach(r -> dump.append(r.key().value()).append(' ').append(r.attributes()).append('\n'));
+        recording.snapshot().forEach(r -> dump.append(r.key().value()).append(' ').append(r.attributes()).append('\n'));
         return dump.toString();
     }
 }
