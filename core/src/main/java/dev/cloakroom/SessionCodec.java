@@ -237,10 +237,12 @@ public final class SessionCodec {
         }
         RegisteredConverter<?> converter = convertersByType.get(value.getClass());
         if (converter != null) {
+            // a refusal by the converter itself says where already
+            Object data = converter.toData(value);
             ObjectNode wrapper = NODES.objectNode();
             wrapper.put(TYPE_FIELD, converter.name());
             try {
-                wrapper.set(VALUE_FIELD, toTree(converter.toData(value), depth + 1));
+                wrapper.set(VALUE_FIELD, toTree(data, depth + 1));
             } catch (UnsupportedAttributeException e) {
                 throw e.inside(converter.name());
             }

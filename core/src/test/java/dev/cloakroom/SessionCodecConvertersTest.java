@@ -110,6 +110,17 @@ class SessionCodecConvertersTest {
     }
 
     @Test
+    void encodeWhenConverterRefusesTheValueThenMessageSaysWhereOnce() {
+        SessionCodec refusing = SessionCodec.builder()
+                .convert("stay", Stay.class, ValueConverter.of(stay -> { throw new UnsupportedAttributeException("an open stay"); }, data -> null))
+                .build();
+
+        assertThatThrownBy(() -> refusing.encode(new Stay(null, null)))
+                .isInstanceOf(UnsupportedAttributeException.class)
+                .hasMessage("an open stay [inside 'stay']");
+    }
+
+    @Test
     void encodeWhenConverterThrowsThenUnsupportedNamingTheConverter() {
         SessionCodec failing = SessionCodec.builder()
                 .convert("stay", Stay.class, ValueConverter.of(stay -> { throw new IllegalStateException("no dates"); }, data -> null))
