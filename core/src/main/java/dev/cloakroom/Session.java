@@ -192,8 +192,9 @@ public final class Session {
      * Atomically replaces one attribute with {@code fn(current)} in the store, retrying with fresh data when another
      * request changed the session in between, so that no update is lost. {@code fn} may run more than once and must
      * not have side effects; returning {@code null} removes the attribute. {@code fn} sees the stored value, not an
-     * unsaved local one. The other changes this request made so far go in the same atomic write (an upload's data
-     * and its count are saved together or not at all); on a session not stored yet, the update is local until commit.
+     * unsaved local one ({@code null} for one the codec can no longer rebuild). The other changes this request made so
+     * far go in the same atomic write (an upload's data and its count are saved together or not at all); on a session
+     * not stored yet, the update is local until commit.
      *
      * @return the value written
      * @throws IllegalStateException if the session was invalidated or expired meanwhile

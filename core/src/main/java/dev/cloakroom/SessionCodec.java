@@ -183,9 +183,20 @@ public final class SessionCodec {
         }
     }
 
-    /** {@link #decode}, with {@code null} for an absent value. */
-    Object decodeOrNull(String json) {
-        return json == null ? null : decode(json);
+    /**
+     * The stored attribute {@code name} of the record {@code key}, decoded; {@code null} if it is absent or, as in
+     * {@link #decodeAll}, if its typed value cannot be rebuilt (one warning).
+     */
+    Object decodeOrNull(SessionKey key, String name, String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return read(json);
+        } catch (ValueNotRebuiltException e) {
+            warnDropped(key, name, e);
+            return null;
+        }
     }
 
     /**
@@ -198,12 +209,16 @@ public final class SessionCodec {
             try {
                 decoded.put(entry.getKey(), read(entry.getValue()));
             } catch (ValueNotRebuiltException e) {
-                LOG.warn("{}: attribute '{}' is dropped, the session goes on without it: {}", key, entry.getKey(), e.getMessage());
+                warnDropped(key, entry.getKey(), e);
             } catch (SessionDecodingException e) {
                 throw new SessionDecodingException("attribute '" + entry.getKey() + "': " + e.getMessage(), e);
             }
         }
         return decoded;
+    }
+
+    private static void warnDropped(SessionKey key, String name, ValueNotRebuiltException e) {
+        LOG.warn("{}: attribute '{}' is dropped, the session goes on without it: {}", key, name, e.getMessage());
     }
 
     private JsonNode toTree(Object value, int depth) {

@@ -228,7 +228,7 @@ public final class SessionManager implements AutoCloseable {
                 }
                 Instant now = clock.instant();
                 @SuppressWarnings("unchecked")
-                T current = (T) codec.decodeOrNull(session.storedValue(name));
+                T current = (T) codec.decodeOrNull(session.key(), name, session.storedValue(name));
                 T next = fn.apply(current);
                 String encoded = next == null ? null : codec.encodeAttribute(name, next);
                 // The request's other changes go in the same atomic write, so that an upload's data and its count

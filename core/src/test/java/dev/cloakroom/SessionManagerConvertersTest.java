@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloakroom.memory.MemorySessionStore;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +65,25 @@ class SessionManagerConvertersTest {
         reopened.setAttribute("arrival", "2026-07-02");
         after.commit(reopened);
 
+        assertThat(after.find(session.id()).orElseThrow().getAttribute("arrival")).isEqualTo("2026-07-02");
+    }
+
+    @Test
+    void updateWhenTheStoredValueCannotBeRebuiltThenTheFunctionSeesNoValueAndItsResultIsStored() {
+        SessionManager before = managerWith(DATE);
+        Session session = before.create();
+        session.setAttribute("arrival", LocalDate.of(2026, 7, 1));
+        before.commit(session);
+        SessionManager after = managerWith(CHANGED_DATE);
+        Session reopened = after.find(session.id()).orElseThrow();
+        List<Object> seen = new ArrayList<>();
+
+        reopened.update("arrival", current -> {
+            seen.add(String.valueOf(current));
+            return "2026-07-02";
+        });
+
+        assertThat(seen).containsOnly("null");
         assertThat(after.find(session.id()).orElseThrow().getAttribute("arrival")).isEqualTo("2026-07-02");
     }
 
