@@ -49,7 +49,7 @@ public final class SessionManager implements AutoCloseable {
         this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock);
         this.config = b.config;
         // what the cap lets a request save, the codec must read back on the next load
-        this.codec = b.codec.withMaxBytes(config.maxSessionBytes());
+        this.codec = (b.codec != null ? b.codec : SessionCodec.builder().build()).withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.sweeper = new Sweeper(store, codec, listeners, config, clock);
@@ -424,7 +424,11 @@ public final class SessionManager implements AutoCloseable {
     public static final class Builder {
         private final SessionStore store;
         private CloakroomConfig config = CloakroomConfig.builder().build();
-        private SessionCodec codec = SessionCodec.builder().build();
+        /**
+         * Null until one is given; the default is built only then, as discovering modules can fail on a class path the
+         * application works around with a codec of its own.
+         */
+        private SessionCodec codec;
         private InstantSource clock = InstantSource.system();
         private final List<SessionListener> listeners = new ArrayList<>();
         private Boolean sweeping;

@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloakroom.memory.MemorySessionStore;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A converted value through a real store, and what a release that can no longer rebuild it does with the session. */
 @Tag("unit")
@@ -85,6 +91,24 @@ class SessionManagerConvertersTest {
 
         assertThat(seen).containsOnly("null");
         assertThat(after.find(session.id()).orElseThrow().getAttribute("arrival")).isEqualTo("2026-07-02");
+    }
+
+    @Test
+    void buildWhenTheAppGivesItsOwnCodecThenModulesOnTheClassPathAreNotLoaded(@TempDir Path classes) throws IOException {
+        Path services = Files.createDirectories(classes.resolve("META-INF/services"));
+        Files.writeString(services.resolve(SessionCodecModule.class.getName()), "com.example.MissingModule\n");
+        SessionCodec own = SessionCodec.builder().discoverModules(false).build();
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        try (URLClassLoader broken = new URLClassLoader(new URL[] {classes.toUri().toURL()}, before)) {
+            thread.setContextClassLoader(broken);
+            assertThatThrownBy(() -> SessionCodec.builder().build()).as("the class path really is broken")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("com.example.MissingModule");
+
+            assertThat(SessionManager.builder(store).sweeping(false).codec(own).build().codec().encode("x")).isEqualTo("\"x\"");
+        } finally {
+            thread.setContextClassLoader(before);
+        }
     }
 
     @Test
