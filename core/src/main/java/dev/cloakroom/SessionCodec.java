@@ -15,11 +15,13 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.regex.Pattern;
@@ -421,7 +423,9 @@ public final class SessionCodec {
     /**
      * Registers application types and converters by a stable name; the name, never the class name, is what gets
      * stored. {@link #build()} also installs the {@link SessionCodecModule}s found on the class path, unless
-     * {@link #discoverModules} turned that off.
+     * {@link #discoverModules} turned that off. Each call is checked as it is made: a bad one is refused at once with an
+     * {@link IllegalArgumentException} naming it (a {@link NullPointerException} for a missing one), and leaves what was
+     * set before.
      */
     public static final class Builder {
         /** Whether {@link #build()} installs the modules found on the class path, unless told otherwise. */
@@ -429,7 +433,7 @@ public final class SessionCodec {
 
         private final Map<String, Class<?>> types = new LinkedHashMap<>();
         private final Map<String, RegisteredConverter<?>> converters = new LinkedHashMap<>();
-        private final Map<Class<?>, SessionCodecModule> installed = new LinkedHashMap<>();
+        private final Set<Class<?>> installed = new HashSet<>();
         private boolean discoverModules = DEFAULT_DISCOVER_MODULES;
 
         private Builder() {
@@ -457,15 +461,27 @@ public final class SessionCodec {
 
         /**
          * Installs a module's types and converters now. A module of the same class found on the class path is then
-         * not installed again by {@link #build()}: this is how an application configures a discovered module.
+         * not installed again by {@link #build()}: this is how an application configures a discovered module. A module
+         * that fails leaves nothing of itself behind.
          */
         public Builder install(SessionCodecModule module) {
             Objects.requireNonNull(module, "module");
-            if (installed.containsKey(module.getClass())) {
+            if (installed.contains(module.getClass())) {
                 throw new IllegalArgumentException("module installed twice: " + module.getClass().getName());
             }
-            installed.put(module.getClass(), module);
-            module.install(this);
+            Set<String> typesBefore = Set.copyOf(types.keySet());
+            Set<String> convertersBefore = Set.copyOf(converters.keySet());
+            Set<Class<?>> installedBefore = Set.copyOf(installed);
+            installed.add(module.getClass());
+            try {
+                module.install(this);
+            } catch (RuntimeException e) {
+                // the builder's calls only ever add, so dropping what was added restores it
+                types.keySet().retainAll(typesBefore);
+                converters.keySet().retainAll(convertersBefore);
+                installed.retainAll(installedBefore);
+                throw e;
+            }
             return this;
         }
 
@@ -493,7 +509,7 @@ public final class SessionCodec {
         private void installDiscovered() {
             try {
                 for (ServiceLoader.Provider<SessionCodecModule> provider : ServiceLoader.load(SessionCodecModule.class).stream().toList()) {
-                    if (installed.containsKey(provider.type())) {
+                    if (installed.contains(provider.type())) {
                         continue;
                     }
                     try {
@@ -515,8 +531,9 @@ public final class SessionCodec {
          * {@code type} that has no name yet: names and types are one namespace, whichever way they are stored.
          */
         private String requireUnclaimed(String name, Class<?> type) {
+            Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");
-            if (name == null || !TYPE_NAME.matcher(name).matches()) {
+            if (!TYPE_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
             }
             if (types.containsKey(name) || converters.containsKey(name)) {

@@ -153,6 +153,14 @@ class SessionCodecConvertersTest {
     }
 
     @Test
+    void registerOrConvertWhenAnArgumentIsMissingThenNullPointerNamingIt() {
+        assertThatThrownBy(() -> SessionCodec.builder().register(null, Cart.class)).isInstanceOf(NullPointerException.class).hasMessage("name");
+        assertThatThrownBy(() -> SessionCodec.builder().convert(null, LocalDate.class, DATE)).isInstanceOf(NullPointerException.class).hasMessage("name");
+        assertThatThrownBy(() -> SessionCodec.builder().convert("date", null, DATE)).isInstanceOf(NullPointerException.class).hasMessage("type");
+        assertThatThrownBy(() -> SessionCodec.builder().convert("date", LocalDate.class, null)).isInstanceOf(NullPointerException.class).hasMessage("converter");
+    }
+
+    @Test
     void decodeAllWhenAConverterCannotRebuildItsValueThenOnlyThatAttributeIsDropped() {
         SessionCodec newerRelease = SessionCodec.builder()
                 .convert("date", LocalDate.class, ValueConverter.of(LocalDate::toString, data -> { throw new IllegalArgumentException("changed"); }))
@@ -209,6 +217,19 @@ class SessionCodecConvertersTest {
         assertThat(configured.encode(new Ticket("A1"))).isEqualTo("{\"@type\":\"test.ticket\",\"value\":\"v2:A1\"}");
         assertThatThrownBy(() -> SessionCodec.builder().install(new DiscoveredTestModule()).install(new DiscoveredTestModule()))
                 .hasMessageContaining("module installed twice");
+    }
+
+    @Test
+    void installWhenAModuleFailsHalfwayThenNothingOfItStays() {
+        SessionCodec.Builder builder = SessionCodec.builder().discoverModules(false).register("cart", Cart.class);
+        SessionCodecModule clashing = b -> b.convert("date", LocalDate.class, DATE).register("cart", Stay.class);
+
+        assertThatThrownBy(() -> builder.install(clashing)).hasMessage("type name registered twice: cart");
+
+        assertThatThrownBy(() -> builder.install(clashing)).as("not counted as installed")
+                .hasMessage("type name registered twice: cart");
+        SessionCodec codec = builder.convert("day", LocalDate.class, DATE).build();
+        assertThat(codec.encode(LocalDate.of(2026, 1, 2))).isEqualTo("{\"@type\":\"day\",\"value\":\"2026-01-02\"}");
     }
 
     @Test
