@@ -67,7 +67,7 @@ class SessionCodecConvertersTest {
             .build();
 
     @Test
-    void convertedValueRoundTripsByNameNotClassNameAndNestedConvertedValuesToo() {
+    void encodeWhenAConvertedValueHoldsConvertedValuesThenStoredByNameNotClassNameAndReadBack() {
         Stay stay = new Stay(LocalDate.of(2026, 5, 1), LocalDate.of(2026, 5, 3));
 
         String json = codec.encode(List.of(stay));
@@ -241,7 +241,7 @@ class SessionCodecConvertersTest {
     }
 
     @Test
-    void registeredTypesKeepTheirFormBesideConverters() {
+    void encodeWhenConvertersAreRegisteredTooThenRegisteredTypesKeepTheirForm() {
         Cart cart = new Cart(new ArrayList<>(List.of("tea")));
 
         String json = codec.encode(cart);

@@ -33,7 +33,7 @@ class SessionManagerConvertersTest {
     }
 
     @Test
-    void convertedValueRoundTripsThroughTheStore() {
+    void findWhenAConvertedValueWasCommittedThenItComesBackEqual() {
         SessionManager manager = managerWith(DATE);
         Session session = manager.create();
         session.setAttribute("arrival", LocalDate.of(2026, 7, 1));

@@ -62,7 +62,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void securityContextOfAFormLoginRoundTripsWithoutPasswordOrRawSessionId() {
+    void encodeWhenSecurityContextOfAFormLoginThenRoundTripsWithoutPasswordOrRawSessionId() {
         SecurityContextImpl context = SpringObjects.formLogin();
 
         SecurityContextImpl back = (SecurityContextImpl) roundTrip(context);
@@ -85,7 +85,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void usernamePasswordTokenWithAStringPrincipalKeepsItsUnauthenticatedState() {
+    void encodeWhenUnauthenticatedTokenWithAStringPrincipalThenItStaysUnauthenticated() {
         UsernamePasswordAuthenticationToken token = UsernamePasswordAuthenticationToken.unauthenticated("bob", PASSWORD);
 
         UsernamePasswordAuthenticationToken back = (UsernamePasswordAuthenticationToken) roundTrip(token);
@@ -96,7 +96,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void rememberMeAndAnonymousTokensRoundTripEqualWithoutTheirKey() {
+    void encodeWhenRememberMeOrAnonymousTokenThenRoundTripsEqualWithoutItsKey() {
         RememberMeAuthenticationToken rememberMe = new RememberMeAuthenticationToken("remember-key-42",
                 new User("carol", PASSWORD, List.of(new SimpleGrantedAuthority("ROLE_USER"))), List.of(new SimpleGrantedAuthority("ROLE_USER")));
         rememberMe.eraseCredentials();
@@ -113,14 +113,14 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void keyWithHashHasTheHashForEveryKindOfInt() {
+    void keyWithHashWhenAnyIntThenTheHashIsKept() {
         for (int hash : new int[] {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, "x".hashCode(), 123_456_789}) {
             assertThat(Data.keyWithHash(hash).hashCode()).isEqualTo(hash);
         }
     }
 
     @Test
-    void csrfTokenAsHttpSessionCsrfTokenRepositoryStoresItRoundTrips() {
+    void encodeWhenCsrfTokenAsTheSessionRepositoryStoresItThenRoundTrips() {
         DefaultCsrfToken token = (DefaultCsrfToken) new HttpSessionCsrfTokenRepository().generateToken(null);
 
         DefaultCsrfToken back = (DefaultCsrfToken) roundTrip(token);
@@ -131,7 +131,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void savedRequestRoundTripsWithoutCookiesOrAuthorizationHeaders() {
+    void encodeWhenSavedRequestThenRoundTripsWithoutCookiesOrAuthorizationHeaders() {
         DefaultSavedRequest saved = SpringObjects.savedRequest();
 
         DefaultSavedRequest back = (DefaultSavedRequest) roundTrip(saved);
@@ -158,7 +158,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void savedRequestWithoutQueryOrMatchingParameterKeepsItsRedirectUrl() {
+    void encodeWhenSavedRequestHasNoQueryOrMatchingParameterThenItsRedirectUrlIsKept() {
         var request = SpringObjects.protectedPageRequest();
         request.setQueryString(null);
 
@@ -168,7 +168,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void authenticationExceptionsComeBackAsTheirClassWithTheirMessageOnly() {
+    void encodeWhenAuthenticationExceptionThenComesBackAsItsClassWithItsMessageOnly() {
         BadCredentialsException bad = new BadCredentialsException("Bad credentials");
         bad.setAuthenticationRequest(UsernamePasswordAuthenticationToken.unauthenticated("alice", PASSWORD));
         LockedException locked = new LockedException("User account is locked", new IllegalStateException("cause " + PASSWORD));
@@ -185,7 +185,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void anAppsOwnAuthenticationTypeIsRefusedWithTheLineThatRegistersIt() {
+    void encodeWhenTheAppsOwnAuthenticationTypeThenRefusedWithTheLineThatRegistersIt() {
         class TeamAuthentication extends UsernamePasswordAuthenticationToken {
             TeamAuthentication() {
                 super("dave", null, List.of());
@@ -200,7 +200,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void oidcLoginRoundTripsEqualWithClaimTypesKept() throws Exception {
+    void encodeWhenOidcLoginThenRoundTripsEqualWithClaimTypesKept() throws Exception {
         DefaultOidcUser user = new DefaultOidcUser(
                 List.of(new OidcUserAuthority(SpringObjects.idToken(), SpringObjects.userInfo()), new SimpleGrantedAuthority("SCOPE_openid")),
                 SpringObjects.idToken(), SpringObjects.userInfo(), "sub");
@@ -225,7 +225,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void oauth2LoginWithAPlainUserRoundTripsEqualWithItsNameAttribute() {
+    void encodeWhenOAuth2LoginWithAPlainUserThenRoundTripsEqualWithItsNameAttribute() {
         Map<String, Object> attributes = Map.of("login", "octocat", "id", 583231, "site_admin", false);
         DefaultOAuth2User user = new DefaultOAuth2User(List.of(new OAuth2UserAuthority("OAUTH2_USER", attributes, "login")), attributes, "login");
         OAuth2AuthenticationToken token = new OAuth2AuthenticationToken(user, user.getAuthorities(), "github");
@@ -239,7 +239,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void authorizationRequestRoundTripsEqual() {
+    void encodeWhenAuthorizationRequestThenRoundTripsEqual() {
         OAuth2AuthorizationRequest request = OAuth2AuthorizationRequest.authorizationCode()
                 .authorizationUri("https://id.example/authorize")
                 .clientId("shop")
@@ -259,7 +259,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void authorizedClientIsStoredByRegistrationIdWithoutTheClientSecretAndRebuiltWithTheAppsRegistration() {
+    void encodeWhenAuthorizedClientThenStoredByRegistrationIdWithoutTheClientSecretAndRebuiltWithTheAppsRegistration() {
         ClientRegistration registration = registration();
         SessionCodec withRegistrations = SessionCodec.builder()
                 .install(SpringCodecModule.withClientRegistrations(new InMemoryClientRegistrationRepository(registration)))
@@ -283,7 +283,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void authorizedClientWithoutTheAppsRegistrationsIsRefusedSayingHowToGiveThem() {
+    void encodeWhenAuthorizedClientWithoutTheAppsRegistrationsThenRefusedSayingHowToGiveThem() {
         OAuth2AuthorizedClient client = new OAuth2AuthorizedClient(registration(), "alice",
                 new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, "access-123", ISSUED, EXPIRES));
 
@@ -293,7 +293,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void flashMapsRoundTripEqualWithTargetParamsExpiryAndConvertedValues() {
+    void encodeWhenFlashMapsThenRoundTripEqualWithTargetParamsExpiryAndConvertedValues() {
         FlashMap flash = new FlashMap();
         flash.put("message", "Saved");
         flash.put("count", 3);
@@ -315,7 +315,7 @@ class SpringCodecModuleTest {
     }
 
     @Test
-    void everyStoredNameIsUnderSpring() {
+    void encodeWhenAnySpringObjectThenEveryStoredNameIsUnderSpring() {
         String json = codec.encode(List.of(SpringObjects.formLogin(), SpringObjects.savedRequest(), new FlashMap()));
 
         assertThat(List.of(json.split("\"@type\":\"")).subList(1, json.split("\"@type\":\"").length))

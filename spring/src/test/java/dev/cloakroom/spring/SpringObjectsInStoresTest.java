@@ -48,7 +48,7 @@ class SpringObjectsInStoresTest {
     Path dir;
 
     @Test
-    void fileStoreKeepsALoginAcrossARestartWithNoPasswordOrRawIdOnDisk() throws IOException {
+    void findWhenALoginWasSavedBeforeARestartOnTheFileStoreThenItIsKeptWithNoPasswordOrRawIdOnDisk() throws IOException {
         Supplier<SessionStore> store = () -> FileSessionStore.builder(dir).build();
 
         String id = saveThenCheckOnANewManager(store);
@@ -64,7 +64,7 @@ class SpringObjectsInStoresTest {
     }
 
     @Test
-    void memoryStoreKeepsALoginWithNoPasswordOrRawIdInTheRecord() {
+    void findWhenALoginWasSavedByAnotherManagerOnTheMemoryStoreThenItIsKeptWithNoPasswordOrRawIdInTheRecord() {
         MemorySessionStore memory = new MemorySessionStore();
 
         // closing a memory store keeps its records, so both managers may share one, as two instances share a server
