@@ -66,6 +66,7 @@ public final class Session {
         this.lastWrittenAt = record.lastAccessedAt();
         this.maxInactiveInterval = record.maxInactiveInterval();
         this.version = record.version();
+        forgetDropped(record, decoded);
     }
 
     Session(SessionManager manager, String id, Duration maxInactiveInterval, Instant now) {
@@ -191,8 +192,9 @@ public final class Session {
      * Atomically replaces one attribute with {@code fn(current)} in the store, retrying with fresh data when another
      * request changed the session in between, so that no update is lost. {@code fn} may run more than once and must
      * not have side effects; returning {@code null} removes the attribute. {@code fn} sees the stored value, not an
-     * unsaved local one. The other changes this request made so far go in the same atomic write (an upload's data
-     * and its count are saved together or not at all); on a session not stored yet, the update is local until commit.
+     * unsaved local one ({@code null} for one the codec can no longer rebuild). The other changes this request made so
+     * far go in the same atomic write (an upload's data and its count are saved together or not at all); on a session
+     * not stored yet, the update is local until commit.
      *
      * @return the value written
      * @throws IllegalStateException if the session was invalidated or expired meanwhile
@@ -347,6 +349,21 @@ public final class Session {
                 loaded.put(name, record.attributes().get(name));
             }
         });
+        forgetDropped(record, decoded);
+    }
+
+    /**
+     * Attributes the codec dropped (stored, but not rebuildable) are marked removed, so the next commit deletes them
+     * and the warning is not repeated on every request; one this request set, removed or read keeps its live value.
+     */
+    private void forgetDropped(SessionRecord record, Map<String, Object> decoded) {
+        for (String name : record.attributes().keySet()) {
+            if (!decoded.containsKey(name) && !isWatched(name)) {
+                values.remove(name);
+                loaded.remove(name);
+                assigned.add(name);
+            }
+        }
     }
 
     private boolean isWatched(String name) {

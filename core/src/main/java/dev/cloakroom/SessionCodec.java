@@ -15,12 +15,18 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns attribute values into JSON text and back. Data only: strings, numbers, booleans, null, lists (any
@@ -32,12 +38,21 @@ import java.util.regex.Pattern;
  * <p>A registered value is stored as {@code {"@type": "<name>", "value": <its Jackson form>}}; for that reason a
  * plain map may not use the key {@code "@type"}. Instances are immutable and thread-safe.
  *
+ * <p>A type Jackson cannot read plainly gets a {@link ValueConverter}, stored the same way with the converter's data
+ * as {@code "value"}; libraries contribute converters as {@link SessionCodecModule}s, found on the class path by
+ * {@link Builder#build()}. Registered types and converters match the exact class of a value, never a subclass, so an
+ * unknown type is refused, not stored as its supertype. A typed value that cannot be rebuilt on read (its class
+ * changed, its name is no longer registered, its converter throws) costs only its attribute: {@link #decodeAll} drops
+ * it with one warning, and the next commit removes it from the store.
+ *
  * <p>What this codec writes it reads back: strings and map keys up to {@link #DEFAULT_MAX_STRING_LENGTH} characters,
  * or as many as the session size cap allows when it is larger ({@link #withMaxBytes}, which {@link SessionManager}
  * applies); numbers of up to {@link #MAX_NUMBER_LENGTH} characters (a longer one is refused when encoded); nesting up
  * to {@link #MAX_READ_DEPTH} levels on read.
  */
 public final class SessionCodec {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionCodec.class);
+
     /**
      * Longest string or map key read when no larger cap was given: Jackson's own default (20 million characters), so
      * that a codec is never stricter on read than a plain Jackson reader.
@@ -58,9 +73,11 @@ public final class SessionCodec {
     private final ObjectMapper mapper;
     private final Map<String, Class<?>> typesByName;
     private final Map<Class<?>, String> namesByType;
+    private final Map<String, RegisteredConverter<?>> convertersByName;
+    private final Map<Class<?>, RegisteredConverter<?>> convertersByType;
     private final int maxStringLength;
 
-    private SessionCodec(Map<String, Class<?>> typesByName, int maxStringLength) {
+    private SessionCodec(Map<String, Class<?>> typesByName, Map<String, RegisteredConverter<?>> converters, int maxStringLength) {
         StreamReadConstraints limits = StreamReadConstraints.builder()
                 .maxStringLength(maxStringLength)
                 .maxNameLength(maxStringLength)
@@ -79,14 +96,19 @@ public final class SessionCodec {
         var names = new HashMap<Class<?>, String>();
         typesByName.forEach((name, type) -> names.put(type, name));
         this.namesByType = Map.copyOf(names);
+        this.convertersByName = Map.copyOf(converters);
+        var byType = new HashMap<Class<?>, RegisteredConverter<?>>();
+        converters.values().forEach(converter -> byType.put(converter.type(), converter));
+        this.convertersByType = Map.copyOf(byType);
         this.maxStringLength = maxStringLength;
     }
 
     /** A codec for plain JSON values only. */
     public static SessionCodec plain() {
-        return new SessionCodec(Map.of(), DEFAULT_MAX_STRING_LENGTH);
+        return new SessionCodec(Map.of(), Map.of(), DEFAULT_MAX_STRING_LENGTH);
     }
 
+    /** A builder; {@link Builder#build()} also installs the {@link SessionCodecModule}s on the class path. */
     public static Builder builder() {
         return new Builder();
     }
@@ -105,7 +127,7 @@ public final class SessionCodec {
         }
         // a JSON text holds at least one byte per character of the strings in it, so maxBytes characters suffice
         int length = (int) Math.max(DEFAULT_MAX_STRING_LENGTH, Math.min(Integer.MAX_VALUE, maxBytes));
-        return length == maxStringLength ? this : new SessionCodec(typesByName, length);
+        return length == maxStringLength ? this : new SessionCodec(typesByName, convertersByName, length);
     }
 
     /**
@@ -129,6 +151,15 @@ public final class SessionCodec {
      */
     public Object decode(String json) {
         try {
+            return read(json);
+        } catch (ValueNotRebuiltException e) {
+            throw new SessionDecodingException("stored attribute is not decodable: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #decode}, except that a typed value that cannot be rebuilt throws {@link ValueNotRebuiltException}. */
+    private Object read(String json) {
+        try {
             return fromTree(mapper.readTree(json));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new SessionDecodingException("stored attribute is not decodable: " + e.getMessage(), e);
@@ -150,26 +181,46 @@ public final class SessionCodec {
         try {
             return encode(value);
         } catch (UnsupportedAttributeException e) {
-            throw new UnsupportedAttributeException("attribute '" + name + "': " + e.getMessage(), e);
+            throw e.forAttribute(name);
         }
     }
 
-    /** {@link #decode}, with {@code null} for an absent value. */
-    Object decodeOrNull(String json) {
-        return json == null ? null : decode(json);
+    /**
+     * The stored attribute {@code name} of the record {@code key}, decoded; {@code null} if it is absent or, as in
+     * {@link #decodeAll}, if its typed value cannot be rebuilt (one warning).
+     */
+    Object decodeOrNull(SessionKey key, String name, String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return read(json);
+        } catch (ValueNotRebuiltException e) {
+            warnDropped(key, name, e);
+            return null;
+        }
     }
 
-    /** Decodes every attribute of a record; the first failure fails all. */
-    Map<String, Object> decodeAll(Map<String, String> encoded) {
+    /**
+     * Decodes every attribute of the record {@code key}. An attribute whose typed value cannot be rebuilt is left out,
+     * with one warning; any other failure (text that is not JSON, a malformed typed value) fails all.
+     */
+    Map<String, Object> decodeAll(SessionKey key, Map<String, String> encoded) {
         Map<String, Object> decoded = new LinkedHashMap<>();
         for (Map.Entry<String, String> entry : encoded.entrySet()) {
             try {
-                decoded.put(entry.getKey(), decode(entry.getValue()));
+                decoded.put(entry.getKey(), read(entry.getValue()));
+            } catch (ValueNotRebuiltException e) {
+                warnDropped(key, entry.getKey(), e);
             } catch (SessionDecodingException e) {
                 throw new SessionDecodingException("attribute '" + entry.getKey() + "': " + e.getMessage(), e);
             }
         }
         return decoded;
+    }
+
+    private static void warnDropped(SessionKey key, String name, ValueNotRebuiltException e) {
+        LOG.warn("{}: attribute '{}' is dropped, the session goes on without it: {}", key, name, e.getMessage());
     }
 
     private JsonNode toTree(Object value, int depth) {
@@ -201,6 +252,19 @@ public final class SessionCodec {
             }
             return wrapper;
         }
+        RegisteredConverter<?> converter = convertersByType.get(value.getClass());
+        if (converter != null) {
+            // a refusal by the converter itself says where already
+            Object data = converter.toData(value);
+            ObjectNode wrapper = NODES.objectNode();
+            wrapper.put(TYPE_FIELD, converter.name());
+            try {
+                wrapper.set(VALUE_FIELD, toTree(data, depth + 1));
+            } catch (UnsupportedAttributeException e) {
+                throw e.inside(converter.name());
+            }
+            return wrapper;
+        }
         if (value instanceof Map<?, ?> map) {
             ObjectNode object = NODES.objectNode();
             for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -221,8 +285,18 @@ public final class SessionCodec {
             }
             return array;
         }
-        throw new UnsupportedAttributeException("cannot store a " + typeOf(value)
-                + " in a session: use strings, numbers, booleans, lists and maps, or register the type with SessionCodec.builder().register(name, type)");
+        throw UnsupportedAttributeException.unregistered(value.getClass(), namedSupertype(value.getClass()));
+    }
+
+    /** A registered or converted supertype of {@code type}, to explain why a subclass is refused; else null. */
+    private Class<?> namedSupertype(Class<?> type) {
+        for (Class<?> named : namesByType.keySet()) {
+            if (named.isAssignableFrom(type)) return named;
+        }
+        for (Class<?> converted : convertersByType.keySet()) {
+            if (converted.isAssignableFrom(type)) return converted;
+        }
+        return null;
     }
 
     /** A registered type's strings are checked like plain ones: every text and field name in its tree. */
@@ -300,11 +374,7 @@ public final class SessionCodec {
             case OBJECT: {
                 JsonNode typeName = node.get(TYPE_FIELD);
                 if (typeName != null) {
-                    Class<?> type = typesByName.get(typeName.asText());
-                    if (type == null || node.size() != 2 || !node.has(VALUE_FIELD)) {
-                        throw new IllegalArgumentException("unregistered or malformed typed value '" + typeName.asText() + "'");
-                    }
-                    return mapper.treeToValue(node.get(VALUE_FIELD), type);
+                    return fromTyped(typeName.asText(), node);
                 }
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
@@ -316,6 +386,25 @@ public final class SessionCodec {
             default:
                 throw new IllegalArgumentException("unexpected JSON node " + node.getNodeType());
         }
+    }
+
+    private Object fromTyped(String name, JsonNode node) throws JsonProcessingException {
+        if (node.size() != 2 || !node.has(VALUE_FIELD)) {
+            throw new IllegalArgumentException("malformed typed value '" + name + "'");
+        }
+        Class<?> type = typesByName.get(name);
+        if (type != null) {
+            try {
+                return mapper.treeToValue(node.get(VALUE_FIELD), type);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw new ValueNotRebuiltException(name, "Jackson cannot read it as a " + type.getName() + ": " + e.getMessage(), e);
+            }
+        }
+        RegisteredConverter<?> converter = convertersByName.get(name);
+        if (converter == null) {
+            throw new ValueNotRebuiltException(name, "no type or converter is registered under that name", null);
+        }
+        return converter.fromData(fromTree(node.get(VALUE_FIELD)));
     }
 
     /** A number Jackson would refuse to read back is refused now, while the application can still do something else. */
@@ -331,9 +420,21 @@ public final class SessionCodec {
         return value == null ? "null" : value.getClass().getName();
     }
 
-    /** Registers application types by a stable name; the name, never the class name, is what gets stored. */
+    /**
+     * Registers application types and converters by a stable name; the name, never the class name, is what gets
+     * stored. {@link #build()} also installs the {@link SessionCodecModule}s found on the class path, unless
+     * {@link #discoverModules} turned that off. Each call is checked as it is made: a bad one is refused at once with an
+     * {@link IllegalArgumentException} naming it (a {@link NullPointerException} for a missing one), and leaves what was
+     * set before.
+     */
     public static final class Builder {
+        /** Whether {@link #build()} installs the modules found on the class path, unless told otherwise. */
+        public static final boolean DEFAULT_DISCOVER_MODULES = true;
+
         private final Map<String, Class<?>> types = new LinkedHashMap<>();
+        private final Map<String, RegisteredConverter<?>> converters = new LinkedHashMap<>();
+        private final Set<Class<?>> installed = new HashSet<>();
+        private boolean discoverModules = DEFAULT_DISCOVER_MODULES;
 
         private Builder() {
         }
@@ -343,22 +444,105 @@ public final class SessionCodec {
          * @param type a class Jackson can write and read (a record, or a bean with a default constructor)
          */
         public Builder register(String name, Class<?> type) {
-            Objects.requireNonNull(type, "type");
-            if (name == null || !TYPE_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
-            }
-            if (types.containsKey(name)) {
-                throw new IllegalArgumentException("type name registered twice: " + name);
-            }
-            if (types.containsValue(type)) {
-                throw new IllegalArgumentException("type registered twice: " + type.getName());
-            }
-            types.put(name, type);
+            types.put(requireUnclaimed(name, type), type);
             return this;
         }
 
+        /**
+         * Stores values of exactly {@code type} (not its subclasses) as the data {@code converter} makes of them.
+         *
+         * @param name stable name stored with each value, as for {@link #register}; unique among types and converters
+         */
+        public <T> Builder convert(String name, Class<T> type, ValueConverter<T> converter) {
+            Objects.requireNonNull(converter, "converter");
+            converters.put(requireUnclaimed(name, type), new RegisteredConverter<>(name, type, converter));
+            return this;
+        }
+
+        /**
+         * Installs a module's types and converters now. A module of the same class found on the class path is then
+         * not installed again by {@link #build()}: this is how an application configures a discovered module. A module
+         * that fails leaves nothing of itself behind.
+         */
+        public Builder install(SessionCodecModule module) {
+            Objects.requireNonNull(module, "module");
+            if (installed.contains(module.getClass())) {
+                throw new IllegalArgumentException("module installed twice: " + module.getClass().getName());
+            }
+            Set<String> typesBefore = Set.copyOf(types.keySet());
+            Set<String> convertersBefore = Set.copyOf(converters.keySet());
+            Set<Class<?>> installedBefore = Set.copyOf(installed);
+            installed.add(module.getClass());
+            try {
+                module.install(this);
+            } catch (RuntimeException e) {
+                // the builder's calls only ever add, so dropping what was added restores it
+                types.keySet().retainAll(typesBefore);
+                converters.keySet().retainAll(convertersBefore);
+                installed.retainAll(installedBefore);
+                throw e;
+            }
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} installs every {@link SessionCodecModule} listed in
+         * {@code META-INF/services/dev.cloakroom.SessionCodecModule} on the class path (found with the thread's context
+         * class loader); default {@value #DEFAULT_DISCOVER_MODULES}. Turn it off to choose every module by hand.
+         */
+        public Builder discoverModules(boolean value) {
+            this.discoverModules = value;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException if a discovered module registers a name or type registered already
+         * @throws IllegalStateException if a module listed on the class path cannot be loaded
+         */
         public SessionCodec build() {
-            return new SessionCodec(types, DEFAULT_MAX_STRING_LENGTH);
+            if (discoverModules) {
+                installDiscovered();
+            }
+            return new SessionCodec(types, converters, DEFAULT_MAX_STRING_LENGTH);
+        }
+
+        private void installDiscovered() {
+            try {
+                for (ServiceLoader.Provider<SessionCodecModule> provider : ServiceLoader.load(SessionCodecModule.class).stream().toList()) {
+                    if (installed.contains(provider.type())) {
+                        continue;
+                    }
+                    try {
+                        install(provider.get());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("session codec module " + provider.type().getName()
+                                + ", found on the class path, clashes with what was registered: " + e.getMessage()
+                                + " (install the module yourself, or build with discoverModules(false))", e);
+                    }
+                    LOG.debug("installed session codec module {} found on the class path", provider.type().getName());
+                }
+            } catch (ServiceConfigurationError e) {
+                throw new IllegalStateException("a session codec module listed on the class path cannot be loaded: " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * {@code name}, once it is known to be a valid type name that neither a type nor a converter holds, for a
+         * {@code type} that has no name yet: names and types are one namespace, whichever way they are stored.
+         */
+        private String requireUnclaimed(String name, Class<?> type) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+            if (!TYPE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("type name must match " + TYPE_NAME + ": " + name);
+            }
+            if (types.containsKey(name) || converters.containsKey(name)) {
+                throw new IllegalArgumentException("type name registered twice: " + name);
+            }
+            if (types.containsValue(type) || converters.values().stream().anyMatch(converter -> converter.type() == type)) {
+                throw new IllegalArgumentException("type registered twice: " + type.getName());
+            }
+            return name;
         }
     }
 }

@@ -49,7 +49,7 @@ public final class SessionManager implements AutoCloseable {
         this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock);
         this.config = b.config;
         // what the cap lets a request save, the codec must read back on the next load
-        this.codec = b.codec.withMaxBytes(config.maxSessionBytes());
+        this.codec = (b.codec != null ? b.codec : SessionCodec.builder().build()).withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
         this.sweeper = new Sweeper(store, codec, listeners, config, clock);
@@ -228,7 +228,7 @@ public final class SessionManager implements AutoCloseable {
                 }
                 Instant now = clock.instant();
                 @SuppressWarnings("unchecked")
-                T current = (T) codec.decodeOrNull(session.storedValue(name));
+                T current = (T) codec.decodeOrNull(session.key(), name, session.storedValue(name));
                 T next = fn.apply(current);
                 String encoded = next == null ? null : codec.encodeAttribute(name, next);
                 // The request's other changes go in the same atomic write, so that an upload's data and its count
@@ -374,7 +374,7 @@ public final class SessionManager implements AutoCloseable {
     /** Decodes every attribute; a record that fails is deleted (one warning) and reported absent. */
     private Optional<Map<String, Object>> decodeOrDiscard(SessionRecord record) {
         try {
-            return Optional.of(codec.decodeAll(record.attributes()));
+            return Optional.of(codec.decodeAll(record.key(), record.attributes()));
         } catch (SessionDecodingException e) {
             LOG.warn("{} could not be decoded and was removed; its visitor gets a new session: {}", record.key(), e.getMessage());
             try {
@@ -424,7 +424,11 @@ public final class SessionManager implements AutoCloseable {
     public static final class Builder {
         private final SessionStore store;
         private CloakroomConfig config = CloakroomConfig.builder().build();
-        private SessionCodec codec = SessionCodec.plain();
+        /**
+         * Null until one is given; the default is built only then, as discovering modules can fail on a class path the
+         * application works around with a codec of its own.
+         */
+        private SessionCodec codec;
         private InstantSource clock = InstantSource.system();
         private final List<SessionListener> listeners = new ArrayList<>();
         private Boolean sweeping;
@@ -436,8 +440,9 @@ public final class SessionManager implements AutoCloseable {
         /** Default: {@code CloakroomConfig.builder().build()}, every setting at its documented default. */
         public Builder config(CloakroomConfig value) { this.config = Objects.requireNonNull(value, "config"); return this; }
         /**
-         * Default {@link SessionCodec#plain()}. The manager uses it {@link SessionCodec#withMaxBytes with read limits}
-         * that follow {@link CloakroomConfig#maxSessionBytes()}.
+         * Default {@code SessionCodec.builder().build()}: plain JSON values plus the {@link SessionCodecModule}s found on
+         * the class path. The manager uses it {@link SessionCodec#withMaxBytes with read limits} that follow
+         * {@link CloakroomConfig#maxSessionBytes()}.
          */
         public Builder codec(SessionCodec value) { this.codec = Objects.requireNonNull(value, "codec"); return this; }
         /**

@@ -114,7 +114,7 @@ public final class Sweeper implements AutoCloseable {
         }
         Map<String, Object> attributes;
         try {
-            attributes = codec.decodeAll(record.attributes());
+            attributes = codec.decodeAll(record.key(), record.attributes());
         } catch (SessionDecodingException e) {
             LOG.warn("expired {} could not be decoded; listeners get no attributes: {}", record.key(), e.getMessage());
             attributes = Map.of();

@@ -692,7 +692,8 @@ public abstract class SessionStoreContract {
         SessionKey key;
         Session session = manager.create();
         key = session.key();
-        store.write(create(key, Map.of("thing", "{\"@type\":\"com.example.Gone\",\"value\":{}}")));
+        // cut short, so not JSON: an unknown type name alone would cost only its attribute, not the record
+        store.write(create(key, Map.of("thing", "{\"@type\":\"com.example.Gone\",\"value\":{}")));
 
         assertThat(manager.find(session.id())).isEmpty();
         assertThat(store.load(key)).isEmpty();
