@@ -98,10 +98,9 @@ abstract class LoginOverHttpContract {
         logIn();
         String id = browser.cookie(COOKIE).orElseThrow();
 
+        // As command-line arguments, which win over application.properties as the test's own properties do.
         try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CloakroomExampleApplication.class)
-                .properties("server.port=0", "example.password=" + PASSWORD, "cloakroom.cookie.secure=never", "cloakroom.sweeper=false")
-                .properties(asArray(storeProperties()))
-                .run()) {
+                .run(arguments(storeProperties()))) {
             int secondPort = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
             HttpResponse<String> page = browser.get(secondPort, "/secret");
 
@@ -116,7 +115,9 @@ abstract class LoginOverHttpContract {
         return browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "_csrf", token));
     }
 
-    private static String[] asArray(Map<String, String> properties) {
-        return properties.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    private static String[] arguments(Map<String, String> storeProperties) {
+        Map<String, String> properties = new java.util.LinkedHashMap<>(storeProperties);
+        properties.putAll(Map.of("server.port", "0", "example.password", PASSWORD, "cloakroom.cookie.secure", "never", "cloakroom.sweeper", "false"));
+        return properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
 }
