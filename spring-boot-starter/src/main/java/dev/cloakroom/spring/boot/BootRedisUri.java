@@ -50,7 +50,8 @@ final class BootRedisUri {
         if (password == null || password.isEmpty()) {
             return "";
         }
-        return (username == null || username.isEmpty() ? "" : encode(username) + ":") + encode(password) + "@";
+        // Lettuce splits the decoded user info at its first ':', so a password alone needs an empty user name before it.
+        return (username == null || username.isEmpty() ? "" : encode(username)) + ":" + encode(password) + "@";
     }
 
     private static String hostPort(DataRedisConnectionDetails.Node node) {
