@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
 import java.util.EventListener;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -33,6 +34,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.util.ClassUtils;
 
 /**
  * Serves {@code HttpSession} from Cloakroom in a servlet Spring Boot application: a {@link SessionCodec}, a
@@ -104,7 +106,7 @@ public final class CloakroomAutoConfiguration {
         if (type == CloakroomProperties.StoreType.REDIS) {
             return "cloakroom.store=redis needs dev.cloakroom:cloakroom-redis on the class path: add it next to the starter";
         }
-        return "no SessionStore for cloakroom.store=" + type.name().toLowerCase(java.util.Locale.ROOT);
+        return "no SessionStore for cloakroom.store=" + type.name().toLowerCase(Locale.ROOT);
     }
 
     // The manager closes the store it was given: the store beans have no destroy method of their own.
@@ -161,7 +163,7 @@ public final class CloakroomAutoConfiguration {
         SessionStore cloakroomSessionStore(CloakroomProperties properties, ApplicationContext context) {
             String url = properties.getRedis().getUrl();
             if (url == null || url.isBlank()) {
-                url = org.springframework.util.ClassUtils.isPresent(BOOT_REDIS, context.getClassLoader())
+                url = ClassUtils.isPresent(BOOT_REDIS, context.getClassLoader())
                         ? BootRedisUri.of(context).orElse(RedisSessionStore.DEFAULT_URI)
                         : RedisSessionStore.DEFAULT_URI;
             }

@@ -2,6 +2,7 @@ package dev.cloakroom.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
@@ -52,7 +53,7 @@ class BootRedisUriTest {
 
         assertThat(uri.getSentinelMasterId()).isEqualTo("mymaster");
         assertThat(uri.getSentinels()).extracting(RedisURI::getHost, RedisURI::getPort)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("s1", 26379), org.assertj.core.groups.Tuple.tuple("s2", 26380));
+                .containsExactly(tuple("s1", 26379), tuple("s2", 26380));
         assertThat(uri.getDatabase()).isEqualTo(2);
         assertThat(new String(credentials(uri).getPassword())).isEqualTo(PASSWORD);
     }

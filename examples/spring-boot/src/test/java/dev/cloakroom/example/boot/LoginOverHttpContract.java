@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.spi.SessionStore;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -116,7 +117,7 @@ abstract class LoginOverHttpContract {
     }
 
     private static String[] arguments(Map<String, String> storeProperties) {
-        Map<String, String> properties = new java.util.LinkedHashMap<>(storeProperties);
+        Map<String, String> properties = new LinkedHashMap<>(storeProperties);
         properties.putAll(Map.of("server.port", "0", "example.password", PASSWORD, "cloakroom.cookie.secure", "never", "cloakroom.sweeper", "false"));
         return properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
