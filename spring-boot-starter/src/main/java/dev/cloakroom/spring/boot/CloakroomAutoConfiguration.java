@@ -104,7 +104,8 @@ public final class CloakroomAutoConfiguration {
 
     private static String missingStore(CloakroomProperties.StoreType type) {
         if (type == CloakroomProperties.StoreType.REDIS) {
-            return "cloakroom.store=redis needs dev.cloakroom:cloakroom-redis on the class path: add it next to the starter";
+            return "cloakroom.store=redis needs a Redis client on the class path: add"
+                    + " org.springframework.boot:spring-boot-starter-data-redis (or io.lettuce:lettuce-core)";
         }
         return "no SessionStore for cloakroom.store=" + type.name().toLowerCase(Locale.ROOT);
     }
@@ -154,8 +155,9 @@ public final class CloakroomAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnProperty(name = "cloakroom.store", havingValue = "redis")
-    @ConditionalOnClass(RedisSessionStore.class)
+    @ConditionalOnClass(name = RedisStoreConfiguration.LETTUCE)
     static class RedisStoreConfiguration {
+        static final String LETTUCE = "io.lettuce.core.RedisClient";
         private static final String BOOT_REDIS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
 
         @Bean(destroyMethod = "")

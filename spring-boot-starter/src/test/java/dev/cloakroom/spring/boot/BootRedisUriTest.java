@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails.Node;
 import org.springframework.boot.ssl.SslBundle;
 
 /** Boot's connection details become a URI that Lettuce reads back to the same host, port, credentials and database. */
+@Tag("unit")
 class BootRedisUriTest {
     private static final String PASSWORD = "p@ss:w/rd #1";
 

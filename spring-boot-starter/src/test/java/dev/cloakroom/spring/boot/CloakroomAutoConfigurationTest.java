@@ -13,12 +13,14 @@ import dev.cloakroom.servlet.CloakroomFilter;
 import dev.cloakroom.spi.SessionStore;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 
+@Tag("unit")
 class CloakroomAutoConfigurationTest {
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(CloakroomAutoConfiguration.class))
@@ -102,11 +104,11 @@ class CloakroomAutoConfigurationTest {
     }
 
     @Test
-    void storeWhenRedisChosenWithoutCloakroomRedisThenStartFailsSayingWhatToAdd() {
+    void storeWhenRedisChosenWithoutARedisClientThenStartFailsSayingWhatToAdd() {
         runner.withPropertyValues("cloakroom.store=redis")
-                .withClassLoader(new FilteredClassLoader(RedisSessionStore.class))
+                .withClassLoader(new FilteredClassLoader("io.lettuce.core"))
                 .run(context -> assertThat(context).hasFailed().getFailure()
-                        .rootCause().hasMessageContaining("dev.cloakroom:cloakroom-redis"));
+                        .rootCause().hasMessageContaining("spring-boot-starter-data-redis"));
     }
 
     @Test

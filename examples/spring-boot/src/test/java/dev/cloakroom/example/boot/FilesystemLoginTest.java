@@ -10,11 +10,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The example on the filesystem store (the starter's default store, so only its folder is set). */
+@Tag("unit")
 class FilesystemLoginTest extends LoginOverHttpContract {
     private static final Path DIR = temporaryFolder();
 

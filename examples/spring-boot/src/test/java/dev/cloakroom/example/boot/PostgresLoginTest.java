@@ -10,11 +10,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The example on PostgreSQL through Boot's own DataSource ({@code spring.datasource.*}), in a table of its own. */
+@Tag("server")
 class PostgresLoginTest extends LoginOverHttpContract {
     private static final String URL = "jdbc:postgresql://127.0.0.1:5432/cloakroom_test";
     private static final String TABLE = "boot_starter_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());

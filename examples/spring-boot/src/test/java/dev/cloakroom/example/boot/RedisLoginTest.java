@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.connection.DataType;
@@ -18,6 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * The example on Redis, reached through Boot's own {@code spring.data.redis.*} (no {@code cloakroom.redis.url}), with
  * keys under a prefix of its own. The app uses Spring Data Redis too, so the store runs on the Lettuce Boot manages.
  */
+@Tag("server")
 class RedisLoginTest extends LoginOverHttpContract {
     private static final String PREFIX = "boot-starter-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":";
     private static final Map<String, String> PROPERTIES = Map.of(
