@@ -4,6 +4,7 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -91,6 +92,7 @@ public final class RedisSessionStore implements SessionStore {
     private final KeyLayout layout;
     private final RedisConnection connection;
     private final ExpiryIndex index;
+    private final KeyScan scan;
     private final long graceMillis;
     private final Duration moveLease;
     private final String description;
@@ -104,6 +106,7 @@ public final class RedisSessionStore implements SessionStore {
                 + ", timeout " + b.commandTimeout.toMillis() + " ms";
         this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, description);
         this.index = b.expiryListeners ? new ExpiryIndex(layout, connection) : null;
+        this.scan = new KeyScan(layout, connection);
         try {
             // At start-up, a whole attempt (connect, handshake, script loads, CONFIG GET): in a cold JVM on a busy machine
             // the first connection takes seconds even when Redis answers at once.
@@ -376,6 +379,18 @@ public final class RedisSessionStore implements SessionStore {
                         new String[] {redisKey, layout.indexKey(key)}, key.value()))
                 : connection.call("delete", l -> l.sync().del(redisKey));
         return deleted != null && deleted > 0;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code SCAN} with {@code MATCH} on this store's key prefix (on a cluster, master by master), then one
+     * pipelined {@code HMGET} of the metadata fields of the page's keys: no attribute leaves Redis. A page costs at most
+     * a few {@code SCAN}s, so a keyspace mostly of other data gives small pages rather than long calls.
+     */
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        return scan.list(cursor, limit);
     }
 
     /**
