@@ -418,6 +418,27 @@ public final class RedisSessionStore implements SessionStore {
         return connection.nodeServing(layout.sessionKey(key));
     }
 
+    /**
+     * The server's {@code maxmemory-policy} as {@code CONFIG GET} tells it now (on a cluster, the node that answers),
+     * for an operator's check; empty where {@code CONFIG} is refused, as managed services often do.
+     *
+     * @throws dev.cloakroom.SessionStoreUnavailableException if Redis does not answer
+     */
+    public Optional<String> maxMemoryPolicy() {
+        return connection.call("CONFIG GET maxmemory-policy", link -> {
+            try {
+                return Optional.ofNullable(link.sync().configGet("maxmemory-policy").get("maxmemory-policy"));
+            } catch (RedisCommandExecutionException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** What to tell an operator about a {@code maxmemory-policy}, if it may evict live sessions (the {@code allkeys-*} ones). */
+    public static Optional<String> evictionWarning(String policy) {
+        return RedisConnection.evictionWarning(policy);
+    }
+
     @Override
     public String describe() {
         return description;
