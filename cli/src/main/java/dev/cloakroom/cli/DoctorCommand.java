@@ -53,6 +53,10 @@ final class DoctorCommand implements Callable<Integer> {
             } catch (SessionStoreUnavailableException e) {
                 checks.add(Check.fail("reachable", "no answer: " + firstLine(e.getMessage()), reachFix(type)));
                 unavailable = true;
+            } catch (IllegalStateException e) {
+                // Built with SESSION_JDBC_SCHEMA=validate: the database answered, but holds no current table.
+                checks.add(Check.pass("reachable", "the database answered"));
+                checks.add(schemaFailure(e));
             }
         }
         print(options, store, checks);
@@ -78,8 +82,7 @@ final class DoctorCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             // The database answered; what it holds is not the current table (the JDBC store's validate path).
             checks.add(Check.pass("reachable", "answered in " + (System.nanoTime() - started) / 1_000_000 + " ms"));
-            checks.add(Check.fail("schema", firstLine(e.getMessage()), e.getMessage().contains("\n")
-                    ? e.getMessage().substring(e.getMessage().indexOf('\n') + 1) : "see the message above"));
+            checks.add(schemaFailure(e));
             return true;
         } catch (SessionStoreException e) {
             checks.add(Check.fail("reachable", "answered with an error: " + firstLine(e.getMessage()), reachFix(type)));
@@ -93,6 +96,13 @@ final class DoctorCommand implements Callable<Integer> {
                     "set SESSION_TYPE to the store the application uses"));
         }
         return true;
+    }
+
+    /** The JDBC store's validate path says what is wrong on its first line and gives the DDL after it. */
+    private static Check schemaFailure(IllegalStateException e) {
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        return Check.fail("schema", firstLine(message), newline < 0 ? "see above" : "have a DBA run:\n" + message.substring(newline + 1));
     }
 
     private static Check evictionCheck(RedisSessionStore redis) {
