@@ -1,5 +1,6 @@
 package dev.cloakroom;
 
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -62,6 +63,11 @@ final class CircuitBreakingStore implements SessionStore {
     @Override
     public boolean delete(SessionKey key) {
         return circuitOf(key).call(() -> store.delete(key));
+    }
+
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        return circuitOf(WHOLE_STORE).call(() -> store.list(cursor, limit));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.cloakroom;
 
 import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -664,6 +665,12 @@ class SessionManagerTest {
                 throw new SessionStoreUnavailableException("simulated outage");
             }
             return delegate.delete(key);
+        }
+
+        @Override
+        public RecordPage list(String cursor, int limit) {
+            calls.incrementAndGet();
+            return delegate.list(cursor, limit);
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.cloakroom;
 import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.file.FileStoreProbe;
 import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -125,6 +126,11 @@ class SweeperTest {
         @Override
         public boolean delete(SessionKey key) {
             return delegate.delete(key);
+        }
+
+        @Override
+        public RecordPage list(String cursor, int limit) {
+            return delegate.list(cursor, limit);
         }
 
         @Override

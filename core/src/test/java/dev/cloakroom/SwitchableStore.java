@@ -1,6 +1,7 @@
 package dev.cloakroom;
 
 import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -104,6 +105,11 @@ final class SwitchableStore implements SessionStore {
     @Override
     public boolean delete(SessionKey key) {
         return reach(() -> memory.delete(key));
+    }
+
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        return reach(() -> memory.list(cursor, limit));
     }
 
     @Override

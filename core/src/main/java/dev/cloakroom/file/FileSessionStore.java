@@ -6,6 +6,8 @@ import dev.cloakroom.SessionLimitExceededException;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.Sweeper;
+import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -17,6 +19,8 @@ import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -248,6 +252,38 @@ public final class FileSessionStore implements SessionStore {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
         return sweep.sweep(now, limit, deleted);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Walks the shards in order and each shard's records by name, which together is key order, so the cursor is the
+     * last key returned: its first two hex digits name the shard to resume in. A call lists one shard folder at a time
+     * (a few thousand names even for a million sessions) and reads the records it returns; an unreadable one is
+     * removed and skipped, as {@link #load} does.
+     */
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        ensureOpen();
+        RecordPage.requireLimit(limit);
+        SessionKey after = cursor == null ? null : new SessionKey(cursor);
+        List<RecordSummary> page = new ArrayList<>();
+        for (int shard = after == null ? 0 : RecordFolder.shardOf(after); shard < RecordFolder.SHARDS; shard++) {
+            List<String> names;
+            try {
+                names = folder.recordNames(shard, after == null ? "" : after.value());
+            } catch (IOException e) {
+                throw RecordFolder.unavailable("listing", folder.shardPath(shard), e);
+            }
+            for (String name : names) {
+                SessionKey key = new SessionKey(name);
+                load(key).ifPresent(record -> page.add(RecordSummary.of(record)));
+                if (page.size() == limit) {
+                    return new RecordPage(page, Optional.of(name));
+                }
+            }
+        }
+        return new RecordPage(page, Optional.empty());
     }
 
     /**

@@ -28,7 +28,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -156,6 +159,27 @@ final class RecordFolder {
             throw e.getCause();
         }
         return seen;
+    }
+
+    /** The names of the shard's records that sort after {@code after}, in order; none if the shard is missing. */
+    List<String> recordNames(int shard, String after) throws IOException {
+        Path folder = shardPath(shard);
+        if (!isUsableShard(folder)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (isRecordName(shard, name) && name.compareTo(after) > 0) {
+                    names.add(name);
+                }
+            }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
+        }
+        Collections.sort(names);
+        return names;
     }
 
     /**

@@ -2,12 +2,17 @@ package dev.cloakroom.memory;
 
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionLimitExceededException;
+import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
 import java.util.function.Consumer;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,6 +25,8 @@ import java.util.concurrent.ConcurrentMap;
  * and an immediate sweep of expired ones is requested; live sessions are never evicted.
  */
 public final class MemorySessionStore implements SessionStore {
+    private static final Comparator<SessionRecord> BY_KEY = Comparator.comparing(record -> record.key().value());
+
     private final ConcurrentMap<SessionKey, SessionRecord> records = new ConcurrentHashMap<>();
     private final long maxSessions;
     private final Object createLock = new Object();
@@ -126,6 +133,29 @@ public final class MemorySessionStore implements SessionStore {
             }
         }
         return swept;
+    }
+
+    /**
+     * Keys in ascending order, the cursor being the last key returned. Each call selects its page from all keys without
+     * copying them, so a page costs one pass over the map: fine for the sizes a heap holds.
+     */
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        RecordPage.requireLimit(limit);
+        String after = cursor == null ? "" : new SessionKey(cursor).value();
+        PriorityQueue<SessionRecord> page = new PriorityQueue<>(BY_KEY.reversed());
+        for (SessionRecord record : records.values()) {
+            if (record.key().value().compareTo(after) > 0) {
+                page.add(record);
+                if (page.size() > limit) {
+                    page.poll();
+                }
+            }
+        }
+        List<RecordSummary> summaries = page.stream().sorted(BY_KEY).map(RecordSummary::of).toList();
+        Optional<String> next = summaries.size() < limit ? Optional.empty()
+                : Optional.of(summaries.get(summaries.size() - 1).key().value());
+        return new RecordPage(summaries, next);
     }
 
     /** Asked for a sweep when the cap refuses a new session, as the filesystem store does. */

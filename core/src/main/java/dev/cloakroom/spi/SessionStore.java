@@ -85,6 +85,26 @@ public interface SessionStore extends AutoCloseable {
     int sweep(Instant now, int limit, Consumer<SessionRecord> deleted);
 
     /**
+     * One page of the records held, for an operator's tools (count, list, purge): summaries without attributes, at most
+     * {@code limit} of them, in an order of the store's choosing. Start with a null {@code cursor} and pass each page's
+     * {@link RecordPage#next()} to the following call until it is absent.
+     *
+     * <ul>
+     *   <li>every record present for the whole listing is returned exactly once, in some page (except that Redis
+     *       may return one twice while it resizes its key table, as {@code SCAN} promises no more);</li>
+     *   <li>records created, written or deleted meanwhile may or may not appear;</li>
+     *   <li>expired records are listed too, until they are swept: they are still stored;</li>
+     *   <li>a page may hold fewer than {@code limit} records, even none, while more follow;</li>
+     *   <li>each call is bounded in time and memory like any other call, whatever the number of records;</li>
+     *   <li>the cursor is opaque text, valid for this store only; a cursor this store did not give is refused with
+     *       {@link IllegalArgumentException}.</li>
+     * </ul>
+     *
+     * @throws IllegalArgumentException if {@code limit} is below 1 or the cursor is not one of this store's
+     */
+    RecordPage list(String cursor, int limit);
+
+    /**
      * Tries to become the one sweeper among all processes sharing this store, for at most {@code ttl}. The default
      * suits a store that only this process can see.
      */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.Settings;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -167,6 +168,11 @@ class FileStoreOutageDemoTest {
         @Override
         public boolean delete(SessionKey key) {
             return store.delete(key);
+        }
+
+        @Override
+        public RecordPage list(String cursor, int limit) {
+            return store.list(cursor, limit);
         }
 
         @Override

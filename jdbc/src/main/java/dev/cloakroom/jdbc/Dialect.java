@@ -26,6 +26,9 @@ import java.util.List;
  */
 abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect {
     // Both are plain enough that every supported database reads them alike.
+    private static final String LIST_PAGE = """
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+              FROM %1$s WHERE session_key > ? ORDER BY session_key LIMIT ?""";
     private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
     private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
 
@@ -110,6 +113,14 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
     /** Selects and locks up to {@code limit} expired rows, skipping locked ones (params: now, limit). */
     final String sweepSelect(Table table) {
         return sweepSelect.formatted(table.sql());
+    }
+
+    /**
+     * Keyset pagination over the primary key (params: after, limit): each page is one index range scan, however deep
+     * into the table it starts. {@code LIMIT} reads the same in the three databases.
+     */
+    final String listPage(Table table) {
+        return LIST_PAGE.formatted(table.sql());
     }
 
     /** The JDBC value of a timestamp column; by default an {@code OffsetDateTime} in UTC. */

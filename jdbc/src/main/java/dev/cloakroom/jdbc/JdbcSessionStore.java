@@ -4,6 +4,8 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.jdbc.Calls.Call;
+import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -68,6 +70,8 @@ public final class JdbcSessionStore implements SessionStore {
     static final int SWEEP_CHUNK = 500;
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcSessionStore.class);
+    /** The width of the key column. */
+    private static final int MAX_KEY_LENGTH = 66;
     private static final String COLUMNS = "session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version";
     private static final String LOAD = "SELECT " + COLUMNS + " FROM %1$s WHERE session_key = ?";
     private static final String DELETE = "DELETE FROM %1$s WHERE session_key = ?";
@@ -137,6 +141,7 @@ public final class JdbcSessionStore implements SessionStore {
     private final String mergeMoving;
     private final String sweepReturning;
     private final String sweepSelect;
+    private final String listPage;
 
     private JdbcSessionStore(Builder b, Checkout checkout, AutoCloseable ownedPool, Database database, String where) {
         this.ownedPool = ownedPool;
@@ -162,6 +167,7 @@ public final class JdbcSessionStore implements SessionStore {
         this.mergeMoving = dialect.merge(table, true, false);
         this.sweepReturning = dialect.sweepReturning(table);
         this.sweepSelect = dialect.sweepSelect(table);
+        this.listPage = dialect.listPage(table);
     }
 
     /** Settings start at their defaults; give either {@link Builder#url} or {@link Builder#dataSource}. */
@@ -240,6 +246,42 @@ public final class JdbcSessionStore implements SessionStore {
                 statement.setString(1, key.value());
                 return statement.executeUpdate() > 0;
             }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code SELECT} per page, by primary key from the last key returned (the cursor). A row that cannot be read
+     * is skipped with a warning; {@link #load} removes it when asked for it.
+     */
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        RecordPage.requireLimit(limit);
+        if (cursor != null && (cursor.isEmpty() || cursor.length() > MAX_KEY_LENGTH)) {
+            throw new IllegalArgumentException("not a cursor of " + table + ": '" + cursor + "'");
+        }
+        return run("listing", call -> {
+            List<RecordSummary> page = new ArrayList<>();
+            String last = null;
+            int rows = 0;
+            try (PreparedStatement statement = call.prepare(listPage)) {
+                statement.setString(1, cursor == null ? "" : cursor);
+                statement.setInt(2, limit);
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        last = rs.getString(1);
+                        rows++;
+                        Row row = readRow(rs);
+                        if (row.record() != null) {
+                            page.add(RecordSummary.of(row.record()));
+                        } else {
+                            LOG.warn("{} in {} could not be read ({}); not listed", row.key(), table, row.problem());
+                        }
+                    }
+                }
+            }
+            return new RecordPage(page, rows < limit ? Optional.empty() : Optional.of(last));
         });
     }
 

@@ -44,6 +44,11 @@ class H2SessionStoreContractTest extends SessionStoreContract {
     }
 
     @Override
+    protected SessionStore createEmptyStore() {
+        return JdbcSessionStore.builder().url(URL).table(TABLE + "_" + Long.toHexString(System.nanoTime())).build();
+    }
+
+    @Override
     protected String dumpStorage() {
         try (Connection connection = DriverManager.getConnection(URL)) {
             return TestDatabases.dump(connection, TABLE);

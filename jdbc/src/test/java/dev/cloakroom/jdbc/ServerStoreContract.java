@@ -32,6 +32,12 @@ abstract class ServerStoreContract extends SessionStoreContract {
         return JdbcSessionStore.builder().url(url).table(table).build();
     }
 
+    /** A table of its own beside the suite's, dropped with it. */
+    @Override
+    protected SessionStore createEmptyStore() {
+        return JdbcSessionStore.builder().url(url).table(emptyTable(table)).build();
+    }
+
     @Override
     protected String dumpStorage() {
         try (Connection connection = connector.open()) {
@@ -58,6 +64,11 @@ abstract class ServerStoreContract extends SessionStoreContract {
     static void drop(Connector connector, String table) throws SQLException {
         try (Connection connection = connector.open()) {
             TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + emptyTable(table));
         }
+    }
+
+    private static String emptyTable(String table) {
+        return table + "_empty";
     }
 }

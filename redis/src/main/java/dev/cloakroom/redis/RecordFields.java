@@ -22,6 +22,7 @@ final class RecordFields {
     static final String EXPIRES = "e";
     static final String MAX_INACTIVE = "m";
     static final String VERSION = "v";
+    static final String SIZE = "s";
     static final String ATTRIBUTE_PREFIX = "a:";
 
     private RecordFields() {

@@ -4,6 +4,7 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -91,6 +92,7 @@ public final class RedisSessionStore implements SessionStore {
     private final KeyLayout layout;
     private final RedisConnection connection;
     private final ExpiryIndex index;
+    private final KeyScan scan;
     private final long graceMillis;
     private final Duration moveLease;
     private final String description;
@@ -104,6 +106,7 @@ public final class RedisSessionStore implements SessionStore {
                 + ", timeout " + b.commandTimeout.toMillis() + " ms";
         this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, description);
         this.index = b.expiryListeners ? new ExpiryIndex(layout, connection) : null;
+        this.scan = new KeyScan(layout, connection);
         try {
             // At start-up, a whole attempt (connect, handshake, script loads, CONFIG GET): in a cold JVM on a busy machine
             // the first connection takes seconds even when Redis answers at once.
@@ -379,6 +382,18 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>{@code SCAN} with {@code MATCH} on this store's key prefix (on a cluster, master by master), then one
+     * pipelined {@code HMGET} of the metadata fields of the page's keys: no attribute leaves Redis. A page costs at most
+     * a few {@code SCAN}s, so a keyspace mostly of other data gives small pages rather than long calls.
+     */
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        return scan.list(cursor, limit);
+    }
+
+    /**
      * In listener mode: deletes up to {@code limit} sessions whose deadline passed at {@code now}, walking the index
      * shards from where the previous call stopped, and hands each to {@code deleted} once the script that deleted it
      * answered. Without listeners Redis deletes expired sessions by their TTL, and this returns 0 at no cost.
@@ -401,6 +416,27 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Object failureDomain(SessionKey key) {
         return connection.nodeServing(layout.sessionKey(key));
+    }
+
+    /**
+     * The server's {@code maxmemory-policy} as {@code CONFIG GET} tells it now (on a cluster, the node that answers),
+     * for an operator's check; empty where {@code CONFIG} is refused, as managed services often do.
+     *
+     * @throws dev.cloakroom.SessionStoreUnavailableException if Redis does not answer
+     */
+    public Optional<String> maxMemoryPolicy() {
+        return connection.call("CONFIG GET maxmemory-policy", link -> {
+            try {
+                return Optional.ofNullable(link.sync().configGet("maxmemory-policy").get("maxmemory-policy"));
+            } catch (RedisCommandExecutionException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** What to tell an operator about a {@code maxmemory-policy}, if it may evict live sessions (the {@code allkeys-*} ones). */
+    public static Optional<String> evictionWarning(String policy) {
+        return RedisConnection.evictionWarning(policy);
     }
 
     @Override

@@ -62,6 +62,11 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Override
+    protected SessionStore createEmptyStore() {
+        return RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX + "empty:").expiryListeners(true).build();
+    }
+
+    @Override
     protected String dumpStorage() {
         return inspector.dump(PREFIX);
     }

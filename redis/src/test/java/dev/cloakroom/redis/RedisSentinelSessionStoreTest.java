@@ -67,6 +67,11 @@ class RedisSentinelSessionStoreTest extends SessionStoreContract {
     }
 
     @Override
+    protected SessionStore createEmptyStore() {
+        return RedisSessionStore.builder(uri).keyPrefix(PREFIX + "empty:").expiryListeners(true).build();
+    }
+
+    @Override
     protected String dumpStorage() {
         try (RedisInspector inspector = masterInspector()) {
             return inspector.dump(PREFIX);

@@ -33,6 +33,12 @@ class RedisSessionStoreContractTest extends SessionStoreContract {
         return RedisSessionStore.builder("redis://127.0.0.1:6379").keyPrefix(PREFIX).expiryListeners(true).build();
     }
 
+    /** Under a prefix of its own, which the suite's prefix begins and its clean-up covers. */
+    @Override
+    protected SessionStore createEmptyStore() {
+        return RedisSessionStore.builder("redis://127.0.0.1:6379").keyPrefix(PREFIX + "empty:").expiryListeners(true).build();
+    }
+
     @Override
     protected String dumpStorage() {
         return inspector.dump(PREFIX);

@@ -2,6 +2,7 @@ package dev.cloakroom.servlet;
 
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionKey;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreUnavailableException;
@@ -83,6 +84,12 @@ final class ObservedStore implements SessionStore {
             throw new SessionStoreUnavailableException("store unreachable while deleting (simulated outage)");
         }
         return memory.delete(key);
+    }
+
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        checkUp();
+        return memory.list(cursor, limit);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.cloakroom.testkit;
 
 import dev.cloakroom.SessionKey;
+import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -54,6 +55,11 @@ public final class RecordingStore implements SessionStore {
     @Override
     public boolean delete(SessionKey key) {
         return delegate.delete(key);
+    }
+
+    @Override
+    public RecordPage list(String cursor, int limit) {
+        return delegate.list(cursor, limit);
     }
 
     @Override

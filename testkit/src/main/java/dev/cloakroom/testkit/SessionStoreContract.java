@@ -9,16 +9,20 @@ import dev.cloakroom.Session;
 import dev.cloakroom.SessionCodec;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionTooLargeException;
 import dev.cloakroom.UnsupportedAttributeException;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -70,6 +74,12 @@ public abstract class SessionStoreContract {
     protected void writeGarbage(SessionKey key) {
         Assumptions.abort("this store has no raw medium to corrupt");
     }
+
+    /**
+     * A second store on the same kind of medium that holds nothing yet (a fresh folder, table or key prefix), closed by
+     * the caller: {@link #createStore()}'s medium outlives each test, so only this one is known to be empty.
+     */
+    protected abstract SessionStore createEmptyStore();
 
     @BeforeEach
     void openStore() {
@@ -454,6 +464,106 @@ public abstract class SessionStoreContract {
             }
         }
         throw new AssertionError("sweep never finished");
+    }
+
+    /** Every page of a listing of {@code of} with {@code limit}, checking that none exceeds it. */
+    protected static List<RecordPage> listAll(SessionStore of, int limit) {
+        List<RecordPage> pages = new ArrayList<>();
+        String cursor = null;
+        for (int round = 0; round < 1_000_000; round++) {
+            RecordPage page = of.list(cursor, limit);
+            assertThat(page.records()).as("page %d", round).hasSizeLessThanOrEqualTo(limit);
+            pages.add(page);
+            if (page.next().isEmpty()) {
+                return pages;
+            }
+            cursor = page.next().get();
+        }
+        throw new AssertionError("the listing never finished");
+    }
+
+    /** How often each of {@code keys} was listed (other tests' records in the medium are left out). */
+    private static Map<SessionKey, Integer> timesListed(List<RecordPage> pages, Set<SessionKey> keys) {
+        Map<SessionKey, Integer> times = new HashMap<>();
+        pages.forEach(page -> page.records().stream().map(RecordSummary::key).filter(keys::contains)
+                .forEach(key -> times.merge(key, 1, Integer::sum)));
+        return times;
+    }
+
+    private Set<SessionKey> createRecords(int count) {
+        Set<SessionKey> keys = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            SessionKey key = randomKey();
+            assertThat(store.write(create(key, Map.of("n", Integer.toString(i))))).isEqualTo(WriteResult.WRITTEN);
+            keys.add(key);
+        }
+        return keys;
+    }
+
+    @Test
+    void listWhenTheStoreIsEmptyThenEveryPageIsEmptyAndTheListingEnds() {
+        try (SessionStore empty = createEmptyStore()) {
+            assertThat(listAll(empty, 10)).flatExtracting(RecordPage::records).isEmpty();
+        }
+    }
+
+    @Test
+    void listWhenPagedWithASmallLimitThenEveryRecordComesExactlyOnceAndNoPageExceedsTheLimit() {
+        Set<SessionKey> keys = createRecords(23);
+
+        List<RecordPage> pages = listAll(store, 4);
+
+        assertThat(timesListed(pages, keys)).containsOnlyKeys(keys).allSatisfy((key, times) -> assertThat(times).isOne());
+        assertThat(pages).hasSizeGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void listWhenARecordIsStoredThenItsSummaryMatchesItWithoutTheAttributes() {
+        SessionKey key = randomKey();
+        store.write(create(key, Map.of("name", "\"Zoë\"", "n", "42")));
+        SessionRecord record = store.load(key).orElseThrow();
+
+        RecordSummary summary = listAll(store, 50).stream().flatMap(page -> page.records().stream())
+                .filter(listed -> listed.key().equals(key)).findFirst().orElseThrow();
+
+        assertThat(summary).isEqualTo(RecordSummary.of(record));
+        assertThat(summary.sizeInBytes()).isEqualTo("name".length() + "\"Zoë\"".getBytes(StandardCharsets.UTF_8).length + "n42".length());
+        assertThat(summary.idleDeadline()).isEqualTo(record.lastAccessedAt().plus(record.maxInactiveInterval()));
+    }
+
+    @Test
+    void listWhenARecordExpiredButIsNotSweptThenItIsListed() {
+        Set<SessionKey> keys = createRecords(3);
+        clock.advance(IDLE.plusSeconds(1));
+
+        List<RecordPage> pages = listAll(store, 2);
+
+        assertThat(timesListed(pages, keys)).containsOnlyKeys(keys);
+        assertThat(pages).flatExtracting(RecordPage::records).filteredOn(summary -> keys.contains(summary.key()))
+                .allSatisfy(summary -> assertThat(summary.isExpiredAt(clock.instant())).isTrue());
+    }
+
+    @Test
+    void listWhenEachListedRecordIsDeletedBeforeTheNextPageThenTheListingStillReachesEveryRecord() {
+        Set<SessionKey> keys = createRecords(17);
+        Set<SessionKey> deleted = new HashSet<>();
+
+        String cursor = null;
+        do {
+            RecordPage page = store.list(cursor, 3);
+            page.records().stream().map(RecordSummary::key).filter(keys::contains).forEach(key -> {
+                assertThat(store.delete(key)).isTrue();
+                deleted.add(key);
+            });
+            cursor = page.next().orElse(null);
+        } while (cursor != null);
+
+        assertThat(deleted).isEqualTo(keys);
+    }
+
+    @Test
+    void listWhenTheLimitIsNotPositiveThenRefused() {
+        assertThatThrownBy(() -> store.list(null, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
     }
 
     @Test

@@ -22,6 +22,11 @@ class FileSessionStoreContractTest extends SessionStoreContract {
         return FileSessionStore.builder(folder.resolve("sessions")).build();
     }
 
+    @Override
+    protected SessionStore createEmptyStore() {
+        return FileSessionStore.builder(folder.resolve("empty")).build();
+    }
+
     /** Every path under the folder with its content, so that names and bytes are both checked for leaks. */
     @Override
     protected String dumpStorage() {

@@ -16,6 +16,11 @@ class MemorySessionStoreContractTest extends SessionStoreContract {
     }
 
     @Override
+    protected SessionStore createEmptyStore() {
+        return new MemorySessionStore();
+    }
+
+    @Override
     protected String dumpStorage() {
         StringBuilder dump = new StringBuilder();
         recording.snapshot().forEach(r -> dump.append(r.key().value()).append(' ').append(r.attributes()).append('\n'));
