@@ -13,13 +13,13 @@ import java.util.Objects;
 
 /**
  * Records what a {@link SessionManager} reports as Micrometer meters, named by Micrometer's conventions (dotted,
- * lower case; a Prometheus registry shows {@code cloakroom.sessions.created} as
- * {@code cloakroom_sessions_created_total}):
+ * lower case; a Prometheus registry shows {@code cloakroom.sessions.loaded} as
+ * {@code cloakroom_sessions_loaded_total}):
  *
  * <table>
  *   <caption>Meters</caption>
  *   <tr><th>meter</th><th>type</th><th>tags</th><th>counts</th></tr>
- *   <tr><td>{@value #CREATED}</td><td>counter</td><td></td><td>new sessions stored for the first time</td></tr>
+ *   <tr><td>{@value #STARTED}</td><td>counter</td><td></td><td>new sessions stored for the first time</td></tr>
  *   <tr><td>{@value #LOADED}</td><td>counter</td><td></td><td>live sessions found for a presented id</td></tr>
  *   <tr><td>{@value #SAVED}</td><td>counter</td><td></td><td>writes of changed attributes (commit or update)</td></tr>
  *   <tr><td>{@value #TOUCHED}</td><td>counter</td><td></td><td>writes that only moved an unchanged session's deadline</td></tr>
@@ -41,7 +41,11 @@ import java.util.Objects;
  * event. Register it with {@code SessionManager.builder(store).metrics(new MicrometerSessionMetrics(registry))}.
  */
 public final class MicrometerSessionMetrics implements SessionMetrics {
-    public static final String CREATED = "cloakroom.sessions.created";
+    /**
+     * Not {@code cloakroom.sessions.created}: Prometheus reserves the {@code _created} suffix for a counter's creation
+     * time, and its client would publish that name as {@code cloakroom_sessions_total}.
+     */
+    public static final String STARTED = "cloakroom.sessions.started";
     public static final String LOADED = "cloakroom.sessions.loaded";
     public static final String SAVED = "cloakroom.sessions.saved";
     public static final String TOUCHED = "cloakroom.sessions.touched";
@@ -69,7 +73,7 @@ public final class MicrometerSessionMetrics implements SessionMetrics {
 
     public MicrometerSessionMetrics(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        created = counter(registry, CREATED, "New sessions stored for the first time");
+        created = counter(registry, STARTED, "New sessions stored for the first time");
         loaded = counter(registry, LOADED, "Live sessions found for a presented id");
         saved = counter(registry, SAVED, "Writes of a stored session's changed attributes");
         touched = counter(registry, TOUCHED, "Writes that only moved an unchanged session's deadline");

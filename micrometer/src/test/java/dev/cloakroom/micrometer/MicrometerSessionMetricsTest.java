@@ -27,7 +27,7 @@ class MicrometerSessionMetricsTest {
 
     @Test
     void constructedWhenNothingHappenedThenEveryMeterRegisteredAtZero() {
-        assertThat(count(MicrometerSessionMetrics.CREATED)).isZero();
+        assertThat(count(MicrometerSessionMetrics.STARTED)).isZero();
         assertThat(count(MicrometerSessionMetrics.IDS_REJECTED, "reason", "bad-signature")).isZero();
         assertThat(count(MicrometerSessionMetrics.STORE_ERRORS, "operation", "sweep-lease", "kind", "circuit-open")).isZero();
         assertThat(registry.get(MicrometerSessionMetrics.STORE_CALLS).tag("operation", "move").timer().count()).isZero();
@@ -49,7 +49,7 @@ class MicrometerSessionMetricsTest {
             manager.find(manager.create().id());
             found.invalidate();
         }
-        assertThat(count(MicrometerSessionMetrics.CREATED)).isEqualTo(1);
+        assertThat(count(MicrometerSessionMetrics.STARTED)).isEqualTo(1);
         assertThat(count(MicrometerSessionMetrics.LOADED)).isEqualTo(1);
         assertThat(count(MicrometerSessionMetrics.SAVED)).isEqualTo(1);
         assertThat(count(MicrometerSessionMetrics.INVALIDATED)).isEqualTo(1);
