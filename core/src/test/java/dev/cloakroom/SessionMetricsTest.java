@@ -7,6 +7,7 @@ import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.spi.SweepLease;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -113,6 +114,26 @@ class SessionMetricsTest {
 
         first.update("count", (Integer n) -> n == null ? 1 : n + 1);
         assertThat(metrics.take()).containsExactly("call WRITE", "conflict", "call LOAD", "call WRITE", "saved");
+    }
+
+    @Test
+    void updateWhenConflictsOutlastStoreTimeoutThenConflictsThenGaveUpAndNothingSaved() {
+        SwitchableStore conflicting = new SwitchableStore();
+        try (SessionManager impatient = SessionManager.builder(conflicting)
+                .config(CloakroomConfig.builder().storeTimeout(Duration.ofMillis(20)).build())
+                .sweeping(false).metrics(metrics).build()) {
+            Session session = impatient.create();
+            session.setAttribute("user", "ada");
+            impatient.commit(session);
+            conflicting.conflicting = true;
+            metrics.take();
+
+            assertThatThrownBy(() -> session.update("count", (Integer n) -> 1)).isInstanceOf(SessionStoreException.class);
+            List<String> events = metrics.take();
+            assertThat(events).contains("conflict").doesNotContain("saved").last().isEqualTo("gave up");
+            assertThat(events.stream().filter("conflict"::equals).count())
+                    .isEqualTo(events.stream().filter("call WRITE"::equals).count());
+        }
     }
 
     @Test
