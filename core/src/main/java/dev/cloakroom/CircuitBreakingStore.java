@@ -108,7 +108,10 @@ final class CircuitBreakingStore implements SessionStore {
         store.close();
     }
 
-    /** The call through the domain's circuit; timed, and its failure classified, only if it reached the store. */
+    /**
+     * The call through the domain's circuit, timed if it reached the store; an unavailable failure that did not reach
+     * it came from the open circuit.
+     */
     private <T> T call(Object domain, StoreOperation operation, Supplier<T> call) {
         boolean[] reached = new boolean[1];
         try {
@@ -122,6 +125,7 @@ final class CircuitBreakingStore implements SessionStore {
                 }
             });
         } catch (SessionLimitExceededException e) {
+            // an answer (the store is full), not an outage, though it is a SessionStoreUnavailableException
             metrics.storeError(operation, StoreError.OTHER);
             throw e;
         } catch (SessionStoreUnavailableException e) {
