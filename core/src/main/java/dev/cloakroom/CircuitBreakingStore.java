@@ -1,5 +1,7 @@
 package dev.cloakroom;
 
+import dev.cloakroom.SessionMetrics.StoreError;
+import dev.cloakroom.SessionMetrics.StoreOperation;
 import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A circuit breaker in front of a store, which {@link SessionManager} puts around whatever store it is given: once a
@@ -31,53 +34,58 @@ import java.util.function.Consumer;
  * <p>Not an outage: a {@link SessionLimitExceededException} (the store answered that it is full), and a failure seen
  * by an interrupted thread (the caller gave up, not the store). Nor is any other {@link SessionStoreException}: a
  * constraint or a bug says nothing about whether the store answers.
+ *
+ * <p>Being the one place every store call passes, it also reports each call's latency and failures to the
+ * {@link SessionMetrics}, whichever store it is.
  */
 final class CircuitBreakingStore implements SessionStore {
     private final SessionStore store;
     private final Duration retryInterval;
     private final InstantSource clock;
+    private final SessionMetrics metrics;
     private final Map<Object, Circuit> circuits = new ConcurrentHashMap<>();
 
-    CircuitBreakingStore(SessionStore store, Duration retryInterval, InstantSource clock) {
+    CircuitBreakingStore(SessionStore store, Duration retryInterval, InstantSource clock, SessionMetrics metrics) {
         this.store = store;
         this.retryInterval = retryInterval;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Override
     public Optional<SessionRecord> load(SessionKey key) {
-        return circuitOf(key).call(() -> store.load(key));
+        return call(store.failureDomain(key), StoreOperation.LOAD, () -> store.load(key));
     }
 
     @Override
     public WriteResult write(SessionWrite write) {
-        return circuitOf(write.key()).call(() -> store.write(write));
+        return call(store.failureDomain(write.key()), StoreOperation.WRITE, () -> store.write(write));
     }
 
     /** Judged by the old key's domain: that is where the record is read, and where a failing move leaves it. */
     @Override
     public WriteResult move(SessionKey from, SessionWrite write) {
-        return circuitOf(from).call(() -> store.move(from, write));
+        return call(store.failureDomain(from), StoreOperation.MOVE, () -> store.move(from, write));
     }
 
     @Override
     public boolean delete(SessionKey key) {
-        return circuitOf(key).call(() -> store.delete(key));
+        return call(store.failureDomain(key), StoreOperation.DELETE, () -> store.delete(key));
     }
 
     @Override
     public RecordPage list(String cursor, int limit) {
-        return circuitOf(WHOLE_STORE).call(() -> store.list(cursor, limit));
+        return call(WHOLE_STORE, StoreOperation.LIST, () -> store.list(cursor, limit));
     }
 
     @Override
     public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
-        return circuitOf(WHOLE_STORE).call(() -> store.sweep(now, limit, deleted));
+        return call(WHOLE_STORE, StoreOperation.SWEEP, () -> store.sweep(now, limit, deleted));
     }
 
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
-        return circuitOf(WHOLE_STORE).call(() -> store.tryAcquireSweepLease(ttl));
+        return call(WHOLE_STORE, StoreOperation.SWEEP_LEASE, () -> store.tryAcquireSweepLease(ttl));
     }
 
     @Override
@@ -100,8 +108,33 @@ final class CircuitBreakingStore implements SessionStore {
         store.close();
     }
 
-    private Circuit circuitOf(SessionKey key) {
-        return circuitOf(store.failureDomain(key));
+    /**
+     * The call through the domain's circuit, timed if it reached the store; an unavailable failure that did not reach
+     * it came from the open circuit.
+     */
+    private <T> T call(Object domain, StoreOperation operation, Supplier<T> call) {
+        boolean[] reached = new boolean[1];
+        try {
+            return circuitOf(domain).call(() -> {
+                reached[0] = true;
+                long started = System.nanoTime();
+                try {
+                    return call.get();
+                } finally {
+                    metrics.storeCall(operation, Duration.ofNanos(System.nanoTime() - started));
+                }
+            });
+        } catch (SessionLimitExceededException e) {
+            // an answer (the store is full), not an outage, though it is a SessionStoreUnavailableException
+            metrics.storeError(operation, StoreError.OTHER);
+            throw e;
+        } catch (SessionStoreUnavailableException e) {
+            metrics.storeError(operation, reached[0] ? StoreError.UNAVAILABLE : StoreError.CIRCUIT_OPEN);
+            throw e;
+        } catch (RuntimeException e) {
+            metrics.storeError(operation, StoreError.OTHER);
+            throw e;
+        }
     }
 
     private Circuit circuitOf(Object domain) {

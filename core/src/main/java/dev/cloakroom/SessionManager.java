@@ -43,16 +43,18 @@ public final class SessionManager implements AutoCloseable {
     private final List<SessionListener> listeners;
     private final SessionIds ids = new SessionIds();
     private final Sweeper sweeper;
+    private final SessionMetrics metrics;
 
     private SessionManager(Builder b) {
         // every store, whoever wrote it, gets the same fail-fast behaviour while it is down; the sweeper goes through it too
-        this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock);
+        this.metrics = b.metrics;
+        this.store = new CircuitBreakingStore(b.store, b.config.storeRetryInterval(), b.clock, metrics);
         this.config = b.config;
         // what the cap lets a request save, the codec must read back on the next load
         this.codec = (b.codec != null ? b.codec : SessionCodec.builder().build()).withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
-        this.sweeper = new Sweeper(store, codec, listeners, config, clock);
+        this.sweeper = new Sweeper(store, codec, listeners, config, clock, metrics);
         boolean sweeping = b.sweeping != null ? b.sweeping : config.sweeping();
         if (sweeping) {
             sweeper.start();
@@ -73,6 +75,11 @@ public final class SessionManager implements AutoCloseable {
         return codec;
     }
 
+    /** Where this manager reports what it does; the servlet filter adds the ids whose cookie signature failed. */
+    public SessionMetrics metrics() {
+        return metrics;
+    }
+
     /** The sweeper of this manager's store; {@link Sweeper#runOnce()} also serves a cron job. */
     public Sweeper sweeper() {
         return sweeper;
@@ -86,20 +93,20 @@ public final class SessionManager implements AutoCloseable {
      */
     public Optional<Session> find(String rawId) {
         if (!SessionIds.isWellFormed(rawId)) {
+            metrics.idRejected(SessionMetrics.RejectedId.MALFORMED);
             return Optional.empty();
         }
         SessionKey key = SessionKey.of(rawId);
         Optional<SessionRecord> loaded = store.load(key);
-        if (loaded.isEmpty()) {
-            return Optional.empty();
-        }
-        SessionRecord record = loaded.get();
         Instant now = clock.instant();
-        if (!isLive(record, now)) {
-            return Optional.empty();
+        Optional<Session> found = loaded.filter(record -> isLive(record, now))
+                .flatMap(record -> decodeOrDiscard(record).map(values -> new Session(this, rawId, record, values, now)));
+        if (found.isPresent()) {
+            metrics.sessionLoaded();
+        } else {
+            metrics.idRejected(SessionMetrics.RejectedId.UNKNOWN);
         }
-        Optional<Map<String, Object>> decoded = decodeOrDiscard(record);
-        return decoded.map(values -> new Session(this, rawId, record, values, now));
+        return found;
     }
 
     /** A new session with a fresh id; nothing is stored until it holds data and is committed. */
@@ -156,6 +163,7 @@ public final class SessionManager implements AutoCloseable {
                 throw new SessionStoreException("store answered " + result + " to the creation of " + session.key() + ", a fresh key");
             }
             session.written(created, now, true);
+            metrics.sessionCreated();
             listeners.forEach(l -> notifyCreated(l, session.key()));
             return CommitOutcome.SAVED;
         }
@@ -166,11 +174,17 @@ public final class SessionManager implements AutoCloseable {
         if (changes.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
             return writtenByUpdate ? CommitOutcome.SAVED : CommitOutcome.UNCHANGED;
         }
+        boolean touchOnly = changes.isEmpty() && !session.maxInactiveIntervalChanged();
         requireWithinCap(session, changes);
         WriteResult result = store.write(writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
+                if (touchOnly) {
+                    metrics.sessionTouched();
+                } else {
+                    metrics.sessionSaved();
+                }
                 return CommitOutcome.SAVED;
             case GONE:
                 LOG.debug("{} ended while a request was using it; its changes were not saved", session.key());
@@ -195,6 +209,7 @@ public final class SessionManager implements AutoCloseable {
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
+                metrics.sessionIdChanged();
                 return CommitOutcome.SAVED;
             case GONE:
                 LOG.debug("{} ended before its id could be changed; it is not recreated", oldKey);
@@ -240,6 +255,7 @@ public final class SessionManager implements AutoCloseable {
                     case WRITTEN:
                         session.written(changes, now, false);
                         session.updated(name, next);
+                        metrics.sessionSaved();
                         return next;
                     case GONE:
                         session.markInvalidated();
@@ -248,6 +264,7 @@ public final class SessionManager implements AutoCloseable {
                         throw new SessionTooLargeException(config.maxSessionBytes());
                     default:
                         conflicts++;
+                        metrics.updateConflict();
                         Optional<SessionRecord> fresh = store.load(session.key());
                         if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
                             session.markInvalidated();
@@ -264,6 +281,7 @@ public final class SessionManager implements AutoCloseable {
             // Bounded as a whole by the store timeout, like any other store call the request waits for.
             long remaining = config.storeTimeout().toNanos() - (System.nanoTime() - started);
             if (remaining <= 0) {
+                metrics.updateGaveUp();
                 throw new SessionStoreException("gave up updating '" + name + "' of " + session.key() + " after "
                         + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms, past the store timeout of "
                         + config.storeTimeout().toMillis() + " ms: " + conflicts
@@ -284,6 +302,7 @@ public final class SessionManager implements AutoCloseable {
             attributes = session.attributes();
             key = session.renamedFrom() != null ? session.renamedFrom() : session.key();
             if (!session.hasRecord()) {
+                metrics.sessionInvalidated();
                 return true;
             }
         }
@@ -297,6 +316,7 @@ public final class SessionManager implements AutoCloseable {
             }
             throw e;
         }
+        metrics.sessionInvalidated();
         // Only the call that removed the record reports it: another request, or the sweeper, may have done so already.
         if (removed) {
             listeners.forEach(l -> notifyDestroyed(l, key, attributes, SessionListener.Reason.INVALIDATED));
@@ -432,6 +452,7 @@ public final class SessionManager implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private final List<SessionListener> listeners = new ArrayList<>();
         private Boolean sweeping;
+        private SessionMetrics metrics = SessionMetrics.NO_OP;
 
         private Builder(SessionStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -457,6 +478,11 @@ public final class SessionManager implements AutoCloseable {
          * Turn it off when a cron job sweeps instead (with {@link Sweeper#runOnce()}, or SQL).
          */
         public Builder sweeping(boolean value) { this.sweeping = value; return this; }
+        /**
+         * Where the manager reports sessions created, loaded, saved, expired, rejected ids and store call latency and
+         * failures; default {@link SessionMetrics#NO_OP}. {@code cloakroom-micrometer} provides one for Micrometer.
+         */
+        public Builder metrics(SessionMetrics value) { this.metrics = Objects.requireNonNull(value, "metrics"); return this; }
 
         public SessionManager build() {
             return new SessionManager(this);

@@ -36,16 +36,19 @@ public final class Sweeper implements AutoCloseable {
     private final List<SessionListener> listeners;
     private final CloakroomConfig config;
     private final InstantSource clock;
+    private final SessionMetrics metrics;
     private final AtomicBoolean immediateRunPending = new AtomicBoolean();
     private final Object runLock = new Object();
     private volatile ScheduledExecutorService scheduler;
 
-    Sweeper(SessionStore store, SessionCodec codec, List<SessionListener> listeners, CloakroomConfig config, InstantSource clock) {
+    Sweeper(SessionStore store, SessionCodec codec, List<SessionListener> listeners, CloakroomConfig config, InstantSource clock,
+            SessionMetrics metrics) {
         this.store = store;
         this.codec = codec;
         this.listeners = listeners;
         this.config = config;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     synchronized void start() {
@@ -109,6 +112,8 @@ public final class Sweeper implements AutoCloseable {
     }
 
     private void tellListeners(SessionRecord record) {
+        // here rather than by the batch's count: a batch that fails later has still deleted what it handed over
+        metrics.sessionExpired();
         if (listeners.isEmpty()) {
             return;
         }

@@ -29,7 +29,7 @@ class CircuitBreakingStoreTest {
 
     private final MutableClock clock = new MutableClock();
     private final SwitchableStore store = new SwitchableStore();
-    private final CircuitBreakingStore breaker = new CircuitBreakingStore(store, RETRY, clock);
+    private final CircuitBreakingStore breaker = new CircuitBreakingStore(store, RETRY, clock, SessionMetrics.NO_OP);
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
     @AfterEach

@@ -29,6 +29,8 @@ final class SwitchableStore implements SessionStore {
     final AtomicInteger reached = new AtomicInteger();
     volatile Mode mode = Mode.UP;
     volatile Duration delay = Duration.ZERO;
+    /** Every versioned write answers {@link WriteResult#CONFLICT}, as if another request always wrote first. */
+    volatile boolean conflicting;
     volatile Function<SessionKey, Object> domainOf = key -> WHOLE_STORE;
     private volatile CountDownLatch entered;
     private volatile CountDownLatch release;
@@ -94,7 +96,8 @@ final class SwitchableStore implements SessionStore {
 
     @Override
     public WriteResult write(SessionWrite write) {
-        return reach(() -> memory.write(write));
+        return reach(() -> conflicting && write.expectedVersion() != SessionWrite.ANY_VERSION
+                ? WriteResult.CONFLICT : memory.write(write));
     }
 
     @Override

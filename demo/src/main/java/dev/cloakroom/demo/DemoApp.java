@@ -5,7 +5,10 @@ import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStores;
 import dev.cloakroom.Settings;
+import dev.cloakroom.micrometer.MicrometerSessionMetrics;
 import dev.cloakroom.servlet.CloakroomFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.MultipartConfigElement;
 import java.net.URI;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Configured with Flask-Session's names, from environment variables or {@code -D} system properties of the same
  * name ({@link Settings#fromSystem()}): {@code HOST} (default {@value #DEFAULT_HOST}), {@code PORT} (default
  * {@value #DEFAULT_PORT}; 0 picks a free one), {@code MAX_CONTENT_LENGTH} (default {@value #DEFAULT_MAX_CONTENT_LENGTH}
- * bytes), plus every session setting that {@link CloakroomConfig#fromSettings} and {@link SessionStores#fromSettings}
+ * bytes), {@code SESSION_METRICS} (default {@value #DEFAULT_SESSION_METRICS}; {@code true} serves the session meters
+ * for Prometheus at {@value #METRICS_PATH}), plus every session setting that {@link CloakroomConfig#fromSettings} and {@link SessionStores#fromSettings}
  * read ({@code SESSION_TYPE}, {@code SESSION_FILE_DIR}, {@code PERMANENT_SESSION_LIFETIME}, ...).
  *
  * <p>{@link #start(Settings)} returns once the server listens; {@link #close()} stops Jetty, then the session
@@ -46,6 +50,10 @@ public final class DemoApp implements AutoCloseable {
     public static final long DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024;
     /** Largest {@code MAX_CONTENT_LENGTH} accepted: 1 GiB, as an upload is held in memory while it is checked. */
     static final long MAX_MAX_CONTENT_LENGTH = 1L << 30;
+    /** {@code SESSION_METRICS}: off, so that nothing about the sessions is published unless asked for. */
+    public static final boolean DEFAULT_SESSION_METRICS = false;
+    /** Where the Prometheus scrape endpoint answers when {@code SESSION_METRICS} is on. */
+    public static final String METRICS_PATH = "/metrics";
     /** A connection idle this long is closed, so a stalled upload cannot hold a thread for ever. */
     static final int IDLE_TIMEOUT_MILLIS = 30_000;
 
@@ -142,13 +150,18 @@ public final class DemoApp implements AutoCloseable {
 
     private static DemoApp start(Listen listen, CloakroomConfig config, SessionStore store) {
         SessionManager manager;
+        PrometheusMeterRegistry registry = listen.metrics() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
         try {
-            manager = SessionManager.builder(store).config(config).build();
+            SessionManager.Builder builder = SessionManager.builder(store).config(config);
+            if (registry != null) {
+                builder.metrics(new MicrometerSessionMetrics(registry));
+            }
+            manager = builder.build();
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
-        Server server = server(listen, manager);
+        Server server = server(listen, manager, registry);
         try {
             server.start();
         } catch (Exception e) {
@@ -164,7 +177,7 @@ public final class DemoApp implements AutoCloseable {
         return new DemoApp(server, manager, uri);
     }
 
-    private static Server server(Listen listen, SessionManager manager) {
+    private static Server server(Listen listen, SessionManager manager, PrometheusMeterRegistry registry) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("demo");
         Server server = new Server(threads);
@@ -188,6 +201,9 @@ public final class DemoApp implements AutoCloseable {
         upload.getRegistration().setMultipartConfig(
                 new MultipartConfigElement(null, max, max, (int) max + 1));
         context.addServlet(upload, "/");
+        if (registry != null) {
+            context.addServlet(new ServletHolder("metrics", new MetricsServlet(registry)), METRICS_PATH);
+        }
         ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
         errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, "/error");
         errors.setShowStacks(false);
@@ -237,7 +253,7 @@ public final class DemoApp implements AutoCloseable {
     }
 
     /** The demo's own settings, validated before anything is built. */
-    private record Listen(String host, int port, long maxContentLength) {
+    private record Listen(String host, int port, long maxContentLength, boolean metrics) {
         static Listen from(Settings settings) {
             String host = settings.get("HOST", DEFAULT_HOST);
             long port = settings.getLong("PORT", DEFAULT_PORT);
@@ -249,7 +265,7 @@ public final class DemoApp implements AutoCloseable {
                 throw new IllegalArgumentException("MAX_CONTENT_LENGTH must be within 1.." + MAX_MAX_CONTENT_LENGTH
                         + " bytes (an upload is held in memory): '" + max + "'");
             }
-            return new Listen(host, (int) port, max);
+            return new Listen(host, (int) port, max, settings.getBoolean("SESSION_METRICS", DEFAULT_SESSION_METRICS));
         }
     }
 }

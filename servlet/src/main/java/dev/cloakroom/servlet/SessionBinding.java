@@ -4,6 +4,7 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionMetrics;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionTooLargeException;
 import dev.cloakroom.UnsupportedAttributeException;
@@ -161,6 +162,11 @@ final class SessionBinding {
             lookup = Lookup.ABSENT;
             if (presented().present()) {
                 cookie = BrowserCookie.STALE;
+                if (presented().rawId() == null) {
+                    // the manager never sees this value; with signing on, a value whose signature did not verify
+                    manager.metrics().idRejected(manager.config().signingKeys().isEmpty()
+                            ? SessionMetrics.RejectedId.MALFORMED : SessionMetrics.RejectedId.BAD_SIGNATURE);
+                }
             }
         }
         if (!create) {

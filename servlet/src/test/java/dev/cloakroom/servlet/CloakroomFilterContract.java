@@ -7,6 +7,7 @@ import dev.cloakroom.CookieSecure;
 import dev.cloakroom.SameSite;
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionMetrics;
 import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
@@ -23,7 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,6 +49,7 @@ abstract class CloakroomFilterContract {
     final TestClock clock = new TestClock();
     ObservedStore store = new ObservedStore(new MemorySessionStore());
     RecordingListener recorder = new RecordingListener();
+    final Queue<SessionMetrics.RejectedId> rejected = new ConcurrentLinkedQueue<>();
     SessionManager manager;
     TestServer server;
 
@@ -82,7 +86,12 @@ abstract class CloakroomFilterContract {
         stop();
         ServletSessionEvents events = new ServletSessionEvents().add(recorder);
         manager = SessionManager.builder(sessionStore).config(config.apply(CloakroomConfig.builder()).build())
-                .clock(clock).sweeping(false).listener(events).build();
+                .clock(clock).sweeping(false).listener(events).metrics(new SessionMetrics() {
+                    @Override
+                    public void idRejected(RejectedId reason) {
+                        rejected.add(reason);
+                    }
+                }).build();
         server = container().start(new CloakroomFilter(manager, events), new TestApp());
     }
 
@@ -870,6 +879,7 @@ abstract class CloakroomFilterContract {
         assertThat(send("/get?name=a", tampered).body()).isEqualTo("no session");
         assertThat(send("/get?name=a", id).body()).isEqualTo("no session");
         assertThat(store.calls()).isZero();
+        assertThat(rejected).containsExactly(SessionMetrics.RejectedId.BAD_SIGNATURE, SessionMetrics.RejectedId.BAD_SIGNATURE);
     }
 
     @Test
