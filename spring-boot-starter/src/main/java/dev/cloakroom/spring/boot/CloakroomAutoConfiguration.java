@@ -2,6 +2,7 @@ package dev.cloakroom.spring.boot;
 
 import dev.cloakroom.SessionCodec;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionMetrics;
 import dev.cloakroom.file.FileSessionStore;
 import dev.cloakroom.jdbc.JdbcSessionStore;
 import dev.cloakroom.memory.MemorySessionStore;
@@ -78,15 +79,17 @@ public final class CloakroomAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SessionManager cloakroomSessionManager(ObjectProvider<SessionStore> store, SessionCodec codec, ServletSessionEvents events,
-                                           CloakroomProperties properties, Environment environment) {
+                                           ObjectProvider<SessionMetrics> metrics, CloakroomProperties properties,
+                                           Environment environment) {
         SessionStore chosen = store.getIfAvailable(() -> {
             throw new IllegalStateException(missingStore(properties.getStore()));
         });
-        return SessionManager.builder(chosen)
+        SessionManager.Builder manager = SessionManager.builder(chosen)
                 .config(CloakroomConfigs.from(properties, environment))
                 .codec(codec)
-                .listener(events)
-                .build();
+                .listener(events);
+        metrics.ifAvailable(manager::metrics);
+        return manager.build();
     }
 
     @Bean

@@ -9,12 +9,15 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
-/** Every page behind Spring Security's generated login form (CSRF on, the default); logout at {@code POST /logout}. */
+/**
+ * Every page behind Spring Security's generated login form (CSRF on, the default), except the health check a load
+ * balancer asks for; logout at {@code POST /logout}.
+ */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
     @Bean
     SecurityFilterChain web(HttpSecurity http) throws Exception {
-        http.authorizeHttpRequests(requests -> requests.requestMatchers("/error").permitAll().anyRequest().authenticated())
+        http.authorizeHttpRequests(requests -> requests.requestMatchers("/error", "/actuator/health").permitAll().anyRequest().authenticated())
                 .formLogin(form -> form.permitAll())
                 .logout(logout -> logout.permitAll());
         return http.build();
