@@ -191,6 +191,7 @@ class SweeperTest {
         }
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void expiredFileIsGoneWithinOneAndAHalfIntervalsAndLiveOneStays() throws Exception {
         FileSessionStore files = fileStore();
@@ -232,6 +233,7 @@ class SweeperTest {
                 .isEqualTo(Map.of("file_contents", List.of("first line", "  indented"), "uploads", 2));
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void manyExpiredRecordsAreAllRemovedInBatchesOfAtMostTheBatchSize() throws Exception {
         FileSessionStore files = fileStore();
@@ -319,6 +321,7 @@ class SweeperTest {
         assertThat(store.failuresToThrow).hasValue(0);
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void twoManagersOnOneFolderNeverSweepAtTheSameTime() throws Exception {
         AtomicInteger active = new AtomicInteger();
@@ -363,6 +366,7 @@ class SweeperTest {
         assertThat(FileStoreProbe.fileOf(files, session.key())).doesNotExist();
     }
 
+    // Proves docs/persistence.md#filesystem-threshold
     @Test
     void thresholdRequestSweepsAtOnceWithoutWaitingForTheInterval() throws Exception {
         FileSessionStore files = FileSessionStore.builder(temp.resolve("sessions")).fileThreshold(5).build();
