@@ -215,6 +215,7 @@ class SweeperTest {
         assertThat(manager.find(live.id())).isPresent();
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void listenersAreToldOfEachExpiredSessionWithItsDecodedAttributes() throws Exception {
         Destroyed destroyed = new Destroyed();
@@ -303,6 +304,7 @@ class SweeperTest {
         assertThat(FileStoreProbe.fileOf(files, first.key())).doesNotExist();
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void failedSweepIsRetriedByTheNextRun() throws Exception {
         FileSessionStore files = fileStore();

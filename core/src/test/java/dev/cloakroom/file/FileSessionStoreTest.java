@@ -430,6 +430,7 @@ class FileSessionStoreTest {
         assertThatThrownBy(() -> store.tryAcquireSweepLease(Duration.ofMinutes(1))).isInstanceOf(SessionStoreUnavailableException.class);
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void sweepResumesWhereItStoppedAndReachesEveryShard() throws IOException {
         FileSessionStore store = open();

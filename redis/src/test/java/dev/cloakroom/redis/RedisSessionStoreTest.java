@@ -500,6 +500,7 @@ class RedisSessionStoreTest {
         assertThat(managers.get(0).find(live.id())).isPresent();
     }
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void sweepLeaseWhenHeldThenExclusiveUntilReleasedOrExpired() {
         RedisSessionStore first = store(true);

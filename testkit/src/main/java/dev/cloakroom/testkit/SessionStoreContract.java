@@ -183,6 +183,7 @@ public abstract class SessionStoreContract {
         store.load(key).ifPresent(record -> assertThat(record.attributes()).containsEntry("a", "1"));
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void writesMergeAttributeDeltas() {
         SessionKey key = randomKey();
