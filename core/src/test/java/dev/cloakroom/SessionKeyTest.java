@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 @Tag("unit")
 class SessionKeyTest {
 
+    // Proves docs/persistence.md#raw-id
     @Test
     void keyIsVersionedSha256OfTheRawId() throws Exception {
         String id = new SessionIds().next();

@@ -69,6 +69,7 @@ class SessionManagerTest {
         assertThat(store.calls.get()).isEqualTo(1);
     }
 
+    // Proves docs/persistence.md#expired-cookie
     @Test
     void expiredIdIsNeverAdoptedANewSessionGetsANewId() {
         Session session = manager.create();

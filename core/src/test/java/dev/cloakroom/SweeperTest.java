@@ -191,6 +191,7 @@ class SweeperTest {
         }
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void expiredFileIsGoneWithinOneAndAHalfIntervalsAndLiveOneStays() throws Exception {
         FileSessionStore files = fileStore();
@@ -214,6 +215,7 @@ class SweeperTest {
         assertThat(manager.find(live.id())).isPresent();
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void listenersAreToldOfEachExpiredSessionWithItsDecodedAttributes() throws Exception {
         Destroyed destroyed = new Destroyed();
@@ -232,6 +234,7 @@ class SweeperTest {
                 .isEqualTo(Map.of("file_contents", List.of("first line", "  indented"), "uploads", 2));
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void manyExpiredRecordsAreAllRemovedInBatchesOfAtMostTheBatchSize() throws Exception {
         FileSessionStore files = fileStore();
@@ -301,6 +304,7 @@ class SweeperTest {
         assertThat(FileStoreProbe.fileOf(files, first.key())).doesNotExist();
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void failedSweepIsRetriedByTheNextRun() throws Exception {
         FileSessionStore files = fileStore();
@@ -319,6 +323,7 @@ class SweeperTest {
         assertThat(store.failuresToThrow).hasValue(0);
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void twoManagersOnOneFolderNeverSweepAtTheSameTime() throws Exception {
         AtomicInteger active = new AtomicInteger();
@@ -363,6 +368,7 @@ class SweeperTest {
         assertThat(FileStoreProbe.fileOf(files, session.key())).doesNotExist();
     }
 
+    // Proves docs/persistence.md#filesystem-threshold
     @Test
     void thresholdRequestSweepsAtOnceWithoutWaitingForTheInterval() throws Exception {
         FileSessionStore files = FileSessionStore.builder(temp.resolve("sessions")).fileThreshold(5).build();

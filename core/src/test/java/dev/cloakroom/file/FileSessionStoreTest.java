@@ -158,6 +158,7 @@ class FileSessionStoreTest {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
     }
 
+    // Proves docs/persistence.md#filesystem-layout
     @Test
     void writeWhenCreatedThenOneFileNamedByTheKeyInItsShard() throws IOException {
         FileSessionStore store = open();
@@ -177,6 +178,7 @@ class FileSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#filesystem-layout
     @Test
     void recordFileIsJsonWithExactAttributeTextsAndExpiryAsItsTime() throws IOException {
         FileSessionStore store = open();
@@ -196,6 +198,7 @@ class FileSessionStoreTest {
                 .isEqualTo(clock.instant().plus(IDLE));
     }
 
+    // Proves docs/persistence.md#filesystem-layout
     @Test
     void buildWhenFolderMissingThenCreatedPrivateAndFilesArePrivate() throws IOException {
         FileSessionStore store = open();
@@ -316,6 +319,7 @@ class FileSessionStoreTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0S");
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void sweepRemovesOldTempFilesAndCorruptRecordsButKeepsFreshTempFiles() throws IOException {
         FileSessionStore store = open();
@@ -426,6 +430,7 @@ class FileSessionStoreTest {
         assertThatThrownBy(() -> store.tryAcquireSweepLease(Duration.ofMinutes(1))).isInstanceOf(SessionStoreUnavailableException.class);
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void sweepResumesWhereItStoppedAndReachesEveryShard() throws IOException {
         FileSessionStore store = open();
@@ -452,6 +457,7 @@ class FileSessionStoreTest {
         assertThat(store.approximateFileCount()).isZero();
     }
 
+    // Proves docs/persistence.md#filesystem-threshold
     @Test
     void thresholdWhenReachedThenAsksForASweepOnceAndAgainOnlyAfterGrowth() {
         FileSessionStore store = open(FileSessionStore.builder(folder()).fileThreshold(100));
@@ -472,6 +478,8 @@ class FileSessionStoreTest {
         assertThat(requests).hasValue(2);
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
+    // Proves docs/persistence.md#filesystem-threshold
     @Test
     void thresholdWhenExceededByLiveSessionsThenOnlyExpiredFilesAreDeleted() throws Exception {
         FileSessionStore store = open(FileSessionStore.builder(folder()).fileThreshold(5));
@@ -516,6 +524,7 @@ class FileSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#filesystem-max-sessions
     @Test
     void maxSessionsWhenReachedThenCreatesRefusedButExistingSessionsStillWrite() {
         FileSessionStore store = open(FileSessionStore.builder(folder()).maxSessions(3));
@@ -583,6 +592,7 @@ class FileSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#filesystem-max-sessions
     @Test
     void maxSessionsWhenOnlyExpiredSessionsFillItThenASweepMakesRoom() {
         FileSessionStore store = open(FileSessionStore.builder(folder()).maxSessions(2));
@@ -623,6 +633,7 @@ class FileSessionStoreTest {
         assertThat(result).isEqualTo(WriteResult.WRITTEN);
     }
 
+    // Proves docs/persistence.md#filesystem-written
     @Test
     void twoInstancesOnOneFolderKeepConcurrentUpdatesAtomic() throws Exception {
         FileSessionStore first = open();
@@ -790,6 +801,7 @@ class FileSessionStoreTest {
         return out.readLine();
     }
 
+    // Proves docs/persistence.md#filesystem-written
     @Test
     void secondProcessHammeringTheSameFolderLosesNoUpdate() throws Exception {
         FileSessionStore store = open();

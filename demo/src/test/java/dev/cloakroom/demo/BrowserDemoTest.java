@@ -51,6 +51,7 @@ class BrowserDemoTest {
         return DemoApp.start(Settings.of(values));
     }
 
+    // Proves docs/persistence.md#raw-id
     @ParameterizedTest
     @EnumSource(DemoStore.class)
     void uploadWhenThroughTheFormThenActionShowsTheLinesAsTextAndTheStoreOneRecordUnderTheHashedKey(DemoStore kind)
@@ -86,6 +87,7 @@ class BrowserDemoTest {
         }
     }
 
+    // Proves docs/persistence.md#expired-cookie
     @ParameterizedTest
     @EnumSource(DemoStore.class)
     void cookieWhenDeletedInTheBrowserThenNothingUploadedAndTheNextUploadGetsANewId(DemoStore kind) throws Exception {
@@ -117,6 +119,8 @@ class BrowserDemoTest {
      * session's lifetime, as the seed observed; the store must have swept the session by itself, and the page must
      * show nothing for the stale id.
      */
+    // Proves docs/persistence.md#expired-cookie
+    // Proves docs/persistence.md#session-permanent
     @ParameterizedTest
     @EnumSource(DemoStore.class)
     void sessionWhenIdlePastItsLifetimeThenSweptFromTheStoreAndGoneFromThePage(DemoStore kind) throws Exception {

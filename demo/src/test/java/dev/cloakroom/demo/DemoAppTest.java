@@ -55,6 +55,7 @@ class DemoAppTest {
         return store.snapshot().stream().filter(r -> r.key().equals(key)).findFirst().orElseThrow();
     }
 
+    // Proves docs/persistence.md#filesystem-written
     @Test
     void greetingWhenFirstVisitThenFormAndExperimentTextAndNoCookie() throws Exception {
         Browser browser = browser(start());
@@ -205,6 +206,7 @@ class DemoAppTest {
         assertUntouched(browser, version, "kept");
     }
 
+    // Proves docs/persistence.md#filesystem-written
     @Test
     void uploadWhenNoFileAndNoSessionThenNoSessionCreated() throws Exception {
         Browser browser = browser(start());
@@ -393,6 +395,7 @@ class DemoAppTest {
         assertThat(trace.body()).doesNotContain("should-not-echo");
     }
 
+    // Proves docs/persistence.md#session-permanent
     @Test
     void cookieWhenPermanentByDefaultThenMaxAgeIsTheLifetime() throws Exception {
         Browser browser = browser(start("PERMANENT_SESSION_LIFETIME", "120"));
@@ -415,6 +418,7 @@ class DemoAppTest {
         assertThat(maxAge(Browser.sessionCookies(posted).get(0))).isBetween(2678400L - 5, 2678400L);
     }
 
+    // Proves docs/persistence.md#session-permanent
     @Test
     void cookieWhenNotPermanentThenNoMaxAgeButServerLifetimeStillSet() throws Exception {
         Browser browser = browser(start("SESSION_PERMANENT", "false", "PERMANENT_SESSION_LIFETIME", "300"));

@@ -33,6 +33,7 @@ class FileStoreDemoTest {
         return DemoApp.start(Settings.of(values));
     }
 
+    // Proves docs/persistence.md#filesystem-layout
     @Test
     void uploadWhenTwoBrowsersThenOneFilePerSessionNamedByHashedKeyNeverByRawId() throws Exception {
         try (DemoApp app = start()) {
@@ -110,6 +111,7 @@ class FileStoreDemoTest {
         }
     }
 
+    // Proves docs/persistence.md#filesystem-max-sessions
     @Test
     void uploadWhenSessionMaxSessionsReachedThenNewVisitorGets503AndNoFile() throws Exception {
         try (DemoApp app = start("SESSION_MAX_SESSIONS", "1")) {
@@ -148,6 +150,7 @@ class FileStoreDemoTest {
         assertThat(log).doesNotContain(id);
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
     @Test
     void expiredFileWhenTheSweeperIsOffThenItStaysUntilTheSweepCommandRemovesIt() throws Exception {
         String[] settings = {"PERMANENT_SESSION_LIFETIME", "1", "SESSION_CLEANUP_INTERVAL", "1", "SESSION_SWEEPER", "false"};

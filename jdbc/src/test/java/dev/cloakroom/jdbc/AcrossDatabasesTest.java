@@ -88,6 +88,7 @@ class AcrossDatabasesTest {
         }
     }
 
+    // Proves docs/persistence.md#mariadb-h2
     @ParameterizedTest
     @MethodSource("urls")
     void schemaWhenSixInstancesStartAtOnceThenAllStartAndShareOneTable(String url) throws Exception {
@@ -120,6 +121,7 @@ class AcrossDatabasesTest {
         }
     }
 
+    // Proves docs/persistence.md#mariadb-h2
     @ParameterizedTest
     @MethodSource("urls")
     void roundTripsWhenLoadingAndChangingThenOneStatementEachWhereTheDatabaseMerges(String url) {
@@ -142,6 +144,7 @@ class AcrossDatabasesTest {
         }
     }
 
+    // Proves docs/persistence.md#mariadb-h2
     @ParameterizedTest
     @MethodSource("urls")
     void olderLayoutWhenStartedThenMissingColumnsIndexAndMarkAddedAndRowsKept(String url) throws Exception {
@@ -182,6 +185,7 @@ class AcrossDatabasesTest {
         }
     }
 
+    // Proves docs/persistence.md#mariadb-h2
     @ParameterizedTest
     @MethodSource("urls")
     void sweepLeaseWhenHeldByOneStoreThenRefusedToAnotherUntilClosed(String url) {
@@ -221,6 +225,7 @@ class AcrossDatabasesTest {
         }
     }
 
+    // Proves docs/persistence.md#mariadb-h2
     @org.junit.jupiter.api.Test
     void sweepLeaseWhenItsMariaDbHolderNeverReleasesItThenAnotherInstanceGetsItAfterItsTimeToLive() throws Exception {
         try (JdbcSessionStore stuck = store(TestDatabases.MARIADB_URL); JdbcSessionStore other = store(TestDatabases.MARIADB_URL)) {

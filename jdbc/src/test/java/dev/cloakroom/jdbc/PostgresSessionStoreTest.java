@@ -93,6 +93,7 @@ class PostgresSessionStoreTest {
     }
 
 
+    // Proves docs/persistence.md#postgresql-table
     @Test
     void schemaWhenManyInstancesStartAtOnceThenOneTableAndNoError() throws Exception {
         String table = TABLES.name("starters");
@@ -125,6 +126,7 @@ class PostgresSessionStoreTest {
         assertThat(indexExists(table)).isTrue();
     }
 
+    // Proves docs/persistence.md#postgresql-table
     @Test
     void schemaWhenOlderLayoutThenUpgradedInPlaceAndRowsKept() throws Exception {
         String table = TABLES.name("older");
@@ -160,6 +162,7 @@ class PostgresSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#postgresql-table
     @Test
     void schemaWhenFlaskSessionTableThenRefusedWithAClearMessageAndLeftAlone() throws Exception {
         String table = TABLES.name("flask");
@@ -175,6 +178,7 @@ class PostgresSessionStoreTest {
         assertThat(columns(table)).containsExactlyInAnyOrder("id", "session_id", "data", "expiry");
     }
 
+    // Proves docs/persistence.md#postgresql-table
     @Test
     void schemaWhenValidateAndTableMissingThenStartFailsWithTheDdlAndNothingIsCreated() throws Exception {
         String table = TABLES.name("validate");
@@ -209,6 +213,7 @@ class PostgresSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#postgresql-table
     @Test
     void tableWhenDroppedWhileRunningThenCreatedAgainByTheNextCall() throws Exception {
         String table = TABLES.name("dropped");
@@ -235,6 +240,7 @@ class PostgresSessionStoreTest {
     }
 
 
+    // Proves docs/persistence.md#postgresql-written
     @Test
     void roundTripsWhenLoadingThenOneAndWhenChangingThenOneAndWhenNothingChangedThenNone() throws Exception {
         String table = TABLES.name("roundtrips");
@@ -346,6 +352,7 @@ class PostgresSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void sweepWhenTheTableHoldsManyRowsThenItsQueryUsesTheExpiryIndex() throws Exception {
         String table = TABLES.name("explain");
@@ -385,6 +392,7 @@ class PostgresSessionStoreTest {
     }
 
 
+    // Proves docs/persistence.md#postgresql-settings
     @Test
     void browserSessionCookieWhenNotPermanentThenServerIdleExpiryStillApplies() throws Exception {
         String table = TABLES.name("notpermanent");

@@ -90,6 +90,7 @@ class PostgresSweepTest {
         }
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void threeInstancesWhenSweepingAtOnceThenOneHoldsTheLockAtATimeAndEachRowIsDeletedOnce() throws Exception {
         String table = TABLES.name("three");
@@ -143,6 +144,7 @@ class PostgresSweepTest {
         assertThat(count(table)).isZero();
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void sweepLeaseWhenItsHolderNeverReleasesItThenAnotherInstanceGetsItAfterItsTimeToLive() throws Exception {
         String table = TABLES.name("stuck");
@@ -163,6 +165,7 @@ class PostgresSweepTest {
         }
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void threeSweepersWhenRunTogetherThenListenersHearOfEachExpiredSessionOnce() throws Exception {
         String table = TABLES.name("listeners");
@@ -206,6 +209,7 @@ class PostgresSweepTest {
         assertThat(count(table)).isZero();
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void expiredRowWhenTheBackgroundSweeperRunsThenDeletedWithinOneAndAHalfCleanupIntervals() throws Exception {
         String table = TABLES.name("background");
@@ -240,6 +244,7 @@ class PostgresSweepTest {
         }
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void hundredThousandExpiredRowsWhenSweptInBatchesThenRequestsKeepBeingServed() throws Exception {
         String table = TABLES.name("bulk");

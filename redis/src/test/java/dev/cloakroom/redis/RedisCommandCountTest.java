@@ -118,6 +118,7 @@ class RedisCommandCountTest {
         return session;
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void createWhenCommittedThenOneScriptIsSent() {
         build(false);
@@ -132,6 +133,7 @@ class RedisCommandCountTest {
         assertThat(commands).containsExactly("EVALSHA");
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void requestWhenItOnlyReadsTheSessionThenOneCommandIsSent() {
         build(false);
@@ -146,6 +148,7 @@ class RedisCommandCountTest {
         assertThat(commands).containsExactly("HGETALL");
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void requestWhenItChangesTheSessionThenOneLoadAndOneScriptAreSent() {
         build(false);
@@ -190,6 +193,7 @@ class RedisCommandCountTest {
         assertThat(commands).containsExactly("EVALSHA");
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void requestWhenTheIdIsMalformedOrANewSessionStaysEmptyThenNoCommandIsSent() {
         build(false);

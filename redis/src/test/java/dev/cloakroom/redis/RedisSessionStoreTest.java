@@ -102,6 +102,7 @@ class RedisSessionStoreTest {
 
     // ---- TTL ----
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void ttlWhenAnyWritePathRunsThenPositiveAndNoLongerThanTheLifetime() {
         for (boolean listeners : List.of(false, true)) {
@@ -138,6 +139,7 @@ class RedisSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void ttlWhenUnderConcurrentLoadThenSetOnEverySessionKeyAtEveryMoment() throws Exception {
         RedisSessionStore store = store(true);
@@ -195,6 +197,7 @@ class RedisSessionStoreTest {
         assertThat(withoutTtl).isEmpty();
     }
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void sweepWhenListenersAreOffThenANoOpAndRedisExpiresTheKeyByItself() {
         RedisSessionStore store = store(false);
@@ -217,6 +220,7 @@ class RedisSessionStoreTest {
         assertThat(inspector.redis().exists(layout.sessionKey(key))).as("not resurrected").isZero();
     }
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void indexWhenListenersAreOnThenAWriteEntersTheDeadlineAndADeleteRemovesIt() {
         RedisSessionStore store = store(true);
@@ -231,6 +235,7 @@ class RedisSessionStoreTest {
         assertThat(inspector.redis().zscore(layout.indexKey(key), key.value())).isNull();
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void sessionWhenTwoAppInstancesUpdateItAtOnceThenBothShareItAndNoUpdateIsLost() throws Exception {
         SessionManager first = manager(store(false));
@@ -269,6 +274,7 @@ class RedisSessionStoreTest {
 
     // ---- what is stored ----
 
+    // Proves docs/persistence.md#redis-settings
     @Test
     void storageWhenSessionsAreCreatedAndRenamedThenNoRawIdInAnyKeyOrValue() {
         RedisSessionStore store = store(true);
@@ -291,6 +297,7 @@ class RedisSessionStoreTest {
         }
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void recordWhenWrittenThenAHashUnderPrefixHashTagAndHashedKey() {
         RedisSessionStore store = store(false);
@@ -432,6 +439,7 @@ class RedisSessionStoreTest {
 
     // ---- expiry listeners ----
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void sweepWhenTwoStoresRunAtOnceThenEachExpiredSessionIsReportedExactlyOnceWithItsAttributes() throws Exception {
         dev.cloakroom.testkit.TestClock clock = new dev.cloakroom.testkit.TestClock();
@@ -492,6 +500,7 @@ class RedisSessionStoreTest {
         assertThat(managers.get(0).find(live.id())).isPresent();
     }
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void sweepLeaseWhenHeldThenExclusiveUntilReleasedOrExpired() {
         RedisSessionStore first = store(true);
@@ -537,6 +546,7 @@ class RedisSessionStoreTest {
         assertThat(inspector.redis().zrange(index, 0, -1)).noneMatch(m -> m.startsWith("junk-"));
     }
 
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void sweepWhenRedisAlreadyRemovedASessionThenItsIndexEntryIsDroppedAndNotReported() {
         RedisSessionStore store = store(true);

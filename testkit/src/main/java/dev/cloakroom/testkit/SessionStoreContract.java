@@ -183,6 +183,7 @@ public abstract class SessionStoreContract {
         store.load(key).ifPresent(record -> assertThat(record.attributes()).containsEntry("a", "1"));
     }
 
+    // Proves docs/persistence.md#redis-written
     @Test
     void writesMergeAttributeDeltas() {
         SessionKey key = randomKey();
@@ -224,6 +225,9 @@ public abstract class SessionStoreContract {
         assertThat(record.expiresAt()).isEqualTo(clock.instant().plus(IDLE));
     }
 
+    // Proves docs/persistence.md#filesystem-deleted
+    // Proves docs/persistence.md#postgresql-deleted
+    // Proves docs/persistence.md#redis-deleted
     @Test
     void deleteRemovesAndTellsWhetherSomethingWasThere() {
         SessionKey key = randomKey();
@@ -583,6 +587,7 @@ public abstract class SessionStoreContract {
         assertThat(loaded.getAttribute("nested")).isEqualTo(Map.of("ok", true, "ratio", 0.5));
     }
 
+    // Proves docs/persistence.md#lifecycle
     @Test
     void sessionWithoutDataIsNeverStored() {
         SessionManager manager = manager();
@@ -592,6 +597,8 @@ public abstract class SessionStoreContract {
         assertThat(store.load(session.key())).isEmpty();
     }
 
+    // Proves docs/persistence.md#lifecycle
+    // Proves docs/persistence.md#filesystem-written
     @Test
     void readOnlyRequestWritesNothing() {
         SessionManager manager = manager();
@@ -623,6 +630,8 @@ public abstract class SessionStoreContract {
         assertThat(manager.find(session.id()).orElseThrow().getAttribute("lines")).isEqualTo(List.of("a", "b"));
     }
 
+    // Proves docs/persistence.md#lifecycle
+    // Proves docs/persistence.md#filesystem-written
     @Test
     void touchIsWrittenOnlyAfterTheTouchRatioOfTheIdleTimeout() {
         SessionManager manager = manager();
@@ -641,6 +650,7 @@ public abstract class SessionStoreContract {
         assertThat(touched.expiresAt()).isEqualTo(clock.instant().plus(IDLE));
     }
 
+    // Proves docs/persistence.md#postgresql-written
     @Test
     void concurrentRequestsSettingDifferentAttributesKeepBoth() {
         SessionManager manager = manager();
@@ -716,6 +726,7 @@ public abstract class SessionStoreContract {
         assertThat(manager.find(session.id()).orElseThrow().getAttribute("uploads")).isEqualTo(requests);
     }
 
+    // Proves docs/persistence.md#lifecycle
     @Test
     void expiredSessionIsAbsentOnReadBeforeAnySweep() {
         SessionManager manager = manager();
@@ -728,6 +739,7 @@ public abstract class SessionStoreContract {
         assertThat(manager.find(session.id())).isEmpty();
     }
 
+    // Proves docs/persistence.md#lifecycle
     @Test
     void absoluteTimeoutEndsAnActiveSession() {
         SessionManager manager = manager(CloakroomConfig.builder().idleTimeout(IDLE).absoluteTimeout(Duration.ofHours(1)).build());
@@ -746,6 +758,7 @@ public abstract class SessionStoreContract {
         assertThat(manager.find(session.id())).isEmpty();
     }
 
+    // Proves docs/persistence.md#lifecycle
     @Test
     void invalidatedSessionIsNotResurrectedByAConcurrentRequest() {
         SessionManager manager = manager();
@@ -762,6 +775,7 @@ public abstract class SessionStoreContract {
         assertThat(manager.find(session.id())).isEmpty();
     }
 
+    // Proves docs/persistence.md#lifecycle
     @Test
     void sweptSessionIsNotResurrected() {
         SessionManager manager = manager();
@@ -796,6 +810,7 @@ public abstract class SessionStoreContract {
         assertThat(manager.find(session.id())).isEmpty();
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void undecodableRecordIsAbsentAndRemoved() {
         SessionManager manager = manager();
@@ -838,6 +853,7 @@ public abstract class SessionStoreContract {
         assertThat(stored.version()).isEqualTo(1);
     }
 
+    // Proves docs/persistence.md#raw-id
     @Test
     void rawIdAppearsNowhereInTheStore() {
         SessionManager manager = manager();
@@ -853,6 +869,7 @@ public abstract class SessionStoreContract {
         assertThat(storage).doesNotContain(session.id()).doesNotContain(firstId);
     }
 
+    // Proves docs/persistence.md#postgresql-deleted
     @Test
     void changeIdMovesTheDataAndRetiresTheOldId() {
         SessionManager manager = manager();
