@@ -56,28 +56,10 @@ final class SecurityConverters {
                     return withCommonFields(UsernamePasswordAuthenticationToken.authenticated(
                             fields.get("principal"), null, authorities(fields)), fields);
                 }));
-        codec.convert("spring.remember-me-authentication", RememberMeAuthenticationToken.class, ValueConverter.of(
-                token -> {
-                    Map<String, Object> data = tokenData(token);
-                    data.put("keyHash", token.getKeyHash());
-                    return data;
-                },
-                data -> {
-                    Map<String, Object> fields = Data.map(data);
-                    return withCommonFields(new RememberMeAuthenticationToken(
-                            Data.keyWithHash((int) Data.number(fields, "keyHash")), fields.get("principal"), authorities(fields)), fields);
-                }));
-        codec.convert("spring.anonymous-authentication", AnonymousAuthenticationToken.class, ValueConverter.of(
-                token -> {
-                    Map<String, Object> data = tokenData(token);
-                    data.put("keyHash", token.getKeyHash());
-                    return data;
-                },
-                data -> {
-                    Map<String, Object> fields = Data.map(data);
-                    return withCommonFields(new AnonymousAuthenticationToken(
-                            Data.keyWithHash((int) Data.number(fields, "keyHash")), fields.get("principal"), authorities(fields)), fields);
-                }));
+        keyedToken(codec, "spring.remember-me-authentication", RememberMeAuthenticationToken.class,
+                RememberMeAuthenticationToken::getKeyHash, RememberMeAuthenticationToken::new);
+        keyedToken(codec, "spring.anonymous-authentication", AnonymousAuthenticationToken.class,
+                AnonymousAuthenticationToken::getKeyHash, AnonymousAuthenticationToken::new);
         codec.convert("spring.user", User.class, ValueConverter.of(
                 user -> {
                     Map<String, Object> data = Data.fields();
@@ -134,6 +116,28 @@ final class SecurityConverters {
     static <E extends AuthenticationException> void exception(SessionCodec.Builder codec, Class<E> type, Function<String, E> create) {
         String name = "spring." + type.getSimpleName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
         codec.convert(name, type, ValueConverter.of(Throwable::getMessage, data -> create.apply((String) data)));
+    }
+
+    /** How a token built from a key is rebuilt: from the key's hash, since the key itself is never stored. */
+    @FunctionalInterface
+    interface KeyedTokenFactory<T> {
+        T create(String key, Object principal, List<GrantedAuthority> authorities);
+    }
+
+    /** Remember-me and anonymous tokens: the common fields plus the key's hash, rebuilt with a key of that hash. */
+    private static <T extends AbstractAuthenticationToken> void keyedToken(SessionCodec.Builder codec, String name, Class<T> type,
+                                                                           Function<T, Integer> keyHash, KeyedTokenFactory<T> factory) {
+        codec.convert(name, type, ValueConverter.of(
+                token -> {
+                    Map<String, Object> data = tokenData(token);
+                    data.put("keyHash", keyHash.apply(token));
+                    return data;
+                },
+                data -> {
+                    Map<String, Object> fields = Data.map(data);
+                    return withCommonFields(factory.create(Data.keyWithHash((int) Data.number(fields, "keyHash")),
+                            fields.get("principal"), authorities(fields)), fields);
+                }));
     }
 
     /** The fields every token shares; never the credentials. */
