@@ -47,6 +47,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -961,23 +962,16 @@ class FileSessionStoreTest {
                 SessionKey from = randomKey();
                 SessionKey to = randomKey();
                 mover.write(create(from, Map.of("a", "1")));
-                CountDownLatch start = new CountDownLatch(1);
-                Future<Integer> lastWritten = pool.submit(() -> {
-                    start.await();
+                Raced<Integer, WriteResult> raced = atOnce(pool, () -> {
                     int last = 0;
                     for (int i = 1; writer.write(change(from, Map.of("b", Integer.toString(i)))) == WriteResult.WRITTEN; i++) {
                         last = i;
                     }
                     return last;
-                });
-                Future<WriteResult> moved = pool.submit(() -> {
-                    start.await();
-                    return mover.move(from, change(to, Map.of("c", "1")));
-                });
-                start.countDown();
+                }, () -> mover.move(from, change(to, Map.of("c", "1"))));
 
-                assertThat(moved.get(30, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
-                int last = lastWritten.get(30, TimeUnit.SECONDS);
+                assertThat(raced.second()).isEqualTo(WriteResult.WRITTEN);
+                int last = raced.first();
                 Map<String, String> attributes = writer.load(to).orElseThrow().attributes();
                 assertThat(attributes.get("b")).as("round %d: the last write to the old key", round)
                         .isEqualTo(last == 0 ? null : Integer.toString(last));
@@ -998,19 +992,10 @@ class FileSessionStoreTest {
                 SessionKey from = randomKey();
                 SessionKey to = randomKey();
                 mover.write(create(from, Map.of("a", "1")));
-                CountDownLatch start = new CountDownLatch(1);
-                Future<Boolean> deleted = pool.submit(() -> {
-                    start.await();
-                    return deleter.delete(from);
-                });
-                Future<WriteResult> moved = pool.submit(() -> {
-                    start.await();
-                    return mover.move(from, change(to, Map.of()));
-                });
-                start.countDown();
+                Raced<Boolean, WriteResult> raced = atOnce(pool, () -> deleter.delete(from), () -> mover.move(from, change(to, Map.of())));
 
-                boolean deleteWon = deleted.get(30, TimeUnit.SECONDS);
-                assertThat(moved.get(30, TimeUnit.SECONDS)).isEqualTo(deleteWon ? WriteResult.GONE : WriteResult.WRITTEN);
+                boolean deleteWon = raced.first();
+                assertThat(raced.second()).isEqualTo(deleteWon ? WriteResult.GONE : WriteResult.WRITTEN);
                 assertThat(deleter.load(to).isPresent()).as("round %d: the new key lives", round).isEqualTo(!deleteWon);
                 assertThat(deleter.load(from)).isEmpty();
             }
@@ -1032,19 +1017,11 @@ class FileSessionStoreTest {
                 SessionKey d = keyInShard("11");
                 first.write(create(a, Map.of("n", "a")));
                 first.write(create(c, Map.of("n", "c")));
-                CountDownLatch start = new CountDownLatch(1);
-                Future<WriteResult> ab = pool.submit(() -> {
-                    start.await();
-                    return first.move(a, change(b, Map.of()));
-                });
-                Future<WriteResult> cd = pool.submit(() -> {
-                    start.await();
-                    return second.move(c, change(d, Map.of()));
-                });
-                start.countDown();
+                Raced<WriteResult, WriteResult> raced = atOnce(pool,
+                        () -> first.move(a, change(b, Map.of())), () -> second.move(c, change(d, Map.of())));
 
-                assertThat(ab.get(30, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
-                assertThat(cd.get(30, TimeUnit.SECONDS)).isEqualTo(WriteResult.WRITTEN);
+                assertThat(raced.first()).isEqualTo(WriteResult.WRITTEN);
+                assertThat(raced.second()).isEqualTo(WriteResult.WRITTEN);
                 assertThat(first.load(b).orElseThrow().attributes()).containsEntry("n", "a");
                 assertThat(first.load(d).orElseThrow().attributes()).containsEntry("n", "c");
             }
@@ -1228,5 +1205,23 @@ class FileSessionStoreTest {
         int swept = store.sweep(now, limit, reported::add);
         assertThat(reported).hasSize(swept);
         return reported;
+    }
+
+    /** What two calls answered when released together on {@code pool} (each within 30 s). */
+    private record Raced<A, B>(A first, B second) {
+    }
+
+    private static <A, B> Raced<A, B> atOnce(ExecutorService pool, Callable<A> first, Callable<B> second) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        Future<A> a = pool.submit(() -> {
+            start.await();
+            return first.call();
+        });
+        Future<B> b = pool.submit(() -> {
+            start.await();
+            return second.call();
+        });
+        start.countDown();
+        return new Raced<>(a.get(30, TimeUnit.SECONDS), b.get(30, TimeUnit.SECONDS));
     }
 }
