@@ -14,6 +14,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -22,6 +23,8 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -29,6 +32,7 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -419,18 +423,30 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * The server's {@code maxmemory-policy} as {@code CONFIG GET} tells it now (on a cluster, the node that answers),
-     * for an operator's check; empty where {@code CONFIG} is refused, as managed services often do.
+     * The {@code maxmemory-policy} of every node that holds sessions, as {@code CONFIG GET} tells it now, for an
+     * operator's check: each master of a cluster, in {@code host:port} order, a master that does not answer within the
+     * command timeout marked unreachable; or the one server.
      *
-     * @throws dev.cloakroom.SessionStoreUnavailableException if Redis does not answer
+     * @throws dev.cloakroom.SessionStoreUnavailableException if a standalone or Sentinel-managed Redis does not answer
      */
-    public Optional<String> maxMemoryPolicy() {
+    public List<NodeMemoryPolicy> maxMemoryPolicies() {
         return connection.call("CONFIG GET maxmemory-policy", link -> {
-            try {
-                return Optional.ofNullable(link.sync().configGet("maxmemory-policy").get("maxmemory-policy"));
-            } catch (RedisCommandExecutionException e) {
-                return Optional.empty();
+            if (!(link.connection() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
+                return List.of(NodeMemoryPolicy.read("the server", link.sync()));
             }
+            List<NodeMemoryPolicy> policies = new ArrayList<>();
+            for (RedisClusterNode node : cluster.getPartitions()) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    String name = node.getUri().getHost() + ":" + node.getUri().getPort();
+                    try {
+                        policies.add(NodeMemoryPolicy.read(name, cluster.getConnection(node.getNodeId()).sync()));
+                    } catch (RedisException e) {
+                        policies.add(new NodeMemoryPolicy(name, Optional.empty(), Optional.of(String.valueOf(e.getMessage()))));
+                    }
+                }
+            }
+            policies.sort(Comparator.comparing(NodeMemoryPolicy::node));
+            return policies;
         });
     }
 

@@ -103,6 +103,35 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Test
+    void maxMemoryPoliciesWhenOneMasterMayEvictAndAnotherHangsThenEachMasterAnswersForItself() {
+        RedisServerProcess evicting = cluster.nodes().get(1);
+        RedisServerProcess hung = cluster.nodes().get(2);
+        try (RedisSessionStore store = RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX)
+                .commandTimeout(Duration.ofMillis(500)).build()) {
+            assertThat(store.maxMemoryPolicies()).extracting(NodeMemoryPolicy::policy).containsOnly(Optional.of("noeviction"));
+            assertThat(evicting.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
+            assertThat(hung.cli("client", "pause", "2000", "ALL").trim()).isEqualTo("OK");
+
+            List<NodeMemoryPolicy> policies = store.maxMemoryPolicies();
+
+            assertThat(policies).extracting(NodeMemoryPolicy::node).isSorted().containsExactlyInAnyOrderElementsOf(
+                    cluster.nodes().stream().map(node -> "127.0.0.1:" + node.port()).toList());
+            for (NodeMemoryPolicy policy : policies) {
+                if (policy.node().endsWith(":" + evicting.port())) {
+                    assertThat(policy.policy()).contains("allkeys-lru");
+                } else if (policy.node().endsWith(":" + hung.port())) {
+                    assertThat(policy.unreachable()).as("the paused master").isPresent();
+                } else {
+                    assertThat(policy).isEqualTo(new NodeMemoryPolicy(policy.node(), Optional.of("noeviction"), Optional.empty()));
+                }
+            }
+        } finally {
+            evicting.cli("config", "set", "maxmemory-policy", "noeviction");
+            hung.cli("ping"); // answered once the pause is over
+        }
+    }
+
+    @Test
     void clusterWhenOneMasterHangsThenItsSessionsFailWithinTheTimeoutOthersWorkAndAllRecover() {
         Duration timeout = Duration.ofSeconds(1);
         try (SessionManager manager = SessionManager.builder(RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX)
