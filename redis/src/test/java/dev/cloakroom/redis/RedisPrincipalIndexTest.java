@@ -103,6 +103,7 @@ class RedisPrincipalIndexTest {
         assertThat(store.findByPrincipal(user, 10)).isEmpty();
     }
 
+    // Proves docs/persistence.md#redis-principal-ttl
     @Test
     void entryWhenItsHashWasDeletedBehindTheStoresBackThenNotReturnedAndRemovedByTheLookup() {
         RedisSessionStore store = store(true);
