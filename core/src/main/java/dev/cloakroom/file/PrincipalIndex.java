@@ -56,7 +56,7 @@ final class PrincipalIndex {
         this.syncDirectory = syncDirectory;
     }
 
-    /** A marker of the index: which principal's folder, and which key. */
+    /** A marker of the index: its file, the key it names, and its time (the expiry of that record when written). */
     record Marker(Path file, SessionKey key, Instant expiresAt) {
     }
 
@@ -157,11 +157,6 @@ final class PrincipalIndex {
         }
         markers.sort((a, b) -> b.expiresAt().compareTo(a.expiresAt()));
         return markers;
-    }
-
-    /** Whether {@code marker} lies in the folder of {@code principal}. */
-    boolean isUnder(Marker marker, String principal) {
-        return marker.file().getParent().equals(folderOf(principal));
     }
 
     private void removeIfEmpty(Path folder) throws IOException {
