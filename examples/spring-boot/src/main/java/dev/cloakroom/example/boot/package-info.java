@@ -1,4 +1,5 @@
 /**
- * The Spring Boot example: form login, a page behind it, logout; sessions in Cloakroom through the starter.
+ * The Spring Boot example: form login with remember-me, OpenID Connect login when a provider is configured, a page
+ * behind the login, a form that confirms with a flash message, logout; sessions in Cloakroom through the starter.
  */
 package dev.cloakroom.example.boot;

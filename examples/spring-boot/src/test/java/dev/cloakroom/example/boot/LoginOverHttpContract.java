@@ -3,23 +3,34 @@ package dev.cloakroom.example.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.SessionKey;
+import dev.cloakroom.example.provider.OidcProvider;
 import dev.cloakroom.spi.SessionStore;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The example app over real HTTP, on the store a subclass configures: Spring Security's form login with CSRF, the
- * saved request, session fixation protection, logout, a second instance on the same store; and what the store holds.
+ * saved request, session fixation protection, remember-me, OpenID Connect login against a local provider, a flash
+ * message, logout, a second instance on the same store; and what the store holds. The web server is Tomcat, or Jetty
+ * in the build's Jetty execution, which sets {@code example.web-server}.
  */
 @SpringBootTest(classes = CloakroomExampleApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"example.password=" + LoginOverHttpContract.PASSWORD, "cloakroom.cookie.secure=never", "cloakroom.sweeper=false"})
@@ -28,6 +39,10 @@ import org.springframework.test.annotation.DirtiesContext;
 abstract class LoginOverHttpContract {
     static final String PASSWORD = "Tr0ub4dor-and-3-horses-never-stored";
     private static final String COOKIE = "session";
+    private static final String REMEMBER_ME = "remember-me";
+
+    // Started before the context, whose OAuth2 client reads the provider's discovery document at start.
+    private static OidcProvider provider;
 
     @LocalServerPort
     int port;
@@ -35,7 +50,30 @@ abstract class LoginOverHttpContract {
     @Autowired
     SessionStore store;
 
+    @Autowired
+    ApplicationContext context;
+
     final Browser browser = new Browser();
+
+    @BeforeAll
+    static void startProvider() {
+        provider = OidcProvider.start();
+    }
+
+    @AfterAll
+    static void stopProvider() {
+        provider.close();
+    }
+
+    @DynamicPropertySource
+    static void oidcClient(DynamicPropertyRegistry registry) {
+        for (String name : List.of("client-id", "client-secret", "scope")) {
+            String key = "spring.security.oauth2.client.registration." + OidcProvider.REGISTRATION + "." + name;
+            registry.add(key, () -> provider.clientProperties().get(key));
+        }
+        String issuer = "spring.security.oauth2.client.provider." + OidcProvider.REGISTRATION + ".issuer-uri";
+        registry.add(issuer, () -> provider.clientProperties().get(issuer));
+    }
 
     /** Every {@code cloakroom.*} (and Boot) property the subclass's {@code @DynamicPropertySource} sets. */
     abstract Map<String, String> storeProperties();
@@ -46,6 +84,13 @@ abstract class LoginOverHttpContract {
     @AfterEach
     void containerNeverIssuedASessionOfItsOwn() {
         assertThat(browser.cookiesSet()).doesNotContain("JSESSIONID");
+    }
+
+    @Test
+    void webServerWhenStartedThenTheOneThisBuildExecutionAsksFor() {
+        String server = ((WebServerApplicationContext) context).getWebServer().getClass().getSimpleName();
+
+        assertThat(server.toLowerCase(Locale.ROOT)).startsWith(System.getProperty("example.web-server", "tomcat"));
     }
 
     @Test
@@ -111,9 +156,116 @@ abstract class LoginOverHttpContract {
         }
     }
 
+    @Test
+    void rememberMeWhenSessionCookieDroppedThenLoggedInAgainUnderANewSessionThatAloneKeepsTheLogin() throws Exception {
+        String token = browser.csrfToken(port, "/login");
+        HttpResponse<String> login = browser.post(port, "/login",
+                Map.of("username", "alice", "password", PASSWORD, "remember-me", "on", "_csrf", token));
+        assertThat(login.statusCode()).isEqualTo(302);
+        String first = browser.cookie(COOKIE).orElseThrow();
+        String rememberMe = browser.cookie(REMEMBER_ME).orElseThrow();
+
+        browser.forgetCookie(COOKIE);
+        HttpResponse<String> back = browser.get(port, "/secret");
+
+        assertThat(back.statusCode()).isEqualTo(200);
+        assertThat(back.body()).isEqualTo("the secret of alice");
+        String second = browser.cookie(COOKIE).orElseThrow();
+        assertThat(second).isNotEqualTo(first);
+        // The remember-me login is now in the stored session: it serves without the remember-me cookie.
+        browser.forgetCookie(REMEMBER_ME);
+        assertThat(browser.get(port, "/secret").body()).isEqualTo("the secret of alice");
+        assertThat(storedText()).noneMatch(text -> text.contains(first) || text.contains(second)
+                || text.contains(rememberMe) || text.contains(PASSWORD));
+    }
+
+    @Test
+    void logoutWhenLoggedInWithRememberMeThenBothCookiesNoLongerServe() {
+        String token = browser.csrfToken(port, "/login");
+        browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "remember-me", "on", "_csrf", token));
+        String id = browser.cookie(COOKIE).orElseThrow();
+        String rememberMe = browser.cookie(REMEMBER_ME).orElseThrow();
+
+        HttpResponse<String> logout = browser.post(port, "/logout", Map.of("_csrf", browser.csrfToken(port, "/logout")));
+
+        assertThat(logout.statusCode()).isEqualTo(302);
+        assertThat(browser.cookie(REMEMBER_ME)).isEmpty();
+        assertThat(store.load(SessionKey.of(id))).isEmpty();
+        // A remember-me cookie is signed, not stored: one kept after logout still logs in until it expires, as in any
+        // Spring Security app with the hash-based default. So only the session cookie is checked here.
+        browser.restoreCookie(COOKIE, id);
+        assertThat(browser.get(port, "/secret").statusCode()).isEqualTo(302);
+    }
+
+    @Test
+    void noteWhenPostedThenTheRedirectTargetShowsTheFlashMessageOnce() throws Exception {
+        logIn();
+        assertThat(browser.get(port, "/notes").body()).doesNotContain("id=\"flash\"");
+
+        HttpResponse<String> saved = browser.post(port, "/notes", Map.of("text", "buy <milk>", "_csrf", browser.csrfToken(port, "/notes")));
+
+        assertThat(saved.statusCode()).isEqualTo(302);
+        assertThat(saved.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/notes"));
+        assertThat(storedText()).anyMatch(text -> text.contains("buy <milk>"));
+        HttpResponse<String> shown = browser.get(port, "/notes");
+        assertThat(shown.statusCode()).isEqualTo(200);
+        assertThat(shown.body()).contains("<p id=\"flash\">Saved: buy &lt;milk&gt;</p>");
+        assertThat(browser.get(port, "/notes").body()).doesNotContain("id=\"flash\"");
+        assertThat(storedText()).noneMatch(text -> text.contains("buy <milk>"));
+    }
+
+    @Test
+    void noteWhenBlankOrTooLongThenBadRequestWithTheReasonAndNoFlashMessage() {
+        logIn();
+        String token = browser.csrfToken(port, "/notes");
+
+        HttpResponse<String> blank = browser.post(port, "/notes", Map.of("text", " ", "_csrf", token));
+        HttpResponse<String> missing = browser.post(port, "/notes", Map.of("_csrf", token));
+        HttpResponse<String> tooLong = browser.post(port, "/notes", Map.of("text", "x".repeat(NotesController.MAX_LENGTH + 1), "_csrf", token));
+
+        assertThat(List.of(blank, missing, tooLong)).allSatisfy(response -> {
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.body()).startsWith("a note is 1 to " + NotesController.MAX_LENGTH + " characters");
+        });
+        assertThat(browser.get(port, "/notes").body()).doesNotContain("id=\"flash\"");
+    }
+
+    @Test
+    void oidcLoginWhenTheProviderLogsTheUserInThenTheSavedRequestIsServedUnderANewSessionId() throws Exception {
+        assertThat(browser.get(port, "/secret").statusCode()).isEqualTo(302);
+        String before = browser.cookie(COOKIE).orElseThrow();
+
+        HttpResponse<String> toProvider = browser.get(port, "/oauth2/authorization/" + OidcProvider.REGISTRATION);
+        URI authorize = location(toProvider);
+        assertThat(authorize.toString()).startsWith(provider.issuer() + "/oauth2/authorize?");
+        URI providerLogin = location(browser.get(authorize));
+        String token = browser.csrfToken(providerLogin);
+        URI authorizeAgain = location(browser.post(providerLogin,
+                Map.of("username", OidcProvider.USER, "password", OidcProvider.PASSWORD, "_csrf", token)));
+        URI callback = location(browser.get(authorizeAgain));
+        assertThat(callback.toString()).startsWith("http://" + Browser.APP_HOST + ":" + port + "/login/oauth2/code/" + OidcProvider.REGISTRATION + "?code=");
+        HttpResponse<String> loggedIn = browser.get(callback);
+
+        assertThat(loggedIn.statusCode()).isEqualTo(302);
+        assertThat(location(loggedIn).getPath()).isEqualTo("/secret");
+        String after = browser.cookie(COOKIE).orElseThrow();
+        assertThat(after).isNotEqualTo(before);
+        assertThat(store.load(SessionKey.of(before))).isEmpty();
+        HttpResponse<String> page = browser.get(location(loggedIn));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).isEqualTo("the secret of " + OidcProvider.USER);
+        assertThat(storedText()).noneMatch(text -> text.contains(before) || text.contains(after)
+                || text.contains(OidcProvider.PASSWORD) || text.contains(OidcProvider.CLIENT_SECRET));
+    }
+
     private HttpResponse<String> logIn() {
         String token = browser.csrfToken(port, "/login");
         return browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "_csrf", token));
+    }
+
+    private static URI location(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as("redirect from %s: %s", response.uri(), response.body()).isEqualTo(302);
+        return response.uri().resolve(response.headers().firstValue("Location").orElseThrow());
     }
 
     private static String[] arguments(Map<String, String> storeProperties) {
