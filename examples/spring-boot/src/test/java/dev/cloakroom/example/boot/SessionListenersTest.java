@@ -2,6 +2,8 @@ package dev.cloakroom.example.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import jakarta.servlet.http.HttpSessionAttributeListener;
+import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
@@ -23,9 +25,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * {@code HttpSessionListener} and {@code HttpSessionIdListener} beans of a Boot app hear about Cloakroom's sessions,
- * each event once (the container, which Boot also gives them to, never has a session of its own): creation, the id
- * change of Spring Security's session fixation protection at login, the end at logout. Filesystem store, over HTTP.
+ * {@code HttpSessionListener}, {@code HttpSessionIdListener} and {@code HttpSessionAttributeListener} beans of a Boot
+ * app hear about Cloakroom's sessions, each event once (the container, which Boot also gives them to, never has a
+ * session of its own): creation, the id change of Spring Security's session fixation protection at login, the security
+ * context stored, the end at logout. Filesystem store, over HTTP.
  */
 @Tag("unit")
 @SpringBootTest(classes = {CloakroomExampleApplication.class, SessionListenersTest.Listeners.class},
@@ -61,6 +64,7 @@ class SessionListenersTest {
         assertThat(login.statusCode()).isEqualTo(302);
         String after = browser.cookie(COOKIE).orElseThrow();
         assertThat(recorder.events()).containsExactly("created " + before, "id changed " + before + " to " + after);
+        assertThat(recorder.attributes()).containsOnlyOnce("added SPRING_SECURITY_CONTEXT");
 
         HttpResponse<String> logout = browser.post(port, "/logout", Map.of("_csrf", browser.csrfToken(port, "/logout")));
 
@@ -77,9 +81,10 @@ class SessionListenersTest {
         }
     }
 
-    /** Both kinds of listener in one bean, as an app's audit bean might be; the starter hands it each event once. */
-    static final class Recorder implements HttpSessionListener, HttpSessionIdListener {
+    /** The three kinds of listener in one bean, as an app's audit bean might be; the starter hands it each event once. */
+    static final class Recorder implements HttpSessionListener, HttpSessionIdListener, HttpSessionAttributeListener {
         private final List<String> events = new CopyOnWriteArrayList<>();
+        private final List<String> attributes = new CopyOnWriteArrayList<>();
 
         @Override
         public void sessionCreated(HttpSessionEvent event) {
@@ -96,8 +101,17 @@ class SessionListenersTest {
             events.add("id changed " + oldSessionId + " to " + event.getSession().getId());
         }
 
+        @Override
+        public void attributeAdded(HttpSessionBindingEvent event) {
+            attributes.add("added " + event.getName());
+        }
+
         List<String> events() {
             return List.copyOf(events);
+        }
+
+        List<String> attributes() {
+            return List.copyOf(attributes);
         }
     }
 }
