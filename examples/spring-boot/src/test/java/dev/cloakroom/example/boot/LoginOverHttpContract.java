@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +18,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
@@ -88,9 +86,7 @@ abstract class LoginOverHttpContract {
 
     @Test
     void webServerWhenStartedThenTheOneThisBuildExecutionAsksFor() {
-        String server = ((WebServerApplicationContext) context).getWebServer().getClass().getSimpleName();
-
-        assertThat(server.toLowerCase(Locale.ROOT)).startsWith(System.getProperty("example.web-server", "tomcat"));
+        ExpectedWebServer.assertStartedBy(context);
     }
 
     @Test

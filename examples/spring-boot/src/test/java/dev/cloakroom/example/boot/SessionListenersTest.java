@@ -19,6 +19,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -49,6 +50,9 @@ class SessionListenersTest {
     @Autowired
     Recorder recorder;
 
+    @Autowired
+    ApplicationContext context;
+
     private final Browser browser = new Browser();
 
     @DynamicPropertySource
@@ -71,6 +75,7 @@ class SessionListenersTest {
         assertThat(logout.statusCode()).isEqualTo(302);
         assertThat(recorder.events()).containsExactly("created " + before, "id changed " + before + " to " + after, "destroyed " + after);
         assertThat(browser.cookiesSet()).doesNotContain("JSESSIONID");
+        ExpectedWebServer.assertStartedBy(context);
     }
 
     @TestConfiguration(proxyBeanMethods = false)
