@@ -87,6 +87,11 @@ final class RecordFolder {
         return FolderLocks.open(directory.toRealPath(), directory.resolve(HIDDEN_DIR).resolve(LOCK_FILE), fileAttributes, SHARDS);
     }
 
+    /** The principal index beside the shards, with this folder's permissions. */
+    PrincipalIndex principalIndex() {
+        return new PrincipalIndex(directory, directoryAttributes, fileAttributes);
+    }
+
     Path fileOf(SessionKey key) {
         String value = key.value();
         return directory.resolve(value.substring(2, 4)).resolve(value);
