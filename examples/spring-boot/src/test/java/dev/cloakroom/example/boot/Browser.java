@@ -51,6 +51,11 @@ final class Browser {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** A {@code DELETE}, with Spring Security's CSRF header, as a page's script would send it. */
+    HttpResponse<String> delete(int port, String path, String csrfToken) {
+        return send(HttpRequest.newBuilder(url(port, path)).header("X-CSRF-TOKEN", csrfToken).DELETE());
+    }
+
     /** The CSRF token of the form on the app's page at {@code path}. */
     String csrfToken(int port, String path) {
         return csrfToken(url(port, path));

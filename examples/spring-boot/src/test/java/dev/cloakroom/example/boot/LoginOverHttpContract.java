@@ -3,10 +3,14 @@ package dev.cloakroom.example.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionManager;
 import dev.cloakroom.example.provider.OidcProvider;
 import dev.cloakroom.spi.SessionStore;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +31,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The example app over real HTTP, on the store a subclass configures: Spring Security's form login with CSRF, the
  * saved request, session fixation protection, remember-me, OpenID Connect login against a local provider, a flash
- * message, logout, a second instance on the same store; and what the store holds. The web server is Tomcat, or Jetty
+ * message, logout, a second instance on the same store, {@code maximumSessions(1)} across clients and instances,
+ * "sign out everywhere"; and what the store holds. The web server is Tomcat, or Jetty
  * in the build's Jetty execution, which sets {@code example.web-server}.
  */
 @SpringBootTest(classes = CloakroomExampleApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -50,6 +55,9 @@ abstract class LoginOverHttpContract {
 
     @Autowired
     ApplicationContext context;
+
+    @Autowired
+    SessionManager sessions;
 
     final Browser browser = new Browser();
 
@@ -140,11 +148,8 @@ abstract class LoginOverHttpContract {
         logIn();
         String id = browser.cookie(COOKIE).orElseThrow();
 
-        // As command-line arguments, which win over application.properties as the test's own properties do.
-        try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CloakroomExampleApplication.class)
-                .run(arguments(storeProperties()))) {
-            int secondPort = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
-            HttpResponse<String> page = browser.get(secondPort, "/secret");
+        try (ConfigurableApplicationContext second = secondInstance(Map.of())) {
+            HttpResponse<String> page = browser.get(portOf(second), "/secret");
 
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).isEqualTo("the secret of alice");
@@ -254,9 +259,85 @@ abstract class LoginOverHttpContract {
                 || text.contains(OidcProvider.PASSWORD) || text.contains(OidcProvider.CLIENT_SECRET));
     }
 
+    @Test
+    void maximumSessionsWhenASecondClientThenAClientOfAnotherInstanceLogsInThenEachEndsTheSessionBefore() {
+        logIn();
+        String first = browser.cookie(COOKIE).orElseThrow();
+        Browser phone = new Browser();
+
+        assertThat(logIn(phone, port).statusCode()).isEqualTo(302);
+
+        assertThat(store.load(SessionKey.of(first))).isEmpty();
+        assertThat(browser.get(port, "/secret").statusCode()).isEqualTo(302);
+        assertThat(phone.get(port, "/secret").statusCode()).isEqualTo(200);
+        String second = phone.cookie(COOKIE).orElseThrow();
+        try (ConfigurableApplicationContext other = secondInstance(Map.of())) {
+            Browser laptop = new Browser();
+
+            assertThat(logIn(laptop, portOf(other)).statusCode()).isEqualTo(302);
+
+            assertThat(store.load(SessionKey.of(second))).isEmpty();
+            assertThat(phone.get(port, "/secret").statusCode()).isEqualTo(302);
+            assertThat(laptop.get(portOf(other), "/secret").body()).isEqualTo("the secret of alice");
+            assertThat(sessions.sessionsOf("alice")).extracting(info -> info.key())
+                    .containsExactly(SessionKey.of(laptop.cookie(COOKIE).orElseThrow()));
+        }
+    }
+
+    @Test
+    void signOutEverywhereWhenTheUserHasSessionsOnTwoInstancesThenNothingOfTheUserIsLeftInTheStore() throws Exception {
+        logIn();
+        String here = browser.cookie(COOKIE).orElseThrow();
+        // The other instance lets a user keep any number of sessions, so both logins live on.
+        try (ConfigurableApplicationContext other = secondInstance(Map.of("example.maximum-sessions", "-1"))) {
+            Browser laptop = new Browser();
+            assertThat(logIn(laptop, portOf(other)).statusCode()).isEqualTo(302);
+            String there = laptop.cookie(COOKIE).orElseThrow();
+            assertThat(sessions.sessionsOf("alice")).hasSize(2);
+
+            HttpResponse<String> signedOut = browser.post(port, "/sign-out-everywhere", Map.of("_csrf", browser.csrfToken(port, "/logout")));
+
+            assertThat(signedOut.statusCode()).isEqualTo(302);
+            assertThat(signedOut.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/login?signed-out=2"));
+            assertThat(sessions.sessionsOf("alice")).isEmpty();
+            assertThat(store.load(SessionKey.of(here))).isEmpty();
+            assertThat(store.load(SessionKey.of(there))).isEmpty();
+            assertThat(laptop.get(portOf(other), "/secret").statusCode()).isEqualTo(302);
+            browser.restoreCookie(COOKIE, here);
+            assertThat(browser.get(port, "/secret").statusCode()).isEqualTo(302);
+            // The file store's index names a user by the SHA-256 of the name, Redis's by its SHA-1.
+            String sha256 = hex("SHA-256", "alice");
+            String sha1 = hex("SHA-1", "alice");
+            assertThat(storedText()).noneMatch(text -> text.contains("alice") || text.contains(sha256) || text.contains(sha1)
+                    || text.contains(here) || text.contains(there) || text.contains(PASSWORD));
+        }
+    }
+
     private HttpResponse<String> logIn() {
+        return logIn(browser, port);
+    }
+
+    private static HttpResponse<String> logIn(Browser browser, int port) {
         String token = browser.csrfToken(port, "/login");
         return browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "_csrf", token));
+    }
+
+    /** Another instance of the app on this class's store, with these properties on top. */
+    private ConfigurableApplicationContext secondInstance(Map<String, String> more) {
+        // As command-line arguments, which win over application.properties as the test's own properties do.
+        Map<String, String> properties = new LinkedHashMap<>(storeProperties());
+        properties.putAll(Map.of("server.port", "0", "example.password", PASSWORD, "cloakroom.cookie.secure", "never", "cloakroom.sweeper", "false"));
+        properties.putAll(more);
+        return new SpringApplicationBuilder(CloakroomExampleApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+    }
+
+    private static String hex(String digest, String text) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance(digest).digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static int portOf(ConfigurableApplicationContext instance) {
+        return Integer.parseInt(instance.getEnvironment().getProperty("local.server.port"));
     }
 
     private static URI location(HttpResponse<String> response) {
@@ -264,9 +345,4 @@ abstract class LoginOverHttpContract {
         return response.uri().resolve(response.headers().firstValue("Location").orElseThrow());
     }
 
-    private static String[] arguments(Map<String, String> storeProperties) {
-        Map<String, String> properties = new LinkedHashMap<>(storeProperties);
-        properties.putAll(Map.of("server.port", "0", "example.password", PASSWORD, "cloakroom.cookie.secure", "never", "cloakroom.sweeper", "false"));
-        return properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-    }
 }
