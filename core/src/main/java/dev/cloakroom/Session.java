@@ -176,9 +176,10 @@ public final class Session {
     /**
      * Checks a principal name as {@link #setPrincipal} does.
      *
+     * @return the name
      * @throws IllegalArgumentException with a message that says what is wrong (never the whole name, which may be long)
      */
-    static String requireValidPrincipal(String name) {
+    public static String requireValidPrincipal(String name) {
         Objects.requireNonNull(name, "principal");
         if (name.isBlank()) {
             throw new IllegalArgumentException("a principal name must not be blank");

@@ -1,14 +1,23 @@
 package dev.cloakroom;
 
 import dev.cloakroom.memory.MemorySessionStore;
+import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
+import dev.cloakroom.spi.SessionRecord;
+import dev.cloakroom.spi.SessionStore;
+import dev.cloakroom.spi.SessionWrite;
+import dev.cloakroom.spi.WriteResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -274,5 +283,48 @@ class SessionManagerPrincipalTest {
 
         assertThat(manager.sessionsOf("alice")).isEmpty();
         assertThat(store.holdsPrincipalIndexFor("alice")).isFalse();
+    }
+
+    /** A third-party store without an index: everything but {@code findByPrincipal}, which keeps its default. */
+    private static final class ScanOnlyStore implements SessionStore {
+        final MemorySessionStore memory = new MemorySessionStore();
+        int listings;
+
+        @Override public Optional<SessionRecord> load(SessionKey key) { return memory.load(key); }
+        @Override public WriteResult write(SessionWrite write) { return memory.write(write); }
+        @Override public WriteResult move(SessionKey from, SessionWrite write) { return memory.move(from, write); }
+        @Override public boolean delete(SessionKey key) { return memory.delete(key); }
+        @Override public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) { return memory.sweep(now, limit, deleted); }
+        @Override public RecordPage list(String cursor, int limit) {
+            listings++;
+            return memory.list(cursor, limit);
+        }
+        @Override public String describe() { return "scan only"; }
+        @Override public void close() { }
+    }
+
+    @Test
+    void findByPrincipalWhenTheStoreKeepsNoIndexThenTheDefaultScansEveryPageAndKeepsTheLatestExpiries() {
+        ScanOnlyStore scanOnly = new ScanOnlyStore();
+        try (SessionManager scanning = managerWith(SessionManager.builder(scanOnly))) {
+            List<SessionKey> alices = new ArrayList<>();
+            for (int i = 0; i < SessionStore.PRINCIPAL_SCAN_PAGE + 50; i++) {
+                Session session = scanning.create();
+                session.setAttribute("n", i);
+                session.setPrincipal(i % 100 == 0 ? "alice" : "bob");
+                scanning.commit(session);
+                if (i % 100 == 0) {
+                    alices.add(0, session.key());
+                }
+                clock.advance(Duration.ofMillis(1));
+            }
+
+            assertThat(scanOnly.findByPrincipal("alice", 3)).extracting(RecordSummary::key).containsExactlyElementsOf(alices.subList(0, 3));
+            assertThat(scanOnly.listings).isEqualTo(2);
+            assertThat(scanning.sessionsOf("alice")).hasSize(alices.size());
+            assertThat(scanning.revokeAll("alice")).isEqualTo(alices.size());
+            assertThat(scanOnly.findByPrincipal("alice", 100)).isEmpty();
+            assertThat(scanOnly.findByPrincipal("bob", 2000)).hasSize(SessionStore.PRINCIPAL_SCAN_PAGE + 50 - alices.size());
+        }
     }
 }

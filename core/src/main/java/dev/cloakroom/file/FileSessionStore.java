@@ -209,28 +209,27 @@ public final class FileSessionStore implements SessionStore {
             if (write.exceedsCap(merged)) {
                 return WriteResult.TOO_LARGE;
             }
-            SessionRecord moved = merged.withKey(to);
-            indexBefore(null, moved);
+            indexBefore(null, merged);
             folder.ensureShard(newFile.getParent());
             Path temp;
             boolean removed;
             try {
                 temp = folder.writeTemp(newFile.getParent(), to, RecordFormat.encode(merged));
             } catch (IOException | RuntimeException e) {
-                unindexQuietly(moved.principal(), to);
+                unindexQuietly(merged.principal(), to);
                 throw e;
             }
             try {
                 removed = folder.delete(oldFile);
             } catch (IOException | RuntimeException e) {
                 RecordFolder.deleteTemp(temp);
-                unindexQuietly(moved.principal(), to);
+                unindexQuietly(merged.principal(), to);
                 throw e;
             }
             if (!removed) {
                 // Removed by something that takes no lock (an operator): the session is gone all the same.
                 RecordFolder.deleteTemp(temp);
-                unindexQuietly(moved.principal(), to);
+                unindexQuietly(merged.principal(), to);
                 unindexQuietly(stored.get().principal(), from);
                 return WriteResult.GONE;
             }

@@ -123,10 +123,10 @@ public final class MemorySessionStore implements SessionStore {
                     return WriteResult.TOO_LARGE;
                 }
                 if (removeIfSame(from, stored)) {
-                    SessionRecord moved = merged.withKey(write.key());
+                    // the merge is keyed by the write, so it is the record under the new key
                     records.compute(write.key(), (key, absent) -> {
-                        index(moved);
-                        return moved;
+                        index(merged);
+                        return merged;
                     });
                     return WriteResult.WRITTEN;
                 }

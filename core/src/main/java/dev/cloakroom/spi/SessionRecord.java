@@ -47,12 +47,6 @@ public record SessionRecord(
         }
     }
 
-    /** This record under another key, as a move lands it. */
-    public SessionRecord withKey(SessionKey newKey) {
-        return new SessionRecord(newKey, attributes, createdAt, lastAccessedAt, maxInactiveInterval, expiresAt, version,
-                principal);
-    }
-
     /** Whether this record has expired at {@code now}. */
     public boolean isExpiredAt(Instant now) {
         return !expiresAt.isAfter(now);

@@ -137,6 +137,7 @@ class FilePrincipalIndexTest {
         assertThat(store.findByPrincipal("bob", 10)).extracting(RecordSummary::key).containsExactly(foreign);
     }
 
+    // Proves docs/persistence.md#file-principal-stale
     @Test
     void staleMarkerWhenOnlyItIsLeftThenTheSweepRemovesItAndThePrincipalFolder() throws IOException {
         staleMarker(USER, randomKey());

@@ -1145,6 +1145,7 @@ public abstract class SessionStoreContract {
                 .isEqualTo(RecordSummary.of(store.load(key).orElseThrow()));
     }
 
+    // Proves docs/persistence.md#principal-index-moved
     @Test
     void writeWhenThePrincipalChangesOrIsClearedThenOnlyTheCurrentOneFindsIt() {
         String first = randomPrincipal();
@@ -1271,6 +1272,7 @@ public abstract class SessionStoreContract {
         assertThat(store.load(late)).isEmpty();
     }
 
+    // Proves docs/persistence.md#principal-index-deleted
     @Test
     void signInWhenItRacesADeleteThenTheIndexNeverOutlivesTheRecord() throws Exception {
         for (int round = 0; round < RACE_ROUNDS; round++) {
@@ -1336,6 +1338,7 @@ public abstract class SessionStoreContract {
         assertThat(dumpStorage()).doesNotContain(user);
     }
 
+    // Proves docs/persistence.md#principal-index-never-leaks
     @Test
     void revokeAllWhenAUserIsSignedInTwiceThenBothEndAndTheIndexHoldsNothing() {
         SessionManager manager = manager();
