@@ -42,6 +42,7 @@ final class CloakroomSessionRegistry implements SessionRegistry {
         throw new UnsupportedOperationException("Cloakroom lists sessions by user (getAllSessions), not every user");
     }
 
+    /** The user's live sessions; {@code includeExpiredSessions} changes nothing, as no session is kept marked expired. */
     @Override
     public List<SessionInformation> getAllSessions(Object principal, boolean includeExpiredSessions) {
         String current = currentSessionId();

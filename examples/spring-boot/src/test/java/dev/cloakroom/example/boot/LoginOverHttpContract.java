@@ -32,8 +32,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * The example app over real HTTP, on the store a subclass configures: Spring Security's form login with CSRF, the
  * saved request, session fixation protection, remember-me, OpenID Connect login against a local provider, a flash
  * message, logout, a second instance on the same store, {@code maximumSessions(1)} across clients and instances,
- * "sign out everywhere"; and what the store holds. The web server is Tomcat, or Jetty
- * in the build's Jetty execution, which sets {@code example.web-server}.
+ * "sign out everywhere"; and what the store holds. The web server is Tomcat, or Jetty in the build's Jetty execution,
+ * which sets {@code example.web-server}.
  */
 @SpringBootTest(classes = CloakroomExampleApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"example.password=" + LoginOverHttpContract.PASSWORD, "cloakroom.cookie.secure=never", "cloakroom.sweeper=false"})
@@ -71,14 +71,10 @@ abstract class LoginOverHttpContract {
         provider.close();
     }
 
+    // Called as the context loads, after @BeforeAll: the provider is up.
     @DynamicPropertySource
     static void oidcClient(DynamicPropertyRegistry registry) {
-        for (String name : List.of("client-id", "client-secret", "scope")) {
-            String key = "spring.security.oauth2.client.registration." + OidcProvider.REGISTRATION + "." + name;
-            registry.add(key, () -> provider.clientProperties().get(key));
-        }
-        String issuer = "spring.security.oauth2.client.provider." + OidcProvider.REGISTRATION + ".issuer-uri";
-        registry.add(issuer, () -> provider.clientProperties().get(issuer));
+        provider.clientProperties().forEach((name, value) -> registry.add(name, () -> value));
     }
 
     /** Every {@code cloakroom.*} (and Boot) property the subclass's {@code @DynamicPropertySource} sets. */
@@ -181,11 +177,11 @@ abstract class LoginOverHttpContract {
     }
 
     @Test
-    void logoutWhenLoggedInWithRememberMeThenBothCookiesNoLongerServe() {
+    void logoutWhenLoggedInWithRememberMeThenTheRememberMeCookieIsClearedAndTheSessionEnds() {
         String token = browser.csrfToken(port, "/login");
         browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "remember-me", "on", "_csrf", token));
         String id = browser.cookie(COOKIE).orElseThrow();
-        String rememberMe = browser.cookie(REMEMBER_ME).orElseThrow();
+        assertThat(browser.cookie(REMEMBER_ME)).isPresent();
 
         HttpResponse<String> logout = browser.post(port, "/logout", Map.of("_csrf", browser.csrfToken(port, "/logout")));
 
