@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -45,14 +46,17 @@ final class PrincipalIndex {
     private final Path root;
     private final FileAttribute<?>[] directoryAttributes;
     private final FileAttribute<?>[] fileAttributes;
+    private final Consumer<Path> syncDirectory;
 
-    PrincipalIndex(Path storeFolder, FileAttribute<?>[] directoryAttributes, FileAttribute<?>[] fileAttributes) {
+    PrincipalIndex(Path storeFolder, FileAttribute<?>[] directoryAttributes, FileAttribute<?>[] fileAttributes,
+                   Consumer<Path> syncDirectory) {
         this.root = storeFolder.resolve(DIR);
         this.directoryAttributes = directoryAttributes;
         this.fileAttributes = fileAttributes;
+        this.syncDirectory = syncDirectory;
     }
 
-    /** A marker of the index: which principal's folder, and which key. */
+    /** A marker of the index: its file, the key it names, and its time (the expiry of that record when written). */
     record Marker(Path file, SessionKey key, Instant expiresAt) {
     }
 
@@ -61,16 +65,25 @@ final class PrincipalIndex {
         return root.resolve(digest(principal));
     }
 
-    /** Adds the marker of {@code key} under {@code principal}, with {@code expiresAt} as its time; idempotent. */
+    /**
+     * Adds the marker of {@code key} under {@code principal}, with {@code expiresAt} as its time; idempotent. The new
+     * marker's folder is fsynced before this returns, so that a record written after it is never left unindexed by a
+     * crash (a "sign out everywhere" must not miss it).
+     */
     void add(String principal, SessionKey key, Instant expiresAt) throws IOException {
         Path folder = folderOf(principal);
         Path marker = folder.resolve(key.value());
         for (int attempt = 1; ; attempt++) {
             try {
-                ensureFolder(root);
-                ensureFolder(folder);
+                if (ensureFolder(root)) {
+                    syncDirectory.accept(root.getParent());
+                }
+                if (ensureFolder(folder)) {
+                    syncDirectory.accept(root);
+                }
                 Files.newByteChannel(marker, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS), fileAttributes).close();
+                syncDirectory.accept(folder);
                 break;
             } catch (FileAlreadyExistsException e) {
                 break;
@@ -146,11 +159,6 @@ final class PrincipalIndex {
         return markers;
     }
 
-    /** Whether {@code marker} lies in the folder of {@code principal}. */
-    boolean isUnder(Marker marker, String principal) {
-        return marker.file().getParent().equals(folderOf(principal));
-    }
-
     private void removeIfEmpty(Path folder) throws IOException {
         try {
             Files.deleteIfExists(folder);
@@ -159,13 +167,17 @@ final class PrincipalIndex {
         }
     }
 
-    private void ensureFolder(Path folder) throws IOException {
-        if (!isRealFolder(folder)) {
-            try {
-                Files.createDirectory(folder, directoryAttributes);
-            } catch (FileAlreadyExistsException e) {
-                isRealFolder(folder); // created meanwhile by another thread or process; refused if not a folder
-            }
+    /** Creates the folder if it is missing; true if this call created it. */
+    private boolean ensureFolder(Path folder) throws IOException {
+        if (isRealFolder(folder)) {
+            return false;
+        }
+        try {
+            Files.createDirectory(folder, directoryAttributes);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            isRealFolder(folder); // created meanwhile by another thread or process; refused if not a folder
+            return false;
         }
     }
 

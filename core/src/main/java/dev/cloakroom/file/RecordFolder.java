@@ -89,7 +89,7 @@ final class RecordFolder {
 
     /** The principal index beside the shards, with this folder's permissions. */
     PrincipalIndex principalIndex() {
-        return new PrincipalIndex(directory, directoryAttributes, fileAttributes);
+        return new PrincipalIndex(directory, directoryAttributes, fileAttributes, this::syncDirectory);
     }
 
     Path fileOf(SessionKey key) {
@@ -317,7 +317,7 @@ final class RecordFolder {
         return new SessionStoreUnavailableException(action + " " + path + " failed: " + cause, cause);
     }
 
-    private void syncDirectory(Path folder) {
+    void syncDirectory(Path folder) {
         if (!directorySyncWorks) {
             return;
         }

@@ -36,7 +36,7 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
     private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
     private static final String CREATE_PRINCIPAL_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (principal, expires_at)";
     /** The column of the principal, the signed-in user's name: at most 256 UTF-8 bytes, so at most 256 characters. */
-    static final String PRINCIPAL_COLUMN = "varchar(256)";
+    private static final String PRINCIPAL_COLUMN = "varchar(256)";
     private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
 
     private final String createTable;
