@@ -34,6 +34,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
+import org.springframework.security.core.session.SessionRegistry;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.util.ClassUtils;
 
@@ -79,8 +80,9 @@ public final class CloakroomAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SessionManager cloakroomSessionManager(ObjectProvider<SessionStore> store, SessionCodec codec, ServletSessionEvents events,
-                                           ObjectProvider<SessionMetrics> metrics, CloakroomProperties properties,
-                                           Environment environment) {
+                                           ObjectProvider<SessionMetrics> metrics,
+                                           ObjectProvider<CloakroomPrincipalResolver> principalResolver,
+                                           CloakroomProperties properties, Environment environment) {
         SessionStore chosen = store.getIfAvailable(() -> {
             throw new IllegalStateException(missingStore(properties.getStore()));
         });
@@ -89,6 +91,7 @@ public final class CloakroomAutoConfiguration {
                 .codec(codec)
                 .listener(events);
         metrics.ifAvailable(manager::metrics);
+        principalResolver.ifAvailable(manager::principalResolver);
         return manager.build();
     }
 
@@ -177,6 +180,28 @@ public final class CloakroomAutoConfiguration {
                     .commandTimeout(properties.getStoreTimeout())
                     .connectTimeout(properties.getStoreTimeout())
                     .build();
+        }
+    }
+
+    /**
+     * Sessions indexed by the Spring Security user signed in with them, and {@code maximumSessions(n)} counted in the
+     * store: Spring Security takes a {@link SessionRegistry} bean when there is one.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = SpringSecurityConfiguration.SECURITY_CONTEXT_REPOSITORY)
+    static class SpringSecurityConfiguration {
+        static final String SECURITY_CONTEXT_REPOSITORY = "org.springframework.security.web.context.HttpSessionSecurityContextRepository";
+
+        @Bean
+        @ConditionalOnMissingBean
+        CloakroomPrincipalResolver cloakroomPrincipalResolver() {
+            return new SecurityContextPrincipalResolver();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        SessionRegistry cloakroomSessionRegistry(SessionManager manager) {
+            return new CloakroomSessionRegistry(manager);
         }
     }
 

@@ -19,6 +19,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.security.core.session.SessionRegistry;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 
 @Tag("unit")
 class CloakroomAutoConfigurationTest {
@@ -27,6 +29,31 @@ class CloakroomAutoConfigurationTest {
             .withPropertyValues("cloakroom.store=memory");
 
     record Cart(int items) {
+    }
+
+    @Test
+    void springSecurityWhenPresentThenTheSecurityContextResolverAndTheStoreBackedRegistryAreRegistered() {
+        runner.run(context -> {
+            assertThat(context).getBean(CloakroomPrincipalResolver.class).isInstanceOf(SecurityContextPrincipalResolver.class);
+            assertThat(context).getBean(SessionRegistry.class).isInstanceOf(CloakroomSessionRegistry.class);
+        });
+    }
+
+    @Test
+    void springSecurityWhenAbsentThenNeitherResolverNorRegistry() {
+        runner.withClassLoader(new FilteredClassLoader(HttpSessionSecurityContextRepository.class))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).doesNotHaveBean(CloakroomPrincipalResolver.class);
+                    assertThat(context).doesNotHaveBean(SessionRegistry.class);
+                });
+    }
+
+    @Test
+    void principalResolverWhenTheAppDeclaresOneThenItIsTheOnlyOne() {
+        CloakroomPrincipalResolver own = session -> "everyone";
+        runner.withBean(CloakroomPrincipalResolver.class, () -> own)
+                .run(context -> assertThat(context).getBean(CloakroomPrincipalResolver.class).isSameAs(own));
     }
 
     @Test

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloakroom.SessionKey;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,10 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** Actuator on the filesystem store, over real HTTP: the cloakroom health component and the session meters. */
+/**
+ * Actuator on the filesystem store, over real HTTP: the cloakroom health component, the session meters, and the
+ * {@code sessions} endpoint.
+ */
 @Tag("unit")
 @SpringBootTest(classes = CloakroomExampleApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"example.password=" + ActuatorOverHttpTest.PASSWORD, "cloakroom.cookie.secure=never", "cloakroom.sweeper=false"})
@@ -49,10 +54,66 @@ class ActuatorOverHttpTest {
     }
 
     @Test
+    void sessionsEndpointWhenNotLoggedInThenRedirectsToTheLogin() {
+        HttpResponse<String> listing = browser.get(port, "/actuator/sessions?username=alice");
+
+        assertThat(listing.statusCode()).isEqualTo(302);
+        assertThat(listing.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/login"));
+    }
+
+    @Test
+    void sessionsEndpointWhenAskedForAUsersSessionsThenListsThemByKeyAndDeletesOneByItsKey() throws Exception {
+        logIn();
+        String id = browser.cookie("session").orElseThrow();
+        String key = SessionKey.of(id).value();
+
+        HttpResponse<String> listing = browser.get(port, "/actuator/sessions?username=alice");
+
+        assertThat(listing.statusCode()).isEqualTo(200);
+        assertThat(listing.body()).doesNotContain(id);
+        JsonNode sessions = JSON.readTree(listing.body()).get("sessions");
+        assertThat(sessions).hasSize(1);
+        JsonNode session = sessions.get(0);
+        assertThat(session.get("key").asText()).isEqualTo(key);
+        assertThat(session.get("principal").asText()).isEqualTo("alice");
+        for (String time : new String[] {"createdAt", "lastAccessedAt", "idleDeadline", "expiresAt"}) {
+            assertThat(Instant.parse(session.get(time).asText())).as(time).isNotNull();
+        }
+        assertThat(Instant.parse(session.get("expiresAt").asText())).isAfter(Instant.parse(session.get("lastAccessedAt").asText()));
+        assertThat(session.get("sizeInBytes").asLong()).isPositive();
+
+        String token = browser.csrfToken(port, "/logout");
+        HttpResponse<String> deleted = browser.delete(port, "/actuator/sessions/" + key, token);
+
+        assertThat(deleted.statusCode()).isEqualTo(204);
+        assertThat(browser.get(port, "/secret").statusCode()).isEqualTo(302);
+    }
+
+    @Test
+    void sessionsEndpointWhenGivenABadUserNameOrKeyThenAnswers4xxWithTheReason() throws Exception {
+        logIn();
+        String token = browser.csrfToken(port, "/logout");
+
+        HttpResponse<String> noName = browser.get(port, "/actuator/sessions");
+        HttpResponse<String> badName = browser.get(port, "/actuator/sessions?username=%01alice");
+        HttpResponse<String> badKey = browser.delete(port, "/actuator/sessions/../../etc/passwd", token);
+        HttpResponse<String> shortKey = browser.delete(port, "/actuator/sessions/v1abc", token);
+        HttpResponse<String> unknownKey = browser.delete(port, "/actuator/sessions/v1" + "0".repeat(64), token);
+
+        assertThat(noName.statusCode()).isEqualTo(400);
+        assertThat(badName.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(badName.body()).get("message").asText()).contains("control characters");
+        assertThat(badKey.statusCode()).isBetween(400, 404);
+        assertThat(shortKey.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(shortKey.body()).get("message").asText()).startsWith("not a session key");
+        assertThat(unknownKey.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(unknownKey.body()).get("message").asText()).isEqualTo("no live session has this key");
+        assertThat(browser.get(port, "/secret").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void sessionsStartedWhenAUserLoggedInThenCountsAtLeastTheirSession() throws Exception {
-        String token = browser.csrfToken(port, "/login");
-        HttpResponse<String> login = browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "_csrf", token));
-        assertThat(login.statusCode()).isEqualTo(302);
+        logIn();
 
         HttpResponse<String> meter = browser.get(port, "/actuator/metrics/cloakroom.sessions.started");
 
@@ -60,5 +121,11 @@ class ActuatorOverHttpTest {
         JsonNode count = JSON.readTree(meter.body()).at("/measurements/0");
         assertThat(count.get("statistic").asText()).isEqualTo("COUNT");
         assertThat(count.get("value").asDouble()).isGreaterThanOrEqualTo(1);
+    }
+
+    private void logIn() {
+        String token = browser.csrfToken(port, "/login");
+        HttpResponse<String> login = browser.post(port, "/login", Map.of("username", "alice", "password", PASSWORD, "_csrf", token));
+        assertThat(login.statusCode()).isEqualTo(302);
     }
 }
