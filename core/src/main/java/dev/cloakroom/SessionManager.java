@@ -5,6 +5,7 @@ import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -456,14 +457,13 @@ public final class SessionManager implements AutoCloseable {
      * instants and durations a store hands back, a deadline is computed without failing the request.
      */
     static Instant plusSaturated(Instant start, Duration span) {
-        // Duration.between two Instants cannot overflow: their distance in seconds fits a long many times over
-        if (span.compareTo(Duration.between(start, Instant.MAX)) >= 0) {
-            return Instant.MAX;
+        // Thrown only past Instant's range. Not Duration.between(start, Instant.MAX) as a bound: it overflows its nanos
+        // and catches that inside on every call, which deoptimises the compiled request path each time.
+        try {
+            return start.plus(span);
+        } catch (DateTimeException | ArithmeticException e) {
+            return span.isNegative() ? Instant.MIN : Instant.MAX;
         }
-        if (span.compareTo(Duration.between(start, Instant.MIN)) <= 0) {
-            return Instant.MIN;
-        }
-        return start.plus(span);
     }
 
     /**
