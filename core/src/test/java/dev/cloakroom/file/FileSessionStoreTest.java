@@ -836,6 +836,45 @@ class FileSessionStoreTest {
                 + "; other process " + otherReport);
     }
 
+    // Proves docs/persistence.md#filesystem-sync
+    @Test
+    void atomicSyncWhenTheWritingProcessIsKilledThenTheRecordIsWholeAndHoldsEveryWriteThatReturned() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = randomKey();
+        Instant now = Instant.now();
+        store.write(new SessionWrite(key, true, Map.of("n", "0"), Set.of(), now, now, FileStoreHammer.IDLE,
+                now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+        Process writer = startHammer("count", key.value());
+        BufferedReader written = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8));
+        int last = 0;
+        for (int i = 0; i < 100; i++) {
+            last = Integer.parseInt(written.readLine());
+        }
+
+        writer.destroyForcibly(); // SIGKILL, somewhere in a write
+        assertThat(writer.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(Integer.parseInt(record.attributes().get("n"))).isGreaterThanOrEqualTo(last);
+        assertThat(record.version()).isEqualTo(1 + Integer.parseInt(record.attributes().get("n")));
+    }
+
+    // Proves docs/persistence.md#filesystem-sync
+    @Test
+    void syncWhenNotSetThenDurableAndSessionFileSyncChoosesIt() {
+        assertThat(open().describe()).contains("sync durable");
+        Path other = temp.resolve("atomic");
+        try (SessionStore atomic = SessionStores.fromSettings(
+                Settings.of(Map.of("SESSION_FILE_DIR", other.toString(), "SESSION_FILE_SYNC", "atomic")),
+                CloakroomConfig.builder().build())) {
+            assertThat(atomic.describe()).contains("sync atomic");
+        }
+        assertThatThrownBy(() -> SessionStores.fromSettings(
+                Settings.of(Map.of("SESSION_FILE_DIR", other.toString(), "SESSION_FILE_SYNC", "never")),
+                CloakroomConfig.builder().build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SESSION_FILE_SYNC");
+    }
+
     @Test
     void sweepLeaseHeldByAnotherProcessIsRefusedUntilItEnds() throws Exception {
         FileSessionStore store = open();
