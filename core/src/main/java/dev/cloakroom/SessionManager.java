@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,14 +180,8 @@ public final class SessionManager implements AutoCloseable {
         }
         boolean touchOnly = changes.isEmpty() && !session.maxInactiveIntervalChanged();
         requireWithinCap(session, changes);
-        WriteResult result;
-        try (SessionLocks.Held held = lock(session.key(), System.nanoTime(), "saving")) {
-            result = writeHeld(held, writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
-            if (result == WriteResult.WRITTEN) {
-                // unconditional: what else the record holds now is not known here
-                held.wrote(null);
-            }
-        }
+        SessionWrite write = writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now);
+        WriteResult result = unconditionally(session.key(), "saving", () -> store.write(write));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
@@ -215,15 +210,8 @@ public final class SessionManager implements AutoCloseable {
     private CommitOutcome move(Session session, AttributeChanges changes, Instant now) {
         SessionKey oldKey = session.renamedFrom();
         requireWithinCap(session, changes);
-        WriteResult result;
-        try (SessionLocks.Held held = lock(oldKey, System.nanoTime(), "moving")) {
-            SessionWrite write = writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now);
-            try {
-                result = store.move(oldKey, write);
-            } finally {
-                held.wrote(null);
-            }
-        }
+        SessionWrite write = writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now);
+        WriteResult result = unconditionally(oldKey, "moving", () -> store.move(oldKey, write));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
@@ -323,12 +311,7 @@ public final class SessionManager implements AutoCloseable {
         SessionRecord latest = held.latest();
         if (latest != null) {
             if (latest.version() > session.version()) {
-                Optional<Map<String, Object>> decoded = decodeOrDiscard(latest);
-                if (decoded.isEmpty()) {
-                    session.markInvalidated();
-                    throw new IllegalStateException("session record became undecodable and was removed");
-                }
-                session.refreshed(latest, decoded.get());
+                refresh(session, latest);
             }
         } else if (held.writtenSince(session.stamp())) {
             reload(session, clock.instant());
@@ -343,13 +326,18 @@ public final class SessionManager implements AutoCloseable {
             session.markInvalidated();
             throw new IllegalStateException("session ended while it was being updated");
         }
-        Optional<Map<String, Object>> decoded = decodeOrDiscard(fresh.get());
+        refresh(session, fresh.get());
+        session.stamp(stamp);
+    }
+
+    /** Gives the session the stored state {@code record}; an undecodable one is removed and the session invalidated. */
+    private void refresh(Session session, SessionRecord record) {
+        Optional<Map<String, Object>> decoded = decodeOrDiscard(record);
         if (decoded.isEmpty()) {
             session.markInvalidated();
             throw new IllegalStateException("session record became undecodable and was removed");
         }
-        session.refreshed(fresh.get(), decoded.get());
-        session.stamp(stamp);
+        session.refreshed(record, decoded.get());
     }
 
     /**
@@ -368,7 +356,18 @@ public final class SessionManager implements AutoCloseable {
         return held;
     }
 
-    /** One write under {@code held}; a write that did not land, or may have, leaves the lock's record unknown. */
+    /** An unconditional write under {@code key}'s lock: what else the record holds afterwards is not known here. */
+    private WriteResult unconditionally(SessionKey key, String doing, Supplier<WriteResult> write) {
+        try (SessionLocks.Held held = lock(key, System.nanoTime(), doing)) {
+            try {
+                return write.get();
+            } finally {
+                held.wrote(null);
+            }
+        }
+    }
+
+    /** A compare-and-set under {@code held}; one that did not land, or may have, leaves the lock's record unknown. */
     private WriteResult writeHeld(SessionLocks.Held held, SessionWrite write) {
         WriteResult result = null;
         try {

@@ -802,14 +802,20 @@ class FileSessionStoreTest {
         return out.readLine();
     }
 
-    // Proves docs/persistence.md#filesystem-written
-    @Test
-    void secondProcessHammeringTheSameFolderLosesNoUpdate() throws Exception {
-        FileSessionStore store = open();
+    /** A new record holding {@code n = 0}, as {@link FileStoreHammer} counts it, with the hammer's idle timeout. */
+    private static SessionKey counterAtZero(FileSessionStore store) {
         SessionKey key = randomKey();
         Instant now = Instant.now();
         store.write(new SessionWrite(key, true, Map.of("n", "0"), Set.of(), now, now, FileStoreHammer.IDLE,
                 now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+        return key;
+    }
+
+    // Proves docs/persistence.md#filesystem-written
+    @Test
+    void secondProcessHammeringTheSameFolderLosesNoUpdate() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = counterAtZero(store);
         int perProcess = 200;
         Process other = startHammer("increment", key.value(), Integer.toString(perProcess));
         BufferedReader otherOut = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
@@ -840,10 +846,7 @@ class FileSessionStoreTest {
     @Test
     void atomicSyncWhenTheWritingProcessIsKilledThenTheRecordIsWholeAndHoldsEveryWriteThatReturned() throws Exception {
         FileSessionStore store = open();
-        SessionKey key = randomKey();
-        Instant now = Instant.now();
-        store.write(new SessionWrite(key, true, Map.of("n", "0"), Set.of(), now, now, FileStoreHammer.IDLE,
-                now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+        SessionKey key = counterAtZero(store);
         Process writer = startHammer("count", key.value());
         BufferedReader written = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8));
         int last = 0;

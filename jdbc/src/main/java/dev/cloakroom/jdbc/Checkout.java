@@ -59,7 +59,8 @@ final class Checkout implements AutoCloseable {
     }
 
     /**
-     * A connection, or an exception once {@code deadline} ({@link System#nanoTime()}) has passed.
+     * A connection, or an exception once {@code deadline} ({@link System#nanoTime()}) has passed (for a pool that
+     * bounds its own wait, once that has).
      *
      * @throws SQLTimeoutException if the pool did not answer in time
      * @throws SQLTransientConnectionException if {@link #MAX_PENDING} checkouts wait already, or the store is closed
