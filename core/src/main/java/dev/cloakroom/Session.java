@@ -42,6 +42,8 @@ public final class Session {
     /** The signed-in user's name, or null; written at commit only if this request changed it. */
     private String principal;
     private boolean principalChanged;
+    /** {@link SessionLocks#stamp()} as of the last time this request's view of the store was known to be current. */
+    private long stamp;
     /** Encoded values as the store has them, as far as this request knows: what {@link #update} starts from. */
     private final Map<String, String> stored;
     /** The encoding of each live value as this request got it: what an in-place change is found against. */
@@ -58,8 +60,9 @@ public final class Session {
     /** Set when {@link #update} wrote; taken by commit, which then reports the session saved. */
     private boolean writtenByUpdate;
 
-    Session(SessionManager manager, String id, SessionRecord record, Map<String, Object> decoded, Instant openedAt) {
+    Session(SessionManager manager, String id, SessionRecord record, Map<String, Object> decoded, Instant openedAt, long stamp) {
         this.manager = manager;
+        this.stamp = stamp;
         this.id = id;
         this.key = record.key();
         this.createdAt = record.createdAt();
@@ -75,8 +78,9 @@ public final class Session {
         forgetDropped(record, decoded);
     }
 
-    Session(SessionManager manager, String id, Duration maxInactiveInterval, Instant now) {
+    Session(SessionManager manager, String id, Duration maxInactiveInterval, Instant now, long stamp) {
         this.manager = manager;
+        this.stamp = stamp;
         this.id = id;
         this.key = SessionKey.of(id);
         this.createdAt = now;
@@ -309,6 +313,18 @@ public final class Session {
     boolean hasRecord() { return hasRecord; }
 
     long version() { return version; }
+
+    long stamp() { return stamp; }
+
+    void stamp(long value) { stamp = value; }
+
+    /**
+     * The record as the store holds it right after a compare-and-set of this session succeeded: what it loaded or
+     * learned at the version it expected, with this request's changes merged.
+     */
+    SessionRecord asWritten(Instant expiresAt) {
+        return new SessionRecord(key, stored, createdAt, lastWrittenAt, maxInactiveInterval, expiresAt, version);
+    }
 
     Instant lastWrittenAt() { return lastWrittenAt; }
 

@@ -6,6 +6,7 @@ import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -17,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,7 @@ public final class SessionManager implements AutoCloseable {
      * trip to the store: a user's sessions are listed and revoked in bounded steps, however many the user holds.
      */
     public static final int MAX_SESSIONS_PER_PRINCIPAL = 1000;
+    private final SessionLocks locks = new SessionLocks();
 
     private SessionManager(Builder b) {
         // every store, whoever wrote it, gets the same fail-fast behaviour while it is down; the sweeper goes through it too
@@ -109,10 +112,11 @@ public final class SessionManager implements AutoCloseable {
             return Optional.empty();
         }
         SessionKey key = SessionKey.of(rawId);
+        long stamp = locks.stamp();
         Optional<SessionRecord> loaded = store.load(key);
         Instant now = clock.instant();
         Optional<Session> found = loaded.filter(record -> isLive(record, now))
-                .flatMap(record -> decodeOrDiscard(record).map(values -> new Session(this, rawId, record, values, now)));
+                .flatMap(record -> decodeOrDiscard(record).map(values -> new Session(this, rawId, record, values, now, stamp)));
         if (found.isPresent()) {
             metrics.sessionLoaded();
         } else {
@@ -123,7 +127,7 @@ public final class SessionManager implements AutoCloseable {
 
     /** A new session with a fresh id; nothing is stored until it holds data and is committed. */
     public Session create() {
-        return new Session(this, ids.next(), config.idleTimeout(), clock.instant());
+        return new Session(this, ids.next(), config.idleTimeout(), clock.instant(), locks.stamp());
     }
 
     /**
@@ -206,13 +210,13 @@ public final class SessionManager implements AutoCloseable {
         if (onlyTimes && !touchDue) {
             return writtenByUpdate ? CommitOutcome.SAVED : CommitOutcome.UNCHANGED;
         }
-        boolean touchOnly = onlyTimes;
         requireWithinCap(session, changes);
-        WriteResult result = store.write(writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
+        SessionWrite write = writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now);
+        WriteResult result = unconditionally(session.key(), "saving", () -> store.write(write));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
-                if (touchOnly) {
+                if (onlyTimes) {
                     metrics.sessionTouched();
                 } else {
                     metrics.sessionSaved();
@@ -237,7 +241,8 @@ public final class SessionManager implements AutoCloseable {
     private CommitOutcome move(Session session, AttributeChanges changes, Instant now) {
         SessionKey oldKey = session.renamedFrom();
         requireWithinCap(session, changes);
-        WriteResult result = store.move(oldKey, writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
+        SessionWrite write = writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now);
+        WriteResult result = unconditionally(oldKey, "moving", () -> store.move(oldKey, write));
         switch (result) {
             case WRITTEN:
                 session.written(changes, now, false);
@@ -255,60 +260,65 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /**
+     * The write of an update waits for the other writes of this process to the same session on its local lock, then
+     * starts from the record the last of them left, so that requests of one process never make each other retry; a
+     * write from another process found by the compare-and-set costs a reload and a retry. Lock wait and retries
+     * together are bounded by the store timeout.
+     */
     <T> T update(Session session, String name, UnaryOperator<T> fn) {
         long started = System.nanoTime();
+        // The session lock is held across the write, as in commit: another thread of the same request cannot slip a
+        // change in between collecting the pending changes and marking them written.
+        synchronized (session) {
+            if (session.isInvalidated()) {
+                throw new IllegalStateException("session has been invalidated");
+            }
+            if (!session.isStored()) {
+                // Not stored under its current id yet: nothing else can see it, so commit saves the change. Decided
+                // under the same lock as the write, so a concurrent changeId cannot send it to an unknown key.
+                @SuppressWarnings("unchecked")
+                T local = fn.apply((T) session.getAttribute(name));
+                session.setAttribute(name, local);
+                return local;
+            }
+            try (SessionLocks.Held held = lock(session.key(), started, "updating '" + name + "' of")) {
+                catchUp(session, held);
+                return updateHeld(session, name, fn, held, started);
+            }
+        }
+    }
+
+    private <T> T updateHeld(Session session, String name, UnaryOperator<T> fn, SessionLocks.Held held, long started) {
         int conflicts = 0;
         while (true) {
-            // The session lock is held across the write, as in commit: another thread of the same request cannot
-            // slip a change in between collecting the pending changes and marking them written.
-            synchronized (session) {
-                if (session.isInvalidated()) {
-                    throw new IllegalStateException("session has been invalidated");
-                }
-                if (!session.isStored()) {
-                    // Not stored under its current id yet: nothing else can see it, so commit saves the change. Decided
-                    // under the same lock as the write below, so a concurrent changeId cannot send it to an unknown key.
-                    @SuppressWarnings("unchecked")
-                    T local = fn.apply((T) session.getAttribute(name));
-                    session.setAttribute(name, local);
-                    return local;
-                }
-                Instant now = clock.instant();
-                @SuppressWarnings("unchecked")
-                T current = (T) codec.decodeOrNull(session.key(), name, session.storedValue(name));
-                T next = fn.apply(current);
-                String encoded = next == null ? null : codec.encodeAttribute(name, next);
-                // The request's other changes go in the same atomic write, so that an upload's data and its count
-                // are saved together or not at all, and commit has nothing left to write.
-                AttributeChanges changes = session.pendingChanges(codec).with(name, encoded);
-                requireWithinCap(session, changes);
-                WriteResult result = store.write(writeOf(session, session.key(), false, changes, session.version(), now));
-                switch (result) {
-                    case WRITTEN:
-                        session.written(changes, now, false);
-                        session.updated(name, next);
-                        metrics.sessionSaved();
-                        return next;
-                    case GONE:
-                        session.markInvalidated();
-                        throw new IllegalStateException("session ended while it was being updated");
-                    case TOO_LARGE:
-                        throw new SessionTooLargeException(config.maxSessionBytes());
-                    default:
-                        conflicts++;
-                        metrics.updateConflict();
-                        Optional<SessionRecord> fresh = store.load(session.key());
-                        if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
-                            session.markInvalidated();
-                            throw new IllegalStateException("session ended while it was being updated");
-                        }
-                        Optional<Map<String, Object>> decoded = decodeOrDiscard(fresh.get());
-                        if (decoded.isEmpty()) {
-                            session.markInvalidated();
-                            throw new IllegalStateException("session record became undecodable and was removed");
-                        }
-                        session.refreshed(fresh.get(), decoded.get());
-                }
+            Instant now = clock.instant();
+            @SuppressWarnings("unchecked")
+            T current = (T) codec.decodeOrNull(session.key(), name, session.storedValue(name));
+            T next = fn.apply(current);
+            String encoded = next == null ? null : codec.encodeAttribute(name, next);
+            // The request's other changes go in the same atomic write, so that an upload's data and its count are
+            // saved together or not at all, and commit has nothing left to write.
+            AttributeChanges changes = session.pendingChanges(codec).with(name, encoded);
+            requireWithinCap(session, changes);
+            SessionWrite write = writeOf(session, session.key(), false, changes, session.version(), now);
+            WriteResult result = writeHeld(held, write);
+            switch (result) {
+                case WRITTEN:
+                    session.written(changes, now, false);
+                    session.updated(name, next);
+                    session.stamp(held.wrote(session.asWritten(write.expiresAt())));
+                    metrics.sessionSaved();
+                    return next;
+                case GONE:
+                    session.markInvalidated();
+                    throw new IllegalStateException("session ended while it was being updated");
+                case TOO_LARGE:
+                    throw new SessionTooLargeException(config.maxSessionBytes());
+                default:
+                    conflicts++;
+                    metrics.updateConflict();
+                    reload(session, now);
             }
             // Bounded as a whole by the store timeout, like any other store call the request waits for.
             long remaining = config.storeTimeout().toNanos() - (System.nanoTime() - started);
@@ -317,9 +327,87 @@ public final class SessionManager implements AutoCloseable {
                 throw new SessionStoreException("gave up updating '" + name + "' of " + session.key() + " after "
                         + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms, past the store timeout of "
                         + config.storeTimeout().toMillis() + " ms: " + conflicts
-                        + " conflicting writes, as other requests kept changing the session");
+                        + " conflicting writes, as other processes kept changing the session");
             }
             backOff(conflicts, remaining);
+        }
+    }
+
+    /**
+     * Brings a session that waited on its lock up to what the writes of this process left: from the record the last
+     * compare-and-set left if it is newer, else with a load if a local write may have landed since the session was
+     * loaded.
+     */
+    private void catchUp(Session session, SessionLocks.Held held) {
+        SessionRecord latest = held.latest();
+        if (latest != null) {
+            if (latest.version() > session.version()) {
+                refresh(session, latest);
+            }
+        } else if (held.writtenSince(session.stamp())) {
+            reload(session, clock.instant());
+        }
+    }
+
+    /** Reads the session anew, as it is stored now; an ended or undecodable one is invalidated. */
+    private void reload(Session session, Instant now) {
+        long stamp = locks.stamp();
+        Optional<SessionRecord> fresh = store.load(session.key());
+        if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
+            session.markInvalidated();
+            throw new IllegalStateException("session ended while it was being updated");
+        }
+        refresh(session, fresh.get());
+        session.stamp(stamp);
+    }
+
+    /** Gives the session the stored state {@code record}; an undecodable one is removed and the session invalidated. */
+    private void refresh(Session session, SessionRecord record) {
+        Optional<Map<String, Object>> decoded = decodeOrDiscard(record);
+        if (decoded.isEmpty()) {
+            session.markInvalidated();
+            throw new IllegalStateException("session record became undecodable and was removed");
+        }
+        session.refreshed(record, decoded.get());
+    }
+
+    /**
+     * {@code key}'s local lock, waited for at most what is left of the store timeout since {@code started}.
+     *
+     * @throws SessionStoreException if the other writes of this process to the same session outlast that
+     */
+    private SessionLocks.Held lock(SessionKey key, long started, String doing) {
+        long timeout = config.storeTimeout().toNanos();
+        SessionLocks.Held held = locks.acquire(key, timeout - (System.nanoTime() - started));
+        if (held == null) {
+            throw new SessionStoreException("gave up " + doing + " " + key + " after waiting "
+                    + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms, past the store timeout of "
+                    + Duration.ofNanos(timeout).toMillis() + " ms, for the other requests of this process writing it");
+        }
+        return held;
+    }
+
+    /** An unconditional write under {@code key}'s lock: what else the record holds afterwards is not known here. */
+    private WriteResult unconditionally(SessionKey key, String doing, Supplier<WriteResult> write) {
+        try (SessionLocks.Held held = lock(key, System.nanoTime(), doing)) {
+            try {
+                return write.get();
+            } finally {
+                held.wrote(null);
+            }
+        }
+    }
+
+    /** A compare-and-set under {@code held}; one that did not land, or may have, leaves the lock's record unknown. */
+    private WriteResult writeHeld(SessionLocks.Held held, SessionWrite write) {
+        WriteResult result = null;
+        try {
+            result = store.write(write);
+            return result;
+        } finally {
+            if (result != WriteResult.WRITTEN) {
+                held.wrote(null);
+            }
         }
     }
 
@@ -498,14 +586,13 @@ public final class SessionManager implements AutoCloseable {
      * instants and durations a store hands back, a deadline is computed without failing the request.
      */
     static Instant plusSaturated(Instant start, Duration span) {
-        // Duration.between two Instants cannot overflow: their distance in seconds fits a long many times over
-        if (span.compareTo(Duration.between(start, Instant.MAX)) >= 0) {
-            return Instant.MAX;
+        // Thrown only past Instant's range. Not Duration.between(start, Instant.MAX) as a bound: it overflows its nanos
+        // and catches that inside on every call, which deoptimises the compiled request path each time.
+        try {
+            return start.plus(span);
+        } catch (DateTimeException | ArithmeticException e) {
+            return span.isNegative() ? Instant.MIN : Instant.MAX;
         }
-        if (span.compareTo(Duration.between(start, Instant.MIN)) <= 0) {
-            return Instant.MIN;
-        }
-        return start.plus(span);
     }
 
     /**

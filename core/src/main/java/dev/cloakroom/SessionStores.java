@@ -1,6 +1,7 @@
 package dev.cloakroom;
 
 import dev.cloakroom.file.FileSessionStore;
+import dev.cloakroom.file.FileSync;
 import dev.cloakroom.memory.MemorySessionStore;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionStoreProvider;
@@ -25,8 +26,8 @@ public final class SessionStores {
     }
 
     /**
-     * Reads {@code SESSION_TYPE}; for {@code filesystem} also {@code SESSION_FILE_DIR}, {@code SESSION_FILE_THRESHOLD}
-     * and {@code SESSION_MAX_SESSIONS}, and bounds lock waits by {@link CloakroomConfig#storeTimeout()}; for
+     * Reads {@code SESSION_TYPE}; for {@code filesystem} also {@code SESSION_FILE_DIR}, {@code SESSION_FILE_THRESHOLD},
+     * {@code SESSION_FILE_SYNC} and {@code SESSION_MAX_SESSIONS}, and bounds lock waits by {@link CloakroomConfig#storeTimeout()}; for
      * {@code memory}, {@code SESSION_MAX_SESSIONS}.
      *
      * @throws IllegalArgumentException for an unknown type (listing the known ones) or a bad setting
@@ -39,6 +40,7 @@ public final class SessionStores {
                         .fileThreshold(settings.getLong("SESSION_FILE_THRESHOLD", FileSessionStore.DEFAULT_FILE_THRESHOLD, 0, Long.MAX_VALUE))
                         .maxSessions(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE, 1, Long.MAX_VALUE))
                         .lockTimeout(config.storeTimeout())
+                        .sync(settings.getEnum("SESSION_FILE_SYNC", FileSync.class, FileSync.DURABLE))
                         .build();
             case "memory":
                 return new MemorySessionStore(settings.getLong("SESSION_MAX_SESSIONS", Long.MAX_VALUE, 1, Long.MAX_VALUE));

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -48,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Guarantees</h2>
  * <ul>
  *   <li><b>Crash-safe</b>: a write goes to a unique temp file in the shard, is fsynced, then renamed atomically over
- *       the record, and the shard folder is fsynced where the platform allows. A reader sees the old record or the new
- *       one, never a mix; a crash leaves at most a temp file, which the sweep removes once it is five minutes old.</li>
+ *       the record, and the shard folder is fsynced where the platform allows ({@link FileSync#DURABLE}, the default;
+ *       {@link FileSync#ATOMIC} skips that fsync after a rename, never after a deletion). A reader sees the old record
+ *       or the new one, never a mix; a crash leaves at most a temp file, which the sweep removes once it is five
+ *       minutes old.</li>
  *   <li><b>Atomic across threads and processes</b>: every write, move and delete holds its keys' stripe locks
  *       (in-process, then the byte range in the lock file) around its read-check-rename, so version checks, the size
  *       cap and "no resurrection" hold among all processes sharing the folder. Reads take no lock.</li>
@@ -78,6 +81,7 @@ public final class FileSessionStore implements SessionStore {
     private final long fileThreshold;
     private final long maxSessions;
     private final Duration lockTimeout;
+    private final FileSync sync;
     private final FolderLocks locks;
     private final SessionCount count;
     private final FolderSweep sweep;
@@ -88,8 +92,9 @@ public final class FileSessionStore implements SessionStore {
         this.fileThreshold = b.fileThreshold;
         this.maxSessions = b.maxSessions;
         this.lockTimeout = b.lockTimeout;
+        this.sync = b.sync;
         try {
-            this.folder = new RecordFolder(b.directory);
+            this.folder = new RecordFolder(b.directory, b.sync);
             this.locks = folder.openLocks();
         } catch (IOException e) {
             throw RecordFolder.unavailable("preparing the session folder", b.directory, e);
@@ -383,7 +388,8 @@ public final class FileSessionStore implements SessionStore {
     @Override
     public String describe() {
         return "filesystem " + folder.directory() + " (threshold " + (fileThreshold == 0 ? "off" : fileThreshold + " files")
-                + ", max sessions " + (maxSessions == Long.MAX_VALUE ? "unlimited" : maxSessions) + ")";
+                + ", max sessions " + (maxSessions == Long.MAX_VALUE ? "unlimited" : maxSessions)
+                + ", sync " + sync.name().toLowerCase(Locale.ROOT) + ")";
     }
 
     @Override
@@ -500,6 +506,7 @@ public final class FileSessionStore implements SessionStore {
         private long fileThreshold = DEFAULT_FILE_THRESHOLD;
         private long maxSessions = Long.MAX_VALUE;
         private Duration lockTimeout = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
+        private FileSync sync = FileSync.DURABLE;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -547,6 +554,16 @@ public final class FileSessionStore implements SessionStore {
                 throw new IllegalArgumentException("lockTimeout must be positive: " + value);
             }
             this.lockTimeout = value;
+            return this;
+        }
+
+        /**
+         * What a write waits for: {@link FileSync#DURABLE} (the default: it outlives a power loss, two fsyncs) or
+         * {@link FileSync#ATOMIC} (whole records after any crash, but the last writes before a power loss may be lost;
+         * one fsync).
+         */
+        public Builder sync(FileSync value) {
+            this.sync = Objects.requireNonNull(value, "sync");
             return this;
         }
 

@@ -62,11 +62,13 @@ final class RecordFolder {
     private final Path directory;
     private final FileAttribute<?>[] directoryAttributes;
     private final FileAttribute<?>[] fileAttributes;
+    private final FileSync sync;
     private volatile boolean directorySyncWorks = true;
 
     /** Creates the folder and its hidden folder (0700) if missing, or checks that they are real folders. */
-    RecordFolder(Path directory) throws IOException {
+    RecordFolder(Path directory, FileSync sync) throws IOException {
         this.directory = directory.toAbsolutePath().normalize();
+        this.sync = sync;
         boolean posix = this.directory.getFileSystem().supportedFileAttributeViews().contains("posix");
         this.directoryAttributes = posix
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
@@ -251,7 +253,10 @@ final class RecordFolder {
         return temp;
     }
 
-    /** Renames the temp file over {@code file} atomically, sets its expiry hint and fsyncs the folder. */
+    /**
+     * Renames the temp file over {@code file} atomically, sets its expiry hint and, for {@link FileSync#DURABLE}, fsyncs
+     * the folder.
+     */
     void install(Path temp, Path file, Instant expiresAt) throws IOException {
         try {
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -263,10 +268,15 @@ final class RecordFolder {
             throw e;
         }
         setExpiryHint(file, expiresAt);
-        syncDirectory(file.getParent());
+        if (sync == FileSync.DURABLE) {
+            syncDirectory(file.getParent());
+        }
     }
 
-    /** Removes the file and fsyncs its folder, so that the removal outlives a crash; returns whether it was there. */
+    /**
+     * Removes the file and fsyncs its folder whatever the {@link FileSync}, so that the removal outlives a crash (an
+     * ended session must not come back); returns whether it was there.
+     */
     boolean delete(Path file) throws IOException {
         boolean existed = Files.deleteIfExists(file);
         if (existed) {

@@ -803,14 +803,20 @@ class FileSessionStoreTest {
         return out.readLine();
     }
 
-    // Proves docs/persistence.md#filesystem-written
-    @Test
-    void secondProcessHammeringTheSameFolderLosesNoUpdate() throws Exception {
-        FileSessionStore store = open();
+    /** A new record holding {@code n = 0}, as {@link FileStoreHammer} counts it, with the hammer's idle timeout. */
+    private static SessionKey counterAtZero(FileSessionStore store) {
         SessionKey key = randomKey();
         Instant now = Instant.now();
         store.write(new SessionWrite(key, true, Map.of("n", "0"), Set.of(), now, now, FileStoreHammer.IDLE,
                 now.plus(FileStoreHammer.IDLE), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+        return key;
+    }
+
+    // Proves docs/persistence.md#filesystem-written
+    @Test
+    void secondProcessHammeringTheSameFolderLosesNoUpdate() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = counterAtZero(store);
         int perProcess = 200;
         Process other = startHammer("increment", key.value(), Integer.toString(perProcess));
         BufferedReader otherOut = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
@@ -835,6 +841,42 @@ class FileSessionStoreTest {
         assertThat(record.version()).isEqualTo(1 + 2 * perProcess);
         System.out.println("cross-process hammer: this process " + conflicts + " conflicts, from " + started + " to " + ended
                 + "; other process " + otherReport);
+    }
+
+    // Proves docs/persistence.md#filesystem-sync
+    @Test
+    void atomicSyncWhenTheWritingProcessIsKilledThenTheRecordIsWholeAndHoldsEveryWriteThatReturned() throws Exception {
+        FileSessionStore store = open();
+        SessionKey key = counterAtZero(store);
+        Process writer = startHammer("count", key.value());
+        BufferedReader written = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8));
+        int last = 0;
+        for (int i = 0; i < 100; i++) {
+            last = Integer.parseInt(written.readLine());
+        }
+
+        writer.destroyForcibly(); // SIGKILL, somewhere in a write
+        assertThat(writer.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        SessionRecord record = store.load(key).orElseThrow();
+        assertThat(Integer.parseInt(record.attributes().get("n"))).isGreaterThanOrEqualTo(last);
+        assertThat(record.version()).isEqualTo(1 + Integer.parseInt(record.attributes().get("n")));
+    }
+
+    // Proves docs/persistence.md#filesystem-sync
+    @Test
+    void syncWhenNotSetThenDurableAndSessionFileSyncChoosesIt() {
+        assertThat(open().describe()).contains("sync durable");
+        Path other = temp.resolve("atomic");
+        try (SessionStore atomic = SessionStores.fromSettings(
+                Settings.of(Map.of("SESSION_FILE_DIR", other.toString(), "SESSION_FILE_SYNC", "atomic")),
+                CloakroomConfig.builder().build())) {
+            assertThat(atomic.describe()).contains("sync atomic");
+        }
+        assertThatThrownBy(() -> SessionStores.fromSettings(
+                Settings.of(Map.of("SESSION_FILE_DIR", other.toString(), "SESSION_FILE_SYNC", "never")),
+                CloakroomConfig.builder().build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SESSION_FILE_SYNC");
     }
 
     @Test

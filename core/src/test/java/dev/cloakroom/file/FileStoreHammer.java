@@ -31,11 +31,21 @@ final class FileStoreHammer {
     /**
      * {@code <folder> increment <key> <times>}: prints "ready", waits for a line, increments, prints "done".
      * {@code <folder> lease}: prints "held" or "refused", then holds it until stdin closes.
+     * {@code <folder> count <key>}: with {@link FileSync#ATOMIC}, increments until killed, printing each value written.
      */
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (FileSessionStore store = FileSessionStore.builder(Path.of(args[0])).build()) {
+        FileSync sync = args[1].equals("count") ? FileSync.ATOMIC : FileSync.DURABLE;
+        try (FileSessionStore store = FileSessionStore.builder(Path.of(args[0])).sync(sync).build()) {
             switch (args[1]) {
+                case "count": {
+                    SessionKey key = new SessionKey(args[2]);
+                    while (true) {
+                        increment(store, key);
+                        System.out.println(store.load(key).orElseThrow().attributes().get("n"));
+                        System.out.flush();
+                    }
+                }
                 case "increment": {
                     SessionKey key = new SessionKey(args[2]);
                     int times = Integer.parseInt(args[3]);

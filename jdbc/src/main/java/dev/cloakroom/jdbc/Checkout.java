@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * waiting at its deadline, and a connection that arrives after that is closed (handed back to its pool) at once. At
  * most {@link #MAX_PENDING} checkouts wait for the pool at a time: beyond that a call fails at once, so that a pool
  * that hangs ties up a bounded number of threads.
+ *
+ * <p>A pool whose own wait is bounded by the store's timeout (the HikariCP pool the store builds from a URL) is asked
+ * on the caller's thread instead: the bound holds without the hand-off to a helper thread and back, which every call
+ * would otherwise pay (two thread wake-ups, the costlier the busier the machine).
  */
 final class Checkout implements AutoCloseable {
     /** Checkouts that may wait for the pool at once; each holds one helper thread until its pool answers. */
@@ -34,12 +38,15 @@ final class Checkout implements AutoCloseable {
 
     private final DataSource dataSource;
     private final String name;
+    private final boolean poolBounded;
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     private final ThreadPoolExecutor threads;
 
-    Checkout(DataSource dataSource, String name) {
+    /** @param poolBounded whether {@code dataSource} itself gives up waiting for a connection within the store's timeout */
+    Checkout(DataSource dataSource, String name, boolean poolBounded) {
         this.dataSource = dataSource;
         this.name = name;
+        this.poolBounded = poolBounded;
         AtomicInteger count = new AtomicInteger();
         // As many threads as checkouts may pend, so a task never waits in the queue behind a hung one.
         this.threads = new ThreadPoolExecutor(MAX_PENDING, MAX_PENDING, IDLE_THREAD_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
@@ -52,12 +59,16 @@ final class Checkout implements AutoCloseable {
     }
 
     /**
-     * A connection, or an exception once {@code deadline} ({@link System#nanoTime()}) has passed.
+     * A connection, or an exception once {@code deadline} ({@link System#nanoTime()}) has passed (for a pool that
+     * bounds its own wait, once that has).
      *
      * @throws SQLTimeoutException if the pool did not answer in time
      * @throws SQLTransientConnectionException if {@link #MAX_PENDING} checkouts wait already, or the store is closed
      */
     Connection connection(long deadline) throws SQLException {
+        if (poolBounded) {
+            return dataSource.getConnection();
+        }
         if (!pending.tryAcquire()) {
             throw new SQLTransientConnectionException(MAX_PENDING + " connection checkouts of " + name
                     + " are still waiting for the pool; not starting another");

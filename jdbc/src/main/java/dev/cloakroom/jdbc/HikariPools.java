@@ -15,6 +15,11 @@ final class HikariPools {
     private HikariPools() {
     }
 
+    /** Whether a pool built for {@code timeout} gives up waiting for a connection within it (HikariCP waits 250 ms at least). */
+    static boolean boundsItsWait(Duration timeout) {
+        return timeout.toMillis() >= HIKARI_MIN_TIMEOUT_MS;
+    }
+
     static HikariDataSource create(DatabaseUrl url, Duration timeout, int maxPoolSize, String poolName) {
         long timeoutMs = Math.max(HIKARI_MIN_TIMEOUT_MS, timeout.toMillis());
         long timeoutSeconds = Math.max(1, (timeoutMs + 999) / 1000);

@@ -761,9 +761,9 @@ public final class JdbcSessionStore implements SessionStore {
                             + "JDBC driver on the class path: " + parsed.driverHint());
                 }
                 AutoCloseable pool = HikariPools.create(parsed, timeout, maxPoolSize, "cloakroom-" + table.name());
-                store = new JdbcSessionStore(this, new Checkout((DataSource) pool, table.name()), pool, parsed.database(), parsed.masked());
+                store = new JdbcSessionStore(this, new Checkout((DataSource) pool, table.name(), HikariPools.boundsItsWait(timeout)), pool, parsed.database(), parsed.masked());
             } else {
-                Checkout checkout = new Checkout(dataSource, table.name());
+                Checkout checkout = new Checkout(dataSource, table.name(), false);
                 Database detected;
                 try {
                     detected = database != null ? database : detect(checkout, timeout);

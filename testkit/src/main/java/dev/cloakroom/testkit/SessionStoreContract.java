@@ -9,6 +9,7 @@ import dev.cloakroom.Session;
 import dev.cloakroom.SessionCodec;
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionManager;
+import dev.cloakroom.SessionMetrics;
 import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
@@ -34,6 +35,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -761,6 +764,64 @@ public abstract class SessionStoreContract {
         runAtOnce(increments);
 
         assertThat(manager.find(session.id()).orElseThrow().getAttribute("uploads")).isEqualTo(requests);
+    }
+
+    @Test
+    void sixteenThreadsTimesFiftyIncrementsInOneProcessGiveEightHundredWithoutAConflict() throws Exception {
+        AtomicInteger conflicts = new AtomicInteger();
+        SessionManager manager = countingConflicts(conflicts);
+        Session session = manager.create();
+        session.setAttribute("uploads", 0);
+        manager.commit(session);
+
+        runAtOnce(increments(800, i -> manager, session.id()));
+
+        assertThat(manager.find(session.id()).orElseThrow().getAttribute("uploads")).isEqualTo(800);
+        assertThat(conflicts).as("compare-and-set retries among requests of one process").hasValue(0);
+    }
+
+    @Test
+    void twoProcessesIncrementingOneSessionLoseNothing() throws Exception {
+        AtomicInteger conflicts = new AtomicInteger();
+        List<SessionManager> nodes = List.of(countingConflicts(conflicts), countingConflicts(conflicts));
+        Session session = nodes.get(0).create();
+        session.setAttribute("uploads", 0);
+        nodes.get(0).commit(session);
+
+        runAtOnce(increments(800, i -> nodes.get(i % 2), session.id()));
+
+        assertThat(nodes.get(1).find(session.id()).orElseThrow().getAttribute("uploads")).isEqualTo(800);
+    }
+
+    /**
+     * A manager over {@link #store} like {@link #manager()}, counting its update conflicts, with a store timeout far
+     * beyond what the queue of a race needs on a slow shared machine: these tests are about what is lost or retried.
+     */
+    private SessionManager countingConflicts(AtomicInteger conflicts) {
+        SessionManager manager = SessionManager.builder(store)
+                .config(CloakroomConfig.builder().idleTimeout(IDLE).storeTimeout(Duration.ofSeconds(60)).build())
+                .clock(clock).sweeping(false).metrics(new SessionMetrics() {
+                    @Override
+                    public void updateConflict() {
+                        conflicts.incrementAndGet();
+                    }
+                }).build();
+        managers.add(manager);
+        return manager;
+    }
+
+    /** {@code count} requests that each load the session through {@code managerOf(i)}, increment and commit. */
+    private static List<Callable<?>> increments(int count, IntFunction<SessionManager> managerOf, String id) {
+        List<Callable<?>> increments = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            SessionManager manager = managerOf.apply(i);
+            increments.add(() -> {
+                Session request = manager.find(id).orElseThrow();
+                request.<Integer>update("uploads", n -> n + 1);
+                return manager.commit(request);
+            });
+        }
+        return increments;
     }
 
     // Proves docs/persistence.md#lifecycle
