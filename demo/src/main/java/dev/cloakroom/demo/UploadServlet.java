@@ -103,6 +103,12 @@ final class UploadServlet extends HttpServlet {
             tooLarge(response);
             return;
         }
+        // Jetty signals a body that is not multipart with the same IllegalStateException as the size limit: tell them
+        // apart here, so that a wrong content type is not answered "too large"
+        if (!isMultipartForm(request.getContentType())) {
+            greeting(request, response, HttpServletResponse.SC_BAD_REQUEST, NO_FILE_MESSAGE);
+            return;
+        }
         Part file;
         try {
             file = request.getPart(FILE_FIELD);
@@ -211,6 +217,26 @@ final class UploadServlet extends HttpServlet {
     private static String path(HttpServletRequest request) {
         String pathInfo = request.getPathInfo();
         return request.getServletPath() + (pathInfo == null ? "" : pathInfo);
+    }
+
+    /** Whether {@code contentType} is {@code multipart/form-data} with a boundary, as the upload form sends it. */
+    static boolean isMultipartForm(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String[] parts = contentType.split(";");
+        if (!parts[0].strip().equalsIgnoreCase("multipart/form-data")) {
+            return false;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String parameter = parts[i].strip();
+            int equals = parameter.indexOf('=');
+            if (equals > 0 && parameter.substring(0, equals).strip().equalsIgnoreCase("boundary")
+                    && !parameter.substring(equals + 1).strip().replace("\"", "").isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

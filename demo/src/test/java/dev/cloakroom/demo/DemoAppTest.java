@@ -214,6 +214,23 @@ class DemoAppTest {
     }
 
     @Test
+    void uploadWhenNotMultipartThenFormWithMessageNotTooLargeAndSessionUntouched() throws Exception {
+        Browser browser = browser(start());
+        browser.upload("a.txt", "kept".getBytes(UTF_8));
+        long version = stored(browser).version();
+
+        for (String type : List.of("application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data")) {
+            HttpResponse<String> page = browser.send(browser.request("/").header("Content-Type", type)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("textfile=x")).build());
+
+            assertThat(page.statusCode()).as(type).isEqualTo(400);
+            assertThat(page.body()).as(type).contains("No file was chosen").doesNotContain("File too large");
+            SecurityHeaders.assertOn(page);
+        }
+        assertUntouched(browser, version, "kept");
+    }
+
+    @Test
     void uploadWhenEmptyFilenameThenFormWithMessageAndSessionUntouched() throws Exception {
         Browser browser = browser(start());
         browser.upload("a.txt", "kept".getBytes(UTF_8));
