@@ -336,6 +336,19 @@ class DemoAppTest {
     }
 
     @Test
+    void uploadWhenBodyIsExactlyMaxContentLengthThenAcceptedAndOneByteMoreRefused() throws Exception {
+        DemoApp app = start("MAX_CONTENT_LENGTH", "1000");
+        long overhead = browser(app).uploadRequest("a.txt", new byte[0], false).bodyPublisher().orElseThrow().contentLength();
+
+        Browser exact = browser(app);
+        assertThat(exact.upload("a.txt", "a".repeat((int) (1000 - overhead)).getBytes(UTF_8)).statusCode()).isEqualTo(303);
+        Browser over = browser(app);
+        assertThat(over.upload("a.txt", "a".repeat((int) (1001 - overhead)).getBytes(UTF_8)).statusCode()).isEqualTo(413);
+        assertThat(over.uploadChunked("a.txt", "a".repeat((int) (1001 - overhead)).getBytes(UTF_8)).statusCode()).isEqualTo(413);
+        assertThat(over.cookie()).isEmpty();
+    }
+
+    @Test
     void uploadWhenLinesWouldExceedTheSessionSizeCapThen413AndSessionUntouched() throws Exception {
         Browser browser = browser(start("SESSION_MAX_SIZE", "500"));
         browser.upload("a.txt", "kept".getBytes(UTF_8));

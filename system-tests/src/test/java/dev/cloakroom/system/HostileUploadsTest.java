@@ -36,6 +36,7 @@ class HostileUploadsTest {
     private static final int MAX_CONTENT_LENGTH = 1024 * 1024;
     private static final String BOUNDARY = "b" + UUID.randomUUID();
     private static final Duration ENDLESS_BOUND = Duration.ofSeconds(10);
+    private static final String UPLOADED_AS = "file.txt";
 
     private Report report;
     private Fleet fleet;
@@ -71,7 +72,7 @@ class HostileUploadsTest {
                 new Refused("a body of MAX_CONTENT_LENGTH + 1 bytes, Content-Length declared", 413, tooLarge,
                         (demo, v) -> v.post(demo, "multipart/form-data; boundary=" + BOUNDARY, bodyOfSize(MAX_CONTENT_LENGTH + 1))),
                 new Refused("a chunked body of MAX_CONTENT_LENGTH + 1 bytes, no Content-Length", 413, tooLarge,
-                        (demo, v) -> v.uploadChunked(demo, "big.txt", fileFillingBodyOf(MAX_CONTENT_LENGTH + 1))),
+                        (demo, v) -> v.uploadChunked(demo, "big.txt", fileFillingBodyOf("big.txt", MAX_CONTENT_LENGTH + 1))),
                 new Refused("a multipart body without the file field", 400, noFile,
                         (demo, v) -> v.post(demo, "multipart/form-data; boundary=" + BOUNDARY, ("--" + BOUNDARY
                                 + "\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nhello\r\n--" + BOUNDARY + "--\r\n")
@@ -195,8 +196,8 @@ class HostileUploadsTest {
                 Accepted.of("NUL bytes in a line", "before\u0000after\n\u0000\n"),
                 Accepted.of("100,000 short lines", String.join("\n", shortLines) + "\n"),
                 Accepted.of("one line of 900 KB", "x".repeat(900 * 1024) + "\n"),
-                new Accepted("exactly MAX_CONTENT_LENGTH bytes of body", fileFillingBodyOf(MAX_CONTENT_LENGTH),
-                        List.of(new String(fileFillingBodyOf(MAX_CONTENT_LENGTH), US_ASCII))));
+                new Accepted("a body of exactly MAX_CONTENT_LENGTH bytes", fileFillingBodyOf(UPLOADED_AS, MAX_CONTENT_LENGTH),
+                        List.of(new String(fileFillingBodyOf(UPLOADED_AS, MAX_CONTENT_LENGTH), US_ASCII))));
     }
 
     @ParameterizedTest
@@ -207,7 +208,7 @@ class HostileUploadsTest {
             Visitor visitor = seeded(demo);
             SessionKey key = SessionKey.of(visitor.id().orElseThrow());
             long start = System.nanoTime();
-            HttpResponse<String> upload = visitor.upload(demo.demo(), "file.txt", accepted.content());
+            HttpResponse<String> upload = visitor.upload(demo.demo(), UPLOADED_AS, accepted.content());
             long uploadMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(upload.statusCode()).as(accepted.name()).isEqualTo(303);
 
@@ -270,9 +271,9 @@ class HostileUploadsTest {
         return body;
     }
 
-    /** File content of 'a's that makes {@link Visitor}'s multipart body exactly {@code size} bytes. */
-    private static byte[] fileFillingBodyOf(int size) {
-        int overhead = Visitor.multipart("b" + UUID.randomUUID(), Visitor.FILE_FIELD, "big.txt", new byte[0]).length;
+    /** Content of 'a's that makes {@link Visitor}'s multipart body for file {@code filename} exactly {@code size} bytes. */
+    private static byte[] fileFillingBodyOf(String filename, int size) {
+        int overhead = Visitor.multipart("b" + UUID.randomUUID(), Visitor.FILE_FIELD, filename, new byte[0]).length;
         byte[] content = new byte[size - overhead];
         Arrays.fill(content, (byte) 'a');
         return content;
