@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ConcurrencyTest {
     private static final int PARALLEL = 50;
     private static final int LINES = 200;
+    private static final int STORE_TIMEOUT_MS = 10_000;
 
     private Report report;
     private Fleet fleet;
@@ -42,7 +43,10 @@ class ConcurrencyTest {
     @BeforeAll
     void start() {
         report = Report.open("30-concurrency", "Concurrency in one session (issue 9, item 3)");
-        fleet = new Fleet("concurrency", launch -> launch);
+        // This scenario checks atomicity, not latency (the outage scenarios bound that): 50 compare-and-set writes on
+        // one key are serialised, and on a 2-core machine shared with other builds they can outlast the 2 s default,
+        // after which update() gives up with a 503 by design, which would hide what this scenario looks for.
+        fleet = new Fleet("concurrency", launch -> launch.with("SESSION_STORE_TIMEOUT_MS", String.valueOf(STORE_TIMEOUT_MS)));
         pool = Executors.newFixedThreadPool(PARALLEL + 2);
     }
 
@@ -101,6 +105,8 @@ class ConcurrencyTest {
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("uploads per round", PARALLEL);
         figures.put("slowest round ms", slowest);
+        figures.put("compare-and-set conflicts retried", (long) demo.demo().metric("cloakroom_sessions_update_conflicts_total"));
+        figures.put("store timeout ms", STORE_TIMEOUT_MS);
         report.record(store, PARALLEL + " parallel uploads into one session (after a first one), " + LINES + " lines each",
                 rounds, "every upload 303; counter exactly " + (PARALLEL + 1) + " in the store and on the page; the store and "
                         + "the page hold one of the files, whole, never a mix", figures);
@@ -143,7 +149,6 @@ class ConcurrencyTest {
                 assertThat(uploader.cookie()).isEmpty();
             }
             assertThat(demo.probe().record(key)).as("the logged-out session, round %d", round).isEmpty();
-            assertThat(uploader.cookie()).as("no cookie for the old id").isNotEqualTo(java.util.Optional.of(cookie));
             HttpResponse<String> after = new Visitor(cookie).get(demo.demo(), "/action");
             assertThat(after.body()).contains("You have not yet uploaded a file").contains("Uploads in this session: 0");
             assertThat(demo.probe().record(key)).as("still gone after a read with the old cookie").isEmpty();
