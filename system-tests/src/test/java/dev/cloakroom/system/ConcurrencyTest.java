@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,30 +31,26 @@ import org.junit.jupiter.params.provider.EnumSource;
  * whole file, never lines of two; a logout racing an upload's save leaves the session gone for good.
  */
 @Tag("server")
+@ExtendWith(SharedFleet.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConcurrencyTest {
     private static final int PARALLEL = 50;
     private static final int LINES = 200;
-    private static final int STORE_TIMEOUT_MS = 10_000;
 
     private Report report;
     private Fleet fleet;
     private ExecutorService pool;
 
     @BeforeAll
-    void start() {
+    void start(Fleet shared) {
         report = Report.open("30-concurrency", "Concurrency in one session (issue 9, item 3)");
-        // This scenario checks atomicity, not latency (the outage scenarios bound that): 50 compare-and-set writes on
-        // one key are serialised, and on a 2-core machine shared with other builds they can outlast the 2 s default,
-        // after which update() gives up with a 503 by design, which would hide what this scenario looks for.
-        fleet = new Fleet("concurrency", launch -> launch.with("SESSION_STORE_TIMEOUT_MS", String.valueOf(STORE_TIMEOUT_MS)));
+        fleet = shared;
         pool = Executors.newFixedThreadPool(PARALLEL + 2);
     }
 
     @AfterAll
-    void stop() throws Exception {
+    void stop() {
         pool.shutdownNow();
-        fleet.close();
     }
 
     /** File {@code n} of a round: {@value #LINES} lines that all name it, so that a mix of two files shows. */
@@ -106,7 +103,7 @@ class ConcurrencyTest {
         figures.put("uploads per round", PARALLEL);
         figures.put("slowest round ms", slowest);
         figures.put("compare-and-set conflicts retried", (long) demo.demo().metric("cloakroom_sessions_update_conflicts_total"));
-        figures.put("store timeout ms", STORE_TIMEOUT_MS);
+        figures.put("store timeout ms", SharedFleet.STORE_TIMEOUT_MS);
         report.record(store, PARALLEL + " parallel uploads into one session (after a first one), " + LINES + " lines each",
                 rounds, "every upload 303; counter exactly " + (PARALLEL + 1) + " in the store and on the page; the store and "
                         + "the page hold one of the files, whole, never a mix", figures);
@@ -116,7 +113,7 @@ class ConcurrencyTest {
     @EnumSource(Store.class)
     void logoutWhenRacingAnUploadsSaveThenSessionStaysGone(Store store) throws Exception {
         Fleet.Running demo = fleet.on(store);
-        int rounds = Mode.iterations(20, 200);
+        int rounds = Mode.iterations(12, 200);
         // a large file: decoding, encoding and writing it keep the upload's save in flight while the logout lands
         byte[] large = ("x".repeat(400 * 1024) + "\n" + "y".repeat(400 * 1024) + "\n").getBytes(UTF_8);
         int uploadLast = 0;

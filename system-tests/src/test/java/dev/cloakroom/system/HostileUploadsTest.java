@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,8 +31,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * shown escaped, so no markup from the file reaches the page.
  */
 @Tag("server")
+@ExtendWith(SharedFleet.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileUploadsTest {
+    /** The demo's default {@code MAX_CONTENT_LENGTH}, which the shared demos run with. */
     private static final int MAX_CONTENT_LENGTH = 1024 * 1024;
     private static final String BOUNDARY = "b" + UUID.randomUUID();
     private static final Duration ENDLESS_BOUND = Duration.ofSeconds(10);
@@ -42,14 +44,9 @@ class HostileUploadsTest {
     private Fleet fleet;
 
     @BeforeAll
-    void start() {
+    void start(Fleet shared) {
         report = Report.open("20-hostile-uploads", "Hostile uploads (issue 9, item 2)");
-        fleet = new Fleet("uploads", launch -> launch.with("MAX_CONTENT_LENGTH", String.valueOf(MAX_CONTENT_LENGTH)));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        fleet.close();
+        fleet = shared;
     }
 
     /** Sends one request as {@code visitor}. */
