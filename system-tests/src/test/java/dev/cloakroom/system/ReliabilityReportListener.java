@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -34,8 +35,12 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
             @Override
             public void executionFinished(TestIdentifier test, TestExecutionResult result) {
                 if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
-                    failures.add(test.getDisplayName() + " (" + test.getUniqueId() + "): " + result.getThrowable()
-                            .map(Throwable::getMessage).map(m -> m.lines().findFirst().orElse("")).orElse(result.getStatus().name()));
+                    String where = test.getSource().filter(MethodSource.class::isInstance).map(MethodSource.class::cast)
+                            .map(m -> m.getClassName().substring(m.getClassName().lastIndexOf('.') + 1) + "." + m.getMethodName())
+                            .orElse(test.getLegacyReportingName());
+                    String why = result.getThrowable().map(t -> String.valueOf(t.getMessage()).strip().lines().findFirst().orElse(""))
+                            .orElse(result.getStatus().name());
+                    failures.add("`" + where + "` " + test.getDisplayName() + ": " + why);
                 }
             }
         });
