@@ -3,6 +3,7 @@ package dev.cloakroom.system;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.platform.engine.TestExecutionResult;
@@ -21,6 +22,7 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
     static final String PROPERTY = "reliability.report";
 
     private final List<String> failures = new CopyOnWriteArrayList<>();
+    private long openedNanos;
 
     /** Instantiated by the JUnit Platform's service loader. */
     public ReliabilityReportListener() {
@@ -31,6 +33,7 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
         if (!Boolean.getBoolean(PROPERTY)) {
             return;
         }
+        openedNanos = System.nanoTime();
         session.getLauncher().registerTestExecutionListeners(new TestExecutionListener() {
             @Override
             public void executionFinished(TestIdentifier test, TestExecutionResult result) {
@@ -53,7 +56,7 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
         }
         try {
             Path doc = Path.of(System.getProperty("reliability.doc", "../docs/reliability.md"));
-            ReliabilityReport.write(Report.dir(), doc, failures);
+            ReliabilityReport.write(Report.dir(), doc, failures, Duration.ofNanos(System.nanoTime() - openedNanos));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
