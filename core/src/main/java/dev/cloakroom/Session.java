@@ -271,7 +271,8 @@ public final class Session {
      * not stored yet, the update is local until commit.
      *
      * @return the value written
-     * @throws IllegalStateException if the session was invalidated or expired meanwhile
+     * @throws SessionEndedException if the session was invalidated by another request or expired meanwhile (nothing is
+     *     written); an {@link IllegalStateException} if this request had invalidated it already
      */
     public <T> T update(String name, UnaryOperator<T> fn) {
         Objects.requireNonNull(name, "name");

@@ -312,7 +312,7 @@ public final class SessionManager implements AutoCloseable {
                     return next;
                 case GONE:
                     session.markInvalidated();
-                    throw new IllegalStateException("session ended while it was being updated");
+                    throw new SessionEndedException(session.key(), "'" + name + "' was being updated");
                 case TOO_LARGE:
                     throw new SessionTooLargeException(config.maxSessionBytes());
                 default:
@@ -355,7 +355,7 @@ public final class SessionManager implements AutoCloseable {
         Optional<SessionRecord> fresh = store.load(session.key());
         if (fresh.isEmpty() || !isLive(fresh.get(), now)) {
             session.markInvalidated();
-            throw new IllegalStateException("session ended while it was being updated");
+            throw new SessionEndedException(session.key(), "it was being updated");
         }
         refresh(session, fresh.get());
         session.stamp(stamp);
@@ -366,7 +366,7 @@ public final class SessionManager implements AutoCloseable {
         Optional<Map<String, Object>> decoded = decodeOrDiscard(record);
         if (decoded.isEmpty()) {
             session.markInvalidated();
-            throw new IllegalStateException("session record became undecodable and was removed");
+            throw new SessionEndedException(session.key(), "it was being updated (its record became undecodable and was removed)");
         }
         session.refreshed(record, decoded.get());
     }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The seed's two Flask views: {@code greeting} on {@code /} (GET shows the form, POST keeps the file's lines in the
- * session under {@code file_contents} and redirects) and {@code action} on {@code /action} (lists them). Also renders
- * every error page, so that those carry the same headers as the others.
+ * session under {@code file_contents} and redirects) and {@code action} on {@code /action} (lists them), plus
+ * {@code POST /logout}, which ends the session. Also renders every error page, so that those carry the same headers
+ * as the others.
  *
  * <p>Bad input never reaches the session: the upload is read and checked completely before the session is opened.
  */
@@ -80,8 +81,21 @@ final class UploadServlet extends HttpServlet {
         switch (path(request)) {
             case "/" -> upload(request, response);
             case "/action" -> action(request, response);
+            case "/logout" -> logout(request, response);
             default -> errorPage(response, HttpServletResponse.SC_NOT_FOUND);
         }
+    }
+
+    /** Forgets the upload: the session is deleted from the store and its cookie cleared; back to the form. */
+    private void logout(HttpServletRequest request, HttpServletResponse response) {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        Pages.securityHeaders(response::setHeader);
+        response.setHeader("Location", Pages.ROUTES.get("greeting"));
+        response.setContentLength(0);
     }
 
     private void upload(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -89,6 +103,12 @@ final class UploadServlet extends HttpServlet {
         // the multipart limits (maxRequestSize = MAX_CONTENT_LENGTH) while it is parsed.
         if (request.getContentLengthLong() > maxContentLength) {
             refuseTooLarge(request, response);
+            return;
+        }
+        // Jetty signals a body that is not multipart with the same IllegalStateException as the size limit: tell them
+        // apart here, so that a wrong content type is not answered "too large"
+        if (!isMultipartForm(request.getContentType())) {
+            greeting(request, response, HttpServletResponse.SC_BAD_REQUEST, NO_FILE_MESSAGE);
             return;
         }
         Part file;
@@ -221,6 +241,26 @@ final class UploadServlet extends HttpServlet {
     private static String path(HttpServletRequest request) {
         String pathInfo = request.getPathInfo();
         return request.getServletPath() + (pathInfo == null ? "" : pathInfo);
+    }
+
+    /** Whether {@code contentType} is {@code multipart/form-data} with a boundary, as the upload form sends it. */
+    private static boolean isMultipartForm(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String[] parts = contentType.split(";");
+        if (!parts[0].strip().equalsIgnoreCase("multipart/form-data")) {
+            return false;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String parameter = parts[i].strip();
+            int equals = parameter.indexOf('=');
+            if (equals > 0 && parameter.substring(0, equals).strip().equalsIgnoreCase("boundary")
+                    && !parameter.substring(equals + 1).strip().replace("\"", "").isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
