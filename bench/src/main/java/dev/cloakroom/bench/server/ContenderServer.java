@@ -56,6 +56,8 @@ public final class ContenderServer {
             }
             server.stop();
         }
+        // client libraries may leave non-daemon threads behind; the harness must not wait for them
+        System.exit(0);
     }
 
     private static Wiring wiring(Contender contender, Path dataDir, String jdbcUrl, String redisUri) throws Exception {
