@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,9 +96,10 @@ final class Harness {
         Contender c = p.contender();
         Client client = new Client(p.port());
         int[] count = {0};
-        long errors = 0;
-        errors += expect(client, Workload.INCREMENT, count[0]++);
-        errors += expect(client, Workload.UPLOAD, count[0]);
+        // wrong or non-200 answers per page over the whole round, warm-up and set-up included
+        Map<Workload, Long> errors = new EnumMap<>(Workload.class);
+        errors.merge(Workload.INCREMENT, expect(client, Workload.INCREMENT, count[0]++), Long::sum);
+        errors.merge(Workload.UPLOAD, expect(client, Workload.UPLOAD, count[0]), Long::sum);
         if (round == 1) {
             // the store was emptied before the first round: this client's session is the only one in it
             Thread.sleep(300);
@@ -105,37 +107,34 @@ final class Harness {
         }
         for (Workload w : Workload.values()) {
             for (int i = 0; i < mode.warmup(); i++) {
-                errors += step(client, w, count, null);
+                errors.merge(w, step(client, w, count, null), Long::sum);
             }
         }
-        Map<Workload, Histogram> sequential = new HashMap<>();
-        Map<Workload, Long> sequentialErrors = new HashMap<>();
+        Map<Workload, Histogram> sequential = new EnumMap<>(Workload.class);
         for (Workload w : Workload.values()) {
             Histogram h = Summary.histogram();
-            long e = 0;
             for (int i = 0; i < mode.sequential(); i++) {
-                e += step(client, w, count, h);
+                errors.merge(w, step(client, w, count, h), Long::sum);
             }
             sequential.put(w, h);
-            sequentialErrors.put(w, e);
         }
         for (Workload w : Workload.values()) {
-            errors += countTrips(p, client, w, count, round);
+            errors.merge(w, countTrips(p, client, w, count, round), Long::sum);
         }
         List<Client> clients = new ArrayList<>();
         List<int[]> counts = new ArrayList<>();
         for (int i = 0; i < mode.clients(); i++) {
             Client each = new Client(p.port());
             int[] n = {0};
-            errors += expect(each, Workload.INCREMENT, n[0]++);
-            errors += expect(each, Workload.UPLOAD, n[0]);
+            errors.merge(Workload.INCREMENT, expect(each, Workload.INCREMENT, n[0]++), Long::sum);
+            errors.merge(Workload.UPLOAD, expect(each, Workload.UPLOAD, n[0]), Long::sum);
             clients.add(each);
             counts.add(n);
         }
         for (Workload w : Workload.values()) {
             Concurrent run = concurrent(clients, counts, w);
             results.paths.add(new Results.PathRun(c, round, w, Summary.of(sequential.get(w)), Summary.of(run.latencies),
-                    run.perSecond, run.errors + sequentialErrors.get(w) + (w == Workload.NONE ? errors : 0)));
+                    run.perSecond, run.errors + errors.getOrDefault(w, 0L)));
         }
         results.lost.add(lostUpdates(p, round));
     }
@@ -292,7 +291,7 @@ final class Harness {
                             step(client, Workload.READ, count, read);
                             step(client, Workload.INCREMENT, count, change);
                         }
-                        results.scale.add(new Results.ScalePoint(c, store.count(c), round, Summary.of(read), Summary.of(change)));
+                        results.scale.add(new Results.ScalePoint(c, level, store.count(c), round, Summary.of(read), Summary.of(change)));
                     }
                 }
             }

@@ -26,13 +26,14 @@ final class RedisCounters {
         this.uri = URI.create(redisUri);
     }
 
-    /** Calls per command name so far, without the {@code INFO} calls this class makes. */
+    /** Calls per command name so far, without the {@code INFO} and {@code MONITOR} calls this class makes. */
     Map<String, Long> commandStats() {
         Map<String, Long> calls = new TreeMap<>();
         for (String line : redis.info("commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info:")) {
+            if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info:") && !line.startsWith("cmdstat_monitor:")) {
                 String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-                String count = line.replaceAll(".*calls=(\\d+).*", "$1");
+                // "cmdstat_get:calls=5,usec=...,rejected_calls=0,failed_calls=0": the first field only
+                String count = line.replaceFirst("^[^:]*:calls=(\\d+),.*$", "$1");
                 calls.put(name, Long.parseLong(count));
             }
         }

@@ -39,8 +39,11 @@ public final class Results {
     public record Bytes(Contender contender, long bytes) {
     }
 
-    /** Sequential read-only and changing requests with {@code sessions} live sessions in the store. */
-    public record ScalePoint(Contender contender, long sessions, int round, Summary read, Summary change) {
+    /**
+     * Sequential read-only and changing requests with {@code level} sessions seeded into the store; {@code sessions}
+     * is what the store held when measured (the seeded ones, the template and the measuring clients').
+     */
+    public record ScalePoint(Contender contender, long level, long sessions, int round, Summary read, Summary change) {
     }
 
     /**
@@ -68,6 +71,8 @@ public final class Results {
     public long finishedMillis;
     /** The command that produced these figures, as the report prints it. */
     public String command = "";
+    /** Remarks on how this run's figures were obtained, printed at the top of the report. */
+    public final List<String> notes = new ArrayList<>();
 
     @JsonCreator
     Results(@JsonProperty("mode") Mode mode, @JsonProperty("machine") Map<String, String> machine,

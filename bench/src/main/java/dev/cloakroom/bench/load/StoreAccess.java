@@ -160,7 +160,7 @@ final class StoreAccess implements AutoCloseable {
 
     /**
      * Copies the one session the store holds {@code copies} times, each under fresh identifiers of the same shape
-     * (the first four characters kept, so shard folders and hash tags stay right). With {@code expiredAt}, the
+     * (see {@link #fresh}: shard folders and hash tags stay right). With {@code expiredAt}, the
      * copies' expiry column says they expired then (PostgreSQL only).
      */
     void copy(Contender c, long copies, Instant expiredAt) throws IOException, SQLException {
@@ -307,11 +307,14 @@ final class StoreAccess implements AutoCloseable {
         return c.token().matcher(text).replaceAll(m -> rename.computeIfAbsent(m.group(), StoreAccess::fresh));
     }
 
-    /** An id of the same shape: first four characters kept, hex digits replaced by hex digits, letters by letters. */
+    /**
+     * An id of the same shape: the first five characters kept (Jetty's {@code node0}; Cloakroom's {@code v1} and the
+     * two digits naming its shard or hash tag), hex digits replaced by hex digits, letters by letters.
+     */
     private static String fresh(String token) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         char[] chars = token.toCharArray();
-        for (int i = 4; i < chars.length; i++) {
+        for (int i = 5; i < chars.length; i++) {
             char ch = chars[i];
             if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) {
                 chars[i] = "0123456789abcdef".charAt(random.nextInt(16));

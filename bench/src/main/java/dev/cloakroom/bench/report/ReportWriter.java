@@ -85,11 +85,12 @@ public final class ReportWriter {
                 .append(minutes).append(" min of store measurements (JMH not counted). ")
                 .append(r.mode.rounds()).append(" rounds; in each round every contender runs in a fresh JVM, ")
                 .append("contenders interleaved (the order rotated each round). A figure is the median of the rounds, ")
-                .append("the rounds' range in brackets; a ratio is taken within each round, then summarised the same way.\n\n");
+                .append("the rounds' range in parentheses; a ratio is taken within each round, then summarised the same way.\n\n");
         md.append("**The machine is shared and was noisy during this run** (other builds and test suites on the same ")
                 .append("cores, see the load averages below): absolute figures are not comparable with another ")
                 .append("machine's, nor even with another run here. The ratios hold, because they compare contenders ")
                 .append("measured minutes apart on the same servers.\n\n");
+        r.notes.forEach(n -> md.append("Note: ").append(n).append("\n\n"));
         md.append("| machine | |\n|---|---|\n");
         r.machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         md.append("\n");
@@ -199,7 +200,8 @@ public final class ReportWriter {
     private void concurrent(Path charts) throws IOException {
         md.append("## Concurrent clients: throughput and latency\n\n");
         md.append(r.mode.clients()).append(" clients at once, each on its own session. Throughput in requests/s; ")
-                .append("latencies in ms. Errors count wrong or non-200 answers over the whole round.\n\n");
+                .append("latencies in ms. Errors: wrong or non-200 answers on that page over the whole round (warm-up, sequential ")
+                .append("and concurrent requests), summed over the rounds.\n\n");
         md.append("| store | contender | page | req/s | p50 | p99 | max | errors |\n|---|---|---|---|---|---|---|---|\n");
         Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
         for (Store s : stores()) {
@@ -273,8 +275,10 @@ public final class ReportWriter {
         md.append(r.mode.clients()).append(" clients share one session cookie (tabs of one browser) and each sends ")
                 .append(r.mode.increments()).append(" increments at once; the counter is read afterwards. Cloakroom ")
                 .append("increments with `update` (compare-and-set); the peers offer no atomic update, so their ")
-                .append("servlet does get-then-set, as applications on them do.\n\n");
-        md.append("| store | contender | attempted | counted | lost | non-200 answers |\n|---|---|---|---|---|---|\n");
+                .append("servlet does get-then-set, as applications on them do. Refused: answered with an error ")
+                .append("(Cloakroom: 503 once `update` gave up within the store timeout), so the client knows; ")
+                .append("silently lost: answered 200 and yet missing from the counter.\n\n");
+        md.append("| store | contender | attempted | counted | refused (non-200, all rounds) | silently lost |\n|---|---|---|---|---|---|\n");
         for (Store s : stores()) {
             for (Contender c : contenders(s)) {
                 List<Results.Lost> runs = r.lost.stream().filter(l -> l.contender() == c).toList();
@@ -283,11 +287,16 @@ public final class ReportWriter {
                 }
                 md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" | ").append(runs.get(0).attempted())
                         .append(" | ").append(Spread.of(runs.stream().map(l -> (double) l.counted()).toList()).format("%.0f"))
-                        .append(" | ").append(Spread.of(runs.stream().map(l -> (double) (l.attempted() - l.counted())).toList()).format("%.0f"))
-                        .append(" | ").append(runs.stream().mapToLong(Results.Lost::errors).sum()).append(" |\n");
+                        .append(" | ").append(runs.stream().mapToLong(Results.Lost::errors).sum())
+                        .append(" | ").append(Spread.of(runs.stream().map(l -> (double) silentlyLost(l)).toList()).format("%.0f"))
+                        .append(" |\n");
             }
         }
         md.append("\n");
+    }
+
+    private static long silentlyLost(Results.Lost l) {
+        return Math.max(0, l.attempted() - l.errors() - l.counted());
     }
 
     private void bytes() {
@@ -315,7 +324,7 @@ public final class ReportWriter {
                 .append("one client measures ").append(r.mode.scaleRequests()).append(" sequential read-only and ")
                 .append(r.mode.scaleRequests()).append(" increment requests on its own session (after ")
                 .append(r.mode.warmup()).append(" of each as warm-up). p50 in ms.\n\n");
-        List<Long> levels = r.scale.stream().map(Results.ScalePoint::sessions).map(ReportWriter::level).distinct().sorted().toList();
+        List<Long> levels = r.scale.stream().map(Results.ScalePoint::level).distinct().sorted().toList();
         md.append("| store | contender |");
         levels.forEach(l -> md.append(" read @").append(l).append(" |"));
         levels.forEach(l -> md.append(" increment @").append(l).append(" |"));
@@ -339,17 +348,8 @@ public final class ReportWriter {
         md.append("\n![scale](benchmarks/scale.png)\n\n");
     }
 
-    /** The seeded level a measured session count belongs to (the count includes the measuring client's session). */
-    private static long level(long sessions) {
-        long level = 1;
-        while (level * 10 <= sessions) {
-            level *= 10;
-        }
-        return level;
-    }
-
     private Spread scaleSpread(Contender c, long level, ToDoubleFunction<Summary> f, boolean read) {
-        return Spread.of(r.scale.stream().filter(p -> p.contender() == c && level(p.sessions()) == level)
+        return Spread.of(r.scale.stream().filter(p -> p.contender() == c && p.level() == level)
                 .map(p -> f.applyAsDouble(read ? p.read() : p.change())).toList());
     }
 
@@ -459,9 +459,14 @@ public final class ReportWriter {
                 .append("commit is a round trip of its own (the commits column).\n");
         md.append("- **Redis.** Cloakroom's change is one Lua script (`EVALSHA`), whose inner commands the ")
                 .append("commandstats column lists; Spring Session's are plain commands.\n");
-        md.append("- **Lost updates.** The peers lose increments under concurrency because they offer no atomic ")
-                .append("update: their last writer wins. A Cloakroom row with non-200 answers means `update` gave up ")
-                .append("within the store timeout (2 s) under contention, which issue 10 asks to fix with a local queue.\n");
+        md.append("- **Lost updates.** Spring Session and Jetty behind a `NullSessionCache` offer no atomic update: ")
+                .append("their last writer wins. Jetty's `DefaultSessionCache` keeps one in-memory session object that ")
+                .append("all tabs share in this one JVM; what a second node would do is not measured. A Cloakroom row ")
+                .append("with refused increments means `update` gave up within the store timeout (2 s) under ")
+                .append("contention, which issue 10 asks to fix with a local queue.\n");
+        md.append("- **Baseline.** The no-session page costs store round trips on Jetty's JDBC store (see the round ")
+                .append("trip table): its session handler loads the session named by the cookie whether or not the page ")
+                .append("uses it, which is why its baseline latency is far above the others'.\n");
         md.append("- **Flask-Session** (the seed's system) is not measured here: see the machine table.\n\n");
         md.append("Left undone by this harness: the fsync on/off comparison (no switch in the store), the locks held ")
                 .append("during cleanup (not sampled), and a `pg_stat_statements` cross-check where the extension is not ")
@@ -486,8 +491,13 @@ public final class ReportWriter {
         }
         for (Contender c : r.contenders) {
             if (c.isCloakroom()) {
-                int lost = r.lost.stream().filter(l -> l.contender() == c).mapToInt(l -> l.attempted() - l.counted()).max().orElse(0);
-                (lost == 0 ? holds : misses).add(c.id() + ": " + lost + " lost updates with `update` (bar: 0)");
+                long lost = r.lost.stream().filter(l -> l.contender() == c).mapToLong(ReportWriter::silentlyLost).max().orElse(0);
+                long refused = r.lost.stream().filter(l -> l.contender() == c).mapToLong(Results.Lost::errors).sum();
+                (lost == 0 ? holds : misses).add(c.id() + ": " + lost + " updates silently lost with `update` (bar: 0)");
+                if (refused > 0) {
+                    misses.add(c.id() + ": " + refused + " increments refused (503) over the rounds: `update` under "
+                            + r.mode.clients() + "-way contention on one session gave up within the store timeout");
+                }
             }
         }
         for (Store s : stores()) {
