@@ -59,12 +59,9 @@ public final class BenchMain {
     static Results measure(Mode mode, Target target, List<Contender> contenders, int basePort, Path work) throws Exception {
         Files.createDirectories(target.dataDir());
         long started = System.nanoTime();
-        Harness harness = new Harness(mode, target, contenders, basePort, work,
-                line -> System.out.printf("[bench] %5.0f s  %s%n", (System.nanoTime() - started) / 1e9, line));
-        try {
+        try (Harness harness = new Harness(mode, target, contenders, basePort, work,
+                line -> System.out.printf("[bench] %5.0f s  %s%n", (System.nanoTime() - started) / 1e9, line))) {
             return harness.run();
-        } finally {
-            harness.close();
         }
     }
 

@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  * One run: every phase, every contender in a fresh JVM for each of its turns, contenders interleaved round by round
  * (in a rotated order each round, so that drift on the machine does not always favour the same one).
  */
-final class Harness {
+final class Harness implements AutoCloseable {
     private final Mode mode;
     private final Target target;
     private final List<Contender> contenders;
@@ -49,10 +49,6 @@ final class Harness {
         this.store = new StoreAccess(target);
         this.redisCounters = new RedisCounters(store.redis(), target.redisUri());
         this.results = new Results(mode, Machine.describe(store), contenders);
-    }
-
-    StoreAccess store() {
-        return store;
     }
 
     Results run() throws Exception {
@@ -360,7 +356,7 @@ final class Harness {
                     return null;
                 }));
             }
-            Thread.sleep(mode.name().equals("smoke") ? 300 : 2000);
+            Thread.sleep(mode.equals(Mode.SMOKE) ? 300 : 2000);
             phase.set(1);
             Client admin = new Client(p.port());
             Client.Answer cleaned = admin.send("POST", Pages.CLEANUP, "");
@@ -376,7 +372,8 @@ final class Harness {
         }
     }
 
-    void close() throws Exception {
+    @Override
+    public void close() throws Exception {
         store.close();
     }
 }
