@@ -1,0 +1,379 @@
+package dev.cloakroom.bench.load;
+
+import dev.cloakroom.bench.Contender;
+import dev.cloakroom.bench.Pages;
+import dev.cloakroom.bench.Store;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One run: every phase, every contender in a fresh JVM for each of its turns, contenders interleaved round by round
+ * (in a rotated order each round, so that drift on the machine does not always favour the same one).
+ */
+final class Harness implements AutoCloseable {
+    private final Mode mode;
+    private final Target target;
+    private final List<Contender> contenders;
+    private final int basePort;
+    private final Path logs;
+    private final Consumer<String> progress;
+    private final StoreAccess store;
+    private final RedisCounters redisCounters;
+    private final Results results;
+
+    Harness(Mode mode, Target target, List<Contender> contenders, int basePort, Path logs,
+            Consumer<String> progress) throws Exception {
+        this.mode = mode;
+        this.target = target;
+        this.contenders = List.copyOf(contenders);
+        this.basePort = basePort;
+        this.logs = logs;
+        this.progress = progress;
+        StoreAccess.ensureDatabase(target.jdbcUrl());
+        this.store = new StoreAccess(target);
+        this.redisCounters = new RedisCounters(store.redis(), target.redisUri());
+        this.results = new Results(mode, Machine.describe(store), contenders);
+    }
+
+    Results run() throws Exception {
+        results.startedMillis = System.currentTimeMillis();
+        for (Contender c : contenders) {
+            store.clear(c);
+            store.dropTables(c);
+        }
+        for (int round = 1; round <= mode.rounds(); round++) {
+            for (Contender c : rotated(contenders, round)) {
+                progress.accept("round " + round + ": " + c);
+                try (ContenderProcess p = start(c)) {
+                    measureRound(p, round);
+                }
+            }
+        }
+        if (!mode.scaleLevels().isEmpty()) {
+            measureScale();
+        }
+        if (mode.cleanupRows() > 0) {
+            measureCleanup();
+        }
+        for (Contender c : contenders) {
+            store.clear(c);
+        }
+        results.finishedMillis = System.currentTimeMillis();
+        return results;
+    }
+
+    private ContenderProcess start(Contender c) throws Exception {
+        return ContenderProcess.start(c, basePort + c.ordinal(), target, mode.jvmFlags(), logs.resolve(c.id() + ".log"));
+    }
+
+    private static <T> List<T> rotated(List<T> list, int round) {
+        List<T> copy = new ArrayList<>(list);
+        Collections.rotate(copy, -(round - 1));
+        return copy;
+    }
+
+    private void measureRound(ContenderProcess p, int round) throws Exception {
+        Contender c = p.contender();
+        Client client = new Client(p.port());
+        int[] count = {0};
+        // wrong or non-200 answers per page over the whole round, warm-up and set-up included
+        Map<Workload, Long> errors = new EnumMap<>(Workload.class);
+        errors.merge(Workload.INCREMENT, expect(client, Workload.INCREMENT, count[0]++), Long::sum);
+        errors.merge(Workload.UPLOAD, expect(client, Workload.UPLOAD, count[0]), Long::sum);
+        if (round == 1) {
+            // the store was emptied before the first round: this client's session is the only one in it
+            Thread.sleep(300);
+            results.bytes.add(new Results.Bytes(c, store.bytes(c)));
+        }
+        for (Workload w : Workload.values()) {
+            for (int i = 0; i < mode.warmup(); i++) {
+                errors.merge(w, step(client, w, count, null), Long::sum);
+            }
+        }
+        Map<Workload, Histogram> sequential = new EnumMap<>(Workload.class);
+        for (Workload w : Workload.values()) {
+            Histogram h = Summary.histogram();
+            for (int i = 0; i < mode.sequential(); i++) {
+                errors.merge(w, step(client, w, count, h), Long::sum);
+            }
+            sequential.put(w, h);
+        }
+        for (Workload w : Workload.values()) {
+            errors.merge(w, countTrips(p, client, w, count, round), Long::sum);
+        }
+        List<Client> clients = new ArrayList<>();
+        List<int[]> counts = new ArrayList<>();
+        for (int i = 0; i < mode.clients(); i++) {
+            Client each = new Client(p.port());
+            int[] n = {0};
+            errors.merge(Workload.INCREMENT, expect(each, Workload.INCREMENT, n[0]++), Long::sum);
+            errors.merge(Workload.UPLOAD, expect(each, Workload.UPLOAD, n[0]), Long::sum);
+            clients.add(each);
+            counts.add(n);
+        }
+        for (Workload w : Workload.values()) {
+            Concurrent run = concurrent(clients, counts, w);
+            results.paths.add(new Results.PathRun(c, round, w, Summary.of(sequential.get(w)), Summary.of(run.latencies),
+                    run.perSecond, run.errors + errors.getOrDefault(w, 0L)));
+        }
+        results.lost.add(lostUpdates(p, round));
+    }
+
+    /** Sends one request, checks its answer, records its latency if {@code h} is given; 1 if it was wrong. */
+    private static long step(Client client, Workload w, int[] count, Histogram h) {
+        Client.Answer a = client.send(w);
+        if (h != null) {
+            Summary.record(h, a.nanos());
+        }
+        boolean right = a.status() == 200 && a.body().equals(w.expected(count[0]));
+        if (right && w == Workload.INCREMENT) {
+            count[0]++;
+        }
+        return right ? 0 : 1;
+    }
+
+    private static long expect(Client client, Workload w, int count) {
+        return step(client, w, new int[] {count}, null);
+    }
+
+    private long countTrips(ContenderProcess p, Client client, Workload w, int[] count, int round) throws Exception {
+        Contender c = p.contender();
+        long[] jdbcBefore = jdbcCounters(p);
+        Map<String, Long> statsBefore = c.store() == Store.REDIS ? redisCounters.commandStats() : Map.of();
+        RedisCounters.Monitor monitor = c.store() == Store.REDIS ? redisCounters.monitor(c.redisPrefix()) : null;
+        long errors = 0;
+        long clientCommands;
+        try {
+            for (int i = 0; i < mode.tripRequests(); i++) {
+                errors += step(client, w, count, null);
+            }
+        } finally {
+            clientCommands = monitor == null ? 0 : monitor.stop();
+        }
+        Map<String, Double> serverCalls = new HashMap<>();
+        if (c.store() == Store.REDIS) {
+            RedisCounters.delta(statsBefore, redisCounters.commandStats())
+                    .forEach((name, n) -> serverCalls.put(name, n / (double) mode.tripRequests()));
+        }
+        long[] jdbcAfter = jdbcCounters(p);
+        double n = mode.tripRequests();
+        results.trips.add(new Results.Trips(c, round, w, (jdbcAfter[0] - jdbcBefore[0]) / n,
+                (jdbcAfter[1] - jdbcBefore[1]) / n, clientCommands / n, serverCalls));
+        return errors;
+    }
+
+    private static long[] jdbcCounters(ContenderProcess p) {
+        Client.Answer a = new Client(p.port()).send("GET", Pages.STATS, null);
+        String[] parts = a.body().trim().split(" ");
+        return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+    }
+
+    private record Concurrent(Histogram latencies, double perSecond, long errors) {
+    }
+
+    /** Every client sends {@code perClient} requests of one page at once, each on its own session. */
+    private Concurrent concurrent(List<Client> clients, List<int[]> counts, Workload w) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients.size());
+        try {
+            CyclicBarrier go = new CyclicBarrier(clients.size() + 1);
+            List<Future<Histogram>> done = new ArrayList<>();
+            AtomicLong errors = new AtomicLong();
+            for (int i = 0; i < clients.size(); i++) {
+                Client client = clients.get(i);
+                int[] count = counts.get(i);
+                done.add(pool.submit(() -> {
+                    Histogram h = Summary.histogram();
+                    go.await();
+                    for (int r = 0; r < mode.perClient(); r++) {
+                        errors.addAndGet(step(client, w, count, h));
+                    }
+                    return h;
+                }));
+            }
+            go.await();
+            long started = System.nanoTime();
+            Histogram all = Summary.histogram();
+            for (Future<Histogram> f : done) {
+                all.add(f.get(10, TimeUnit.MINUTES));
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new Concurrent(all, all.getTotalCount() / seconds, errors.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** All clients increment one session's counter at once, as tabs of one browser; how many increments survive. */
+    private Results.Lost lostUpdates(ContenderProcess p, int round) throws Exception {
+        Client first = new Client(p.port());
+        long errors = expect(first, Workload.INCREMENT, 0);
+        List<Client> tabs = new ArrayList<>();
+        for (int i = 0; i < mode.clients(); i++) {
+            tabs.add(first.sameBrowser(p.port()));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(tabs.size());
+        AtomicInteger failed = new AtomicInteger();
+        try {
+            CyclicBarrier go = new CyclicBarrier(tabs.size());
+            List<Future<?>> done = new ArrayList<>();
+            for (Client tab : tabs) {
+                done.add(pool.submit((Callable<Void>) () -> {
+                    go.await();
+                    for (int i = 0; i < mode.increments(); i++) {
+                        if (tab.send(Workload.INCREMENT).status() != 200) {
+                            failed.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Client.Answer read = first.send(Workload.READ);
+        int counted = read.status() == 200 ? Integer.parseInt(read.body().split(" ")[0]) - 1 : -1;
+        return new Results.Lost(p.contender(), round, tabs.size(), tabs.size() * mode.increments(), counted,
+                errors + failed.get() + (read.status() == 200 ? 0 : 1));
+    }
+
+    /** Per-request cost of sequential reads and increments as the store fills with live sessions. */
+    private void measureScale() throws Exception {
+        for (long level : mode.scaleLevels()) {
+            for (Contender c : contenders) {
+                progress.accept("scale " + level + ": seeding " + c);
+                store.clear(c);
+                try (ContenderProcess p = start(c)) {
+                    Client template = new Client(p.port());
+                    expect(template, Workload.INCREMENT, 0);
+                    expect(template, Workload.UPLOAD, 1);
+                    Thread.sleep(300);
+                }
+                store.copy(c, level - 1, null);
+            }
+            for (int round = 1; round <= mode.rounds(); round++) {
+                for (Contender c : rotated(contenders, round)) {
+                    progress.accept("scale " + level + ", round " + round + ": " + c);
+                    try (ContenderProcess p = start(c)) {
+                        Client client = new Client(p.port());
+                        int[] count = {0};
+                        expect(client, Workload.INCREMENT, count[0]++);
+                        expect(client, Workload.UPLOAD, count[0]);
+                        Histogram read = Summary.histogram();
+                        Histogram change = Summary.histogram();
+                        for (int i = 0; i < mode.warmup(); i++) {
+                            step(client, Workload.READ, count, null);
+                            step(client, Workload.INCREMENT, count, null);
+                        }
+                        for (int i = 0; i < mode.scaleRequests(); i++) {
+                            step(client, Workload.READ, count, read);
+                            step(client, Workload.INCREMENT, count, change);
+                        }
+                        results.scale.add(new Results.ScalePoint(c, level, store.count(c), round, Summary.of(read), Summary.of(change)));
+                    }
+                }
+            }
+        }
+        for (Contender c : contenders) {
+            store.clear(c);
+        }
+    }
+
+    /** Cloakroom's sweeper against Spring Session JDBC's cleanup statement, each under load, on PostgreSQL. */
+    private void measureCleanup() throws Exception {
+        List<Contender> cleaners = contenders.stream().filter(c -> c.expiryColumn() != null).toList();
+        for (int round = 1; round <= mode.rounds(); round++) {
+            for (Contender c : rotated(cleaners, round)) {
+                progress.accept("cleanup of " + mode.cleanupRows() + ", round " + round + ": " + c);
+                store.clear(c);
+                try (ContenderProcess p = start(c)) {
+                    Client template = new Client(p.port());
+                    expect(template, Workload.INCREMENT, 0);
+                    store.copy(c, mode.cleanupRows(), Instant.now().minusSeconds(3600));
+                    store.analyze(c);
+                    results.cleanups.add(cleanUnderLoad(p, round));
+                }
+            }
+        }
+        for (Contender c : cleaners) {
+            store.clear(c);
+        }
+    }
+
+    private Results.Cleanup cleanUnderLoad(ContenderProcess p, int round) throws Exception {
+        Contender c = p.contender();
+        int loaders = Math.max(2, mode.clients() / 4);
+        AtomicInteger phase = new AtomicInteger();
+        Histogram before = Summary.histogram();
+        Histogram during = Summary.histogram();
+        AtomicLong errors = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(loaders + 1);
+        try {
+            List<Future<?>> load = new ArrayList<>();
+            for (int i = 0; i < loaders; i++) {
+                load.add(pool.submit((Callable<Void>) () -> {
+                    Client client = new Client(p.port());
+                    int[] count = {0};
+                    errors.addAndGet(expect(client, Workload.INCREMENT, count[0]++));
+                    errors.addAndGet(expect(client, Workload.UPLOAD, count[0]));
+                    Histogram mine = Summary.histogram();
+                    Histogram mineDuring = Summary.histogram();
+                    for (int r = 0; phase.get() < 2; r++) {
+                        Workload w = r % 2 == 0 ? Workload.READ : Workload.INCREMENT;
+                        int now = phase.get();
+                        Client.Answer a = client.send(w);
+                        boolean right = a.status() == 200 && a.body().equals(w.expected(count[0]));
+                        if (right && w == Workload.INCREMENT) {
+                            count[0]++;
+                        }
+                        if (!right) {
+                            errors.incrementAndGet();
+                        }
+                        Summary.record(now == 0 ? mine : mineDuring, a.nanos());
+                    }
+                    synchronized (before) {
+                        before.add(mine);
+                        during.add(mineDuring);
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(mode.equals(Mode.SMOKE) ? 300 : 2000);
+            phase.set(1);
+            Client admin = new Client(p.port());
+            Client.Answer cleaned = admin.send("POST", Pages.CLEANUP, "");
+            phase.set(2);
+            for (Future<?> f : load) {
+                f.get(1, TimeUnit.MINUTES);
+            }
+            long millis = cleaned.status() == 200 ? Long.parseLong(cleaned.body().split(" ")[0]) : -1;
+            return new Results.Cleanup(c, round, mode.cleanupRows(), millis, Summary.of(before), Summary.of(during),
+                    store.expired(c), errors.get() + (cleaned.status() == 200 ? 0 : 1));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        store.close();
+    }
+}

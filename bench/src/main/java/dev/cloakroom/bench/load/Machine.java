@@ -1,0 +1,77 @@
+package dev.cloakroom.bench.load;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** What the run ran on, as the report prints it. */
+final class Machine {
+    private Machine() {
+    }
+
+    static Map<String, String> describe(StoreAccess store) throws Exception {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("cores (nproc)", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        m.put("CPU", firstValue(Path.of("/proc/cpuinfo"), "model name"));
+        String mem = firstValue(Path.of("/proc/meminfo"), "MemTotal").replace(" kB", "").trim();
+        m.put("RAM", mem.isEmpty() ? "?" : String.format("%.1f GiB", Long.parseLong(mem) / 1024.0 / 1024.0));
+        m.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("contender JVM flags", String.join(" ", ContenderProcess.JVM_FLAGS));
+        m.put("PostgreSQL", store.queryText("SELECT version()").replaceAll(" on .*", ""));
+        m.put("Redis", store.redis().info("server").lines().filter(l -> l.startsWith("redis_version:"))
+                .map(l -> l.substring("redis_version:".length())).findFirst().orElse("?"));
+        String preload = store.queryText("SHOW shared_preload_libraries");
+        m.put("pg_stat_statements", preload.contains("pg_stat_statements") ? "loaded"
+                : "not loaded (not in shared_preload_libraries; the shared server may not be restarted to load it), "
+                + "so statement counts come from the counting DataSource only");
+        m.put("load average at start", loadAverage());
+        m.put("Flask-Session reference", flask());
+        return m;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The reference row needs Debian's packages already installed; the harness installs nothing. */
+    private static String flask() {
+        boolean flask = installed("python3-flask-session");
+        boolean gunicorn = installed("gunicorn");
+        if (flask && gunicorn) {
+            return "python3-flask-session and gunicorn installed";
+        }
+        return "not measured: " + (flask ? "" : "python3-flask-session ") + (gunicorn ? "" : "gunicorn ")
+                + "not installed (dpkg), and the harness installs nothing";
+    }
+
+    private static boolean installed(String pkg) {
+        try {
+            Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Status}", pkg).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && out.contains("install ok installed");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String firstValue(Path file, String key) {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> l.startsWith(key))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.cloakroom.bench.load;
+
+import dev.cloakroom.bench.Contender;
+import dev.cloakroom.bench.micro.MicroBenchmarks;
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything one run measured, as the report reads it. Filled by the harness, one thread at a time. */
+public final class Results {
+
+    /** One page on one contender in one round. */
+    public record PathRun(Contender contender, int round, Workload workload, Summary sequential, Summary concurrent,
+                          double concurrentPerSecond, long errors) {
+    }
+
+    /**
+     * Store round trips per request, counted over a run of sequential requests: JDBC statements and commits through
+     * the counting {@code DataSource}; Redis client commands from {@code MONITOR}, and server-side calls per command
+     * from {@code INFO commandstats} (script-internal calls included).
+     */
+    public record Trips(Contender contender, int round, Workload workload, double statements, double commits,
+                        double redisClientCommands, Map<String, Double> redisServerCalls) {
+    }
+
+    /** {@code attempted} increments by {@code clients} concurrent clients on one session; {@code counted} survived. */
+    public record Lost(Contender contender, int round, int clients, int attempted, int counted, long errors) {
+    }
+
+    public record Bytes(Contender contender, long bytes) {
+    }
+
+    /**
+     * Sequential read-only and changing requests with {@code level} sessions seeded into the store; {@code sessions}
+     * is what the store held when measured (the seeded ones, the template and the measuring clients').
+     */
+    public record ScalePoint(Contender contender, long level, long sessions, int round, Summary read, Summary change) {
+    }
+
+    /**
+     * The cleanup of {@code rows} expired sessions while clients kept using their own sessions: its duration, and
+     * the clients' latencies before and during it; {@code leftExpired} is what was still expired afterwards.
+     */
+    public record Cleanup(Contender contender, int round, long rows, long millis, Summary before, Summary during,
+                          long leftExpired, long errors) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY);
+
+    public final Mode mode;
+    public final Map<String, String> machine;
+    public final List<PathRun> paths = new ArrayList<>();
+    public final List<Trips> trips = new ArrayList<>();
+    public final List<Lost> lost = new ArrayList<>();
+    public final List<Bytes> bytes = new ArrayList<>();
+    public final List<ScalePoint> scale = new ArrayList<>();
+    public final List<Cleanup> cleanups = new ArrayList<>();
+    public final List<MicroBenchmarks.Score> micro = new ArrayList<>();
+    public final List<Contender> contenders;
+    public long startedMillis;
+    public long finishedMillis;
+    /** The command that produced these figures, as the report prints it. */
+    public String command = "";
+    /** Remarks on how this run's figures were obtained, printed at the top of the report. */
+    public final List<String> notes = new ArrayList<>();
+
+    @JsonCreator
+    Results(@JsonProperty("mode") Mode mode, @JsonProperty("machine") Map<String, String> machine,
+            @JsonProperty("contenders") List<Contender> contenders) {
+        this.mode = mode;
+        this.machine = new LinkedHashMap<>(machine);
+        this.contenders = List.copyOf(contenders);
+    }
+
+    /** Keeps the raw figures beside the report, so that the report can be drawn again without measuring again. */
+    void save(Path file) throws IOException {
+        JSON.writeValue(file.toFile(), this);
+    }
+
+    static Results load(Path file) throws IOException {
+        return JSON.readValue(file.toFile(), Results.class);
+    }
+}

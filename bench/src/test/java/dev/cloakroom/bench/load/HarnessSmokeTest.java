@@ -1,0 +1,117 @@
+package dev.cloakroom.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloakroom.bench.Contender;
+import dev.cloakroom.bench.Store;
+import dev.cloakroom.bench.report.ReportWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness end to end on a few hundred requests per contender (mode {@code smoke}): every contender starts in its
+ * own JVM, answers every page correctly, and the counters add up. Asserts no timing: figures on a CI machine mean
+ * nothing, and performance claims live in the benchmark report only.
+ */
+@Tag("server")
+class HarnessSmokeTest {
+    private static final int BASE_PORT = 7650;
+    private static Results results;
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void run() throws Exception {
+        Target target = new Target(work.resolve("data"), Target.DEFAULT_JDBC_URL, Target.DEFAULT_REDIS_URI);
+        results = BenchMain.measure(Mode.SMOKE, target, List.of(Contender.values()), BASE_PORT, work);
+    }
+
+    @Test
+    void everyContenderAnsweredEveryPageCorrectly() {
+        assertThat(results.paths).hasSize(Contender.values().length * Workload.values().length);
+        assertThat(results.paths).allSatisfy(p -> {
+            assertThat(p.errors()).as("%s %s errors", p.contender(), p.workload()).isZero();
+            assertThat(p.sequential().count()).isEqualTo(Mode.SMOKE.sequential());
+            assertThat(p.concurrent().count()).isEqualTo((long) Mode.SMOKE.clients() * Mode.SMOKE.perClient());
+        });
+    }
+
+    @Test
+    void concurrentIncrementsAddUpAndCloakroomLosesNone() {
+        assertThat(results.lost).hasSize(Contender.values().length).allSatisfy(l -> {
+            assertThat(l.errors()).as("%s non-200 increments", l.contender()).isZero();
+            assertThat(l.attempted()).isEqualTo(Mode.SMOKE.clients() * Mode.SMOKE.increments());
+            assertThat(l.counted()).as("%s counted", l.contender()).isBetween(1, l.attempted());
+            if (l.contender().isCloakroom()) {
+                assertThat(l.counted()).as("%s lost updates", l.contender()).isEqualTo(l.attempted());
+            }
+        });
+    }
+
+    @Test
+    void roundTripsAreCountedForEveryNetworkStore() {
+        assertThat(results.trips).allSatisfy(t -> {
+            switch (t.contender().store()) {
+                case POSTGRESQL -> assertThat(t.statements()).as("%s %s", t.contender(), t.workload())
+                        .isEqualTo(t.workload() == Workload.NONE && t.contender().isCloakroom() ? 0 : t.statements());
+                case REDIS -> assertThat(t.redisClientCommands()).isNotNegative();
+                case FILESYSTEM -> assertThat(t.statements() + t.redisClientCommands()).isZero();
+            }
+            if (t.workload().changes() && t.contender().store() != Store.FILESYSTEM) {
+                double trips = t.contender().store() == Store.REDIS ? t.redisClientCommands() : t.statements();
+                assertThat(trips).as("%s %s round trips", t.contender(), t.workload()).isPositive();
+            }
+        });
+        assertThat(results.trips.stream().filter(t -> t.contender() == Contender.CLOAKROOM_PG && t.workload() == Workload.NONE))
+                .allSatisfy(t -> assertThat(t.statements()).isZero());
+    }
+
+    @Test
+    void everySessionOccupiesBytesInItsStore() {
+        assertThat(results.bytes).hasSize(Contender.values().length)
+                .allSatisfy(b -> assertThat(b.bytes()).as("%s bytes", b.contender()).isGreaterThan(Workload.UPLOAD_LINES * 32L));
+    }
+
+    @Test
+    void bothCleanupsEmptyTheirTableUnderLoad() {
+        assertThat(results.cleanups).extracting(Results.Cleanup::contender)
+                .containsExactlyInAnyOrder(Contender.CLOAKROOM_PG, Contender.SPRING_JDBC);
+        assertThat(results.cleanups).allSatisfy(c -> {
+            assertThat(c.leftExpired()).as("%s left expired", c.contender()).isZero();
+            assertThat(c.errors()).as("%s errors during cleanup", c.contender()).isZero();
+            assertThat(c.during().count() + c.before().count()).isPositive();
+        });
+    }
+
+    @Test
+    void theReportIsDrawnFromTheRawFiguresSavedBesideIt() throws Exception {
+        Path raw = work.resolve("results.json");
+        results.save(raw);
+        Path report = new ReportWriter(Results.load(raw), "the command").write(work.resolve("docs"));
+
+        String text = Files.readString(report);
+        assertThat(text).contains("the command", "## Sequential requests", "## Lost updates", "## Cleanup of 200",
+                "## The bar (issue 10)");
+        for (Contender c : Contender.values()) {
+            assertThat(text).contains("`" + c.id() + "`");
+        }
+        assertThat(work.resolve("docs/benchmarks")).isDirectoryContaining("glob:**/sequential-p50.png")
+                .isDirectoryContaining("glob:**/concurrent-throughput.png").isDirectoryContaining("glob:**/cleanup.png");
+    }
+
+    @Test
+    void storesAreLeftEmpty() throws Exception {
+        try (StoreAccess store = new StoreAccess(new Target(work.resolve("data"), Target.DEFAULT_JDBC_URL,
+                Target.DEFAULT_REDIS_URI))) {
+            for (Contender c : Contender.values()) {
+                assertThat(store.count(c)).as("%s sessions left", c).isZero();
+            }
+        }
+        assertThat(Files.exists(work.resolve("data"))).isTrue();
+    }
+}
