@@ -276,6 +276,38 @@ class SessionManagerTest {
     }
 
     @Test
+    void updateWhenAnotherRequestInvalidatedTheSessionMeanwhileThenSessionEndedAndNothingWrittenOrRecreated() {
+        Session session = manager.create();
+        session.setAttribute("uploads", 1);
+        manager.commit(session);
+        Session upload = manager.find(session.id()).orElseThrow();
+        Session logout = manager.find(session.id()).orElseThrow();
+        upload.setAttribute("file_contents", List.of("new"));
+
+        logout.invalidate();
+
+        assertThatThrownBy(() -> upload.<Integer>update("uploads", n -> n + 1))
+                .isInstanceOf(SessionEndedException.class)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(session.key().toString()).hasMessageNotContaining(session.id());
+        assertThat(upload.isInvalidated()).isTrue();
+        assertThat(manager.commit(upload)).isEqualTo(CommitOutcome.ENDED);
+        assertThat(store.delegate.load(session.key())).as("not recreated").isEmpty();
+    }
+
+    @Test
+    void updateWhenTheSessionExpiredMeanwhileThenSessionEnded() {
+        Session session = manager.create();
+        session.setAttribute("uploads", 1);
+        manager.commit(session);
+        Session upload = manager.find(session.id()).orElseThrow();
+        clock.advance(IDLE.plusSeconds(1));
+
+        assertThatThrownBy(() -> upload.<Integer>update("uploads", n -> n + 1)).isInstanceOf(SessionEndedException.class);
+        assertThat(manager.find(session.id())).isEmpty();
+    }
+
+    @Test
     void updateOnANewSessionStaysLocalUntilCommit() {
         Session session = manager.create();
 

@@ -321,6 +321,7 @@ class FileSessionStoreTest {
     }
 
     // Proves docs/persistence.md#filesystem-deleted
+    // Proves docs/persistence.md#filesystem-crash
     @Test
     void sweepRemovesTempFilesLeftByInterruptedWritesHoweverFreshAndCorruptRecords() throws IOException {
         FileSessionStore store = open();

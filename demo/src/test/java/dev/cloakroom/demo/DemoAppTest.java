@@ -214,6 +214,23 @@ class DemoAppTest {
     }
 
     @Test
+    void uploadWhenNotMultipartThenFormWithMessageNotTooLargeAndSessionUntouched() throws Exception {
+        Browser browser = browser(start());
+        browser.upload("a.txt", "kept".getBytes(UTF_8));
+        long version = stored(browser).version();
+
+        for (String type : List.of("application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data")) {
+            HttpResponse<String> page = browser.send(browser.request("/").header("Content-Type", type)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("textfile=x")).build());
+
+            assertThat(page.statusCode()).as(type).isEqualTo(400);
+            assertThat(page.body()).as(type).contains("No file was chosen").doesNotContain("File too large");
+            SecurityHeaders.assertOn(page);
+        }
+        assertUntouched(browser, version, "kept");
+    }
+
+    @Test
     void uploadWhenEmptyFilenameThenFormWithMessageAndSessionUntouched() throws Exception {
         Browser browser = browser(start());
         browser.upload("a.txt", "kept".getBytes(UTF_8));
@@ -316,6 +333,19 @@ class DemoAppTest {
         HttpResponse<String> action = browser.get("/action");
         assertThat(action.statusCode()).isEqualTo(200);
         assertThat(action.body()).contains("0123456789&nbsp;abcdefghij<br>");
+    }
+
+    @Test
+    void uploadWhenBodyIsExactlyMaxContentLengthThenAcceptedAndOneByteMoreRefused() throws Exception {
+        DemoApp app = start("MAX_CONTENT_LENGTH", "1000");
+        long overhead = browser(app).uploadRequest("a.txt", new byte[0], false).bodyPublisher().orElseThrow().contentLength();
+
+        Browser exact = browser(app);
+        assertThat(exact.upload("a.txt", "a".repeat((int) (1000 - overhead)).getBytes(UTF_8)).statusCode()).isEqualTo(303);
+        Browser over = browser(app);
+        assertThat(over.upload("a.txt", "a".repeat((int) (1001 - overhead)).getBytes(UTF_8)).statusCode()).isEqualTo(413);
+        assertThat(over.uploadChunked("a.txt", "a".repeat((int) (1001 - overhead)).getBytes(UTF_8)).statusCode()).isEqualTo(413);
+        assertThat(over.cookie()).isEmpty();
     }
 
     @Test

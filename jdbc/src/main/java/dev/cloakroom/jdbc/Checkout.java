@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * Takes connections from a {@link DataSource} within a call's deadline, whatever the pool's own checkout timeout (an
  * application's HikariCP pool waits 30 s by default). {@code getConnection} runs on a helper thread; the caller stops
  * waiting at its deadline, and a connection that arrives after that is closed (handed back to its pool) at once. At
- * most {@link #MAX_PENDING} checkouts wait for the pool at a time: beyond that a call fails at once, so that a pool
- * that hangs ties up a bounded number of threads.
+ * most {@link #MAX_PENDING} checkouts wait for the pool at a time, so that a pool that hangs ties up a bounded number
+ * of helper threads: a further call waits for one of them to end, and fails if none has by its deadline.
  */
 final class Checkout implements AutoCloseable {
     /** Checkouts that may wait for the pool at once; each holds one helper thread until its pool answers. */
@@ -54,13 +54,23 @@ final class Checkout implements AutoCloseable {
     /**
      * A connection, or an exception once {@code deadline} ({@link System#nanoTime()}) has passed.
      *
-     * @throws SQLTimeoutException if the pool did not answer in time
-     * @throws SQLTransientConnectionException if {@link #MAX_PENDING} checkouts wait already, or the store is closed
+     * @throws SQLTimeoutException if the pool did not answer in time, or {@link #MAX_PENDING} checkouts were still waiting
+     *     for it at the deadline
+     * @throws SQLTransientConnectionException if interrupted, or the store is closed
      */
     Connection connection(long deadline) throws SQLException {
-        if (!pending.tryAcquire()) {
-            throw new SQLTransientConnectionException(MAX_PENDING + " connection checkouts of " + name
-                    + " are still waiting for the pool; not starting another");
+        // Beyond the bound a call waits for a checkout to end, within its own deadline: on a pool that answers, a burst
+        // of requests queues here for milliseconds; failing it at once would answer 503 to a busy but healthy store.
+        boolean started;
+        try {
+            started = pending.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting to check out a connection for " + name, e);
+        }
+        if (!started) {
+            throw new SQLTimeoutException(MAX_PENDING + " connection checkouts of " + name
+                    + " were still waiting for the pool at the call's deadline; not starting another");
         }
         CompletableFuture<Connection> arrival = new CompletableFuture<>();
         try {

@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Tag;
@@ -27,7 +29,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An application pool whose checkout hangs (H2 behind a DataSource that holds {@code getConnection} until released):
- * the store's timeout bounds the call, late connections go back at once, and the waiting checkouts are bounded.
+ * the store's timeout bounds the call, late connections go back at once, and the waiting checkouts are bounded; a
+ * call beyond the bound waits for one of them within its deadline, so that a burst on a pool that answers queues
+ * instead of failing.
  */
 @Tag("unit")
 class BoundedCheckoutTest {
@@ -38,6 +42,9 @@ class BoundedCheckoutTest {
     private final CountDownLatch release = new CountDownLatch(1);
     private final List<CountDownLatch> entered = new ArrayList<>();
     private final CountDownLatch lateConnectionClosed = new CountDownLatch(1);
+    private final AtomicInteger atOnce = new AtomicInteger();
+    private final AtomicInteger mostAtOnce = new AtomicInteger();
+    private final AtomicReference<Duration> slowCheckout = new AtomicReference<>(Duration.ZERO);
     private Path directory;
     private DataSource hangingPool;
 
@@ -48,14 +55,28 @@ class BoundedCheckoutTest {
         h2.setURL(TestDatabases.h2Url(directory));
         hangingPool = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
                 (p, method, args) -> {
-                    boolean held = hanging.get() && method.getName().equals("getConnection");
-                    if (held) {
-                        synchronized (entered) {
-                            entered.forEach(CountDownLatch::countDown);
-                        }
-                        release.await();
+                    boolean checkout = method.getName().equals("getConnection");
+                    boolean held = hanging.get() && checkout;
+                    if (checkout) {
+                        mostAtOnce.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
                     }
-                    Object result = TestDatabases.invoke(h2, method, args);
+                    Object result;
+                    try {
+                        if (held) {
+                            synchronized (entered) {
+                                entered.forEach(CountDownLatch::countDown);
+                            }
+                            release.await();
+                        }
+                        if (checkout) {
+                            Thread.sleep(slowCheckout.get().toMillis());
+                        }
+                        result = TestDatabases.invoke(h2, method, args);
+                    } finally {
+                        if (checkout) {
+                            atOnce.decrementAndGet();
+                        }
+                    }
                     if (!held || !(result instanceof Connection connection)) {
                         return result;
                     }
@@ -104,16 +125,15 @@ class BoundedCheckoutTest {
     }
 
     @Test
-    void checkoutsWhenAsManyAsTheBoundWaitThenTheNextCallFailsAtOnceAndTheOthersGoOn() throws Exception {
-        Duration timeout = Duration.ofSeconds(20);
+    void checkoutsWhenAsManyAsTheBoundWaitOnAHungPoolThenTheNextStartsNoCheckoutAndFailsAtItsDeadline() throws Exception {
+        Duration timeout = Duration.ofSeconds(2);
         try (JdbcSessionStore store = store(timeout)) {
             hanging.set(true);
             CountDownLatch allWaiting = entering(Checkout.MAX_PENDING);
             ExecutorService callers = Executors.newFixedThreadPool(Checkout.MAX_PENDING);
             try {
-                List<Future<?>> waiting = new ArrayList<>();
                 for (int i = 0; i < Checkout.MAX_PENDING; i++) {
-                    waiting.add(callers.submit(() -> store.load(KEY)));
+                    callers.submit(() -> store.load(KEY));
                 }
                 assertThat(allWaiting.await(10, TimeUnit.SECONDS)).isTrue();
 
@@ -122,11 +142,65 @@ class BoundedCheckoutTest {
                 Duration took = Duration.ofNanos(System.nanoTime() - started);
 
                 assertThat(thrown).isInstanceOf(SessionStoreUnavailableException.class).hasMessageContaining("still waiting");
-                assertThat(took).isLessThan(SLACK);
+                assertThat(took).isLessThan(timeout.plus(SLACK));
+                assertThat(mostAtOnce.get()).as("checkouts the pool saw at once").isEqualTo(Checkout.MAX_PENDING);
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void checkoutsWhenTheBoundIsFullAndThePoolAnswersBeforeTheDeadlineThenTheWaitingCallGoesOn() throws Exception {
+        Duration timeout = Duration.ofSeconds(20);
+        try (JdbcSessionStore store = store(timeout)) {
+            hanging.set(true);
+            CountDownLatch allWaiting = entering(Checkout.MAX_PENDING);
+            ExecutorService callers = Executors.newFixedThreadPool(Checkout.MAX_PENDING + 1);
+            try {
+                List<Future<?>> calls = new ArrayList<>();
+                for (int i = 0; i < Checkout.MAX_PENDING; i++) {
+                    calls.add(callers.submit(() -> store.load(KEY)));
+                }
+                assertThat(allWaiting.await(10, TimeUnit.SECONDS)).isTrue();
+                Future<?> next = callers.submit(() -> store.load(KEY));
+                Thread.sleep(200);
+                assertThat(next).as("waits for a checkout to end instead of failing").isNotDone();
+
+                hanging.set(false);
                 release.countDown();
-                for (Future<?> call : waiting) {
+
+                calls.add(next);
+                for (Future<?> call : calls) {
                     assertThat(call.get(20, TimeUnit.SECONDS)).isEqualTo(java.util.Optional.empty());
                 }
+                assertThat(mostAtOnce.get()).as("checkouts the pool saw at once").isLessThanOrEqualTo(Checkout.MAX_PENDING);
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void checkoutsWhenABurstBeyondTheBoundOnAPoolThatAnswersThenEveryCallSucceeds() throws Exception {
+        slowCheckout.set(Duration.ofMillis(20));
+        try (JdbcSessionStore store = store(Duration.ofSeconds(20))) {
+            int burst = Checkout.MAX_PENDING * 3;
+            ExecutorService callers = Executors.newFixedThreadPool(burst);
+            try {
+                CountDownLatch gate = new CountDownLatch(1);
+                List<Future<?>> calls = new ArrayList<>();
+                for (int i = 0; i < burst; i++) {
+                    calls.add(callers.submit(() -> {
+                        gate.await();
+                        return store.load(KEY);
+                    }));
+                }
+                gate.countDown();
+                for (Future<?> call : calls) {
+                    assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo(java.util.Optional.empty());
+                }
+                assertThat(mostAtOnce.get()).as("checkouts the pool saw at once").isLessThanOrEqualTo(Checkout.MAX_PENDING);
             } finally {
                 callers.shutdownNow();
             }

@@ -7,16 +7,16 @@ import java.util.List;
 /**
  * A real Redis Cluster of masters on free loopback ports, started for a test class: {@code redis-server
  * --cluster-enabled yes} processes joined with {@code redis-cli --cluster create}, ready once every node reports
- * {@code cluster_state:ok}. {@link #close()} stops them.
+ * {@code cluster_state:ok}. {@link #close()} stops them. Public for the CLI's tests (this module's test jar).
  */
-final class LocalRedisCluster implements AutoCloseable {
+public final class LocalRedisCluster implements AutoCloseable {
     private final List<RedisServerProcess> nodes = new ArrayList<>();
 
     private LocalRedisCluster() {
     }
 
     /** Starts {@code masters} nodes, each on a port free when it starts (chosen one by one, so never twice). */
-    static LocalRedisCluster start(int masters) {
+    public static LocalRedisCluster start(int masters) {
         LocalRedisCluster cluster = new LocalRedisCluster();
         try {
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
@@ -40,11 +40,11 @@ final class LocalRedisCluster implements AutoCloseable {
     }
 
     /** The seed list as {@code SESSION_REDIS} takes it: {@code redis://127.0.0.1:P1,redis://127.0.0.1:P2,…}. */
-    String uri() {
+    public String uri() {
         return String.join(",", nodes.stream().map(n -> "redis://127.0.0.1:" + n.port()).toList());
     }
 
-    List<RedisServerProcess> nodes() {
+    public List<RedisServerProcess> nodes() {
         return nodes;
     }
 

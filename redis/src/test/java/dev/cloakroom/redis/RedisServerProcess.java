@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * other worktrees on the same machine start their own servers at the same time. Nothing is kept on disk beyond the
  * test; a JVM shutdown hook stops the process if the test run dies first.
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final Process process;
@@ -69,7 +69,7 @@ final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -78,7 +78,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** Runs {@code redis-cli -p port args…} and returns its output. */
-    String cli(String... args) {
+    public String cli(String... args) {
         List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
         command.addAll(Arrays.asList(args));
         return run(command, Duration.ofSeconds(60));

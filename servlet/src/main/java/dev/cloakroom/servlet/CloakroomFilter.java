@@ -40,8 +40,10 @@ import java.util.Objects;
  *       {@code 413}. A {@link dev.cloakroom.UnsupportedAttributeException} at commit (a value mutated in place after
  *       {@code setAttribute} into something the session cannot hold, such as a lone UTF-16 surrogate): {@code 422}
  *       with a short text, keeping the cookie the response already carried, unless the application set an error
- *       status itself or threw its own exception, which then stand. If the response was already committed, the
- *       failure is logged and the request left as it is.</li>
+ *       status itself or threw its own exception, which then stand. A {@link dev.cloakroom.SessionEndedException} the
+ *       application let through (another request invalidated the session, or it expired, during this one):
+ *       {@code 409} with a short text, the cookie cleared. If the response was already committed, the failure is
+ *       logged and the request left as it is.</li>
  *   <li><b>Async</b>: {@code startAsync()} hands the async part the same wrappers, so the hooks above still apply,
  *       and {@code AsyncContext.complete()} saves first; the session is also saved when the first dispatch returns.
  *       As in a synchronous request, a session cannot be created nor its id changed once the response has been

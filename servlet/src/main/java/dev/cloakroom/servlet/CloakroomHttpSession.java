@@ -22,7 +22,9 @@ public interface CloakroomHttpSession extends HttpSession {
      * See {@link dev.cloakroom.Session#update}.
      *
      * @return the value written
-     * @throws IllegalStateException if the session was invalidated, or ended meanwhile
+     * @throws dev.cloakroom.SessionEndedException if another request invalidated the session, or it expired, meanwhile
+     *     (uncaught, the filter answers 409 and clears the cookie)
+     * @throws IllegalStateException if this request invalidated the session already
      * @throws dev.cloakroom.SessionStoreException if the store fails (the filter then answers 503)
      */
     <T> T update(String name, UnaryOperator<T> fn);

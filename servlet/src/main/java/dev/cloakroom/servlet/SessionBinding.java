@@ -5,6 +5,7 @@ import dev.cloakroom.CommitOutcome;
 import dev.cloakroom.Session;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.SessionMetrics;
+import dev.cloakroom.SessionEndedException;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionTooLargeException;
 import dev.cloakroom.UnsupportedAttributeException;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request's tie to its session: looks the session up on first use, commits it before the response commits,
- * and keeps the browser's cookie in step. Also answers 503/413 when the store fails, 422 when a value cannot be stored.
+ * and keeps the browser's cookie in step. Also answers 503/413 when the store fails, 422 when a value cannot be stored,
+ * 409 when another request ended the session during this one.
  *
  * <p>Its state is the request's {@link Phase}, plus three facts that change independently of it and of each other:
  * what the {@link Lookup} of the browser's cookie found (it may happen in any phase, even in the async part after the
@@ -163,7 +165,7 @@ final class SessionBinding {
             if (presented().present()) {
                 cookie = BrowserCookie.STALE;
                 if (presented().rawId() == null) {
-                    // the manager never sees this value; with signing on, a value whose signature did not verify
+                    // the manager never sees this value: not id-shaped, or with signing on, not verified
                     manager.metrics().idRejected(manager.config().signingKeys().isEmpty()
                             ? SessionMetrics.RejectedId.MALFORMED : SessionMetrics.RejectedId.BAD_SIGNATURE);
                 }
@@ -387,6 +389,11 @@ final class SessionBinding {
             answer(ours);
             return true;
         }
+        SessionEndedException ended = endedMeanwhile(thrown);
+        if (ended != null) {
+            answerEnded(ended);
+            return true;
+        }
         try {
             commit();
             dropUnstored();
@@ -505,6 +512,28 @@ final class SessionBinding {
                 + "Please check what you entered and try again.\n");
     }
 
+    /**
+     * The application let through a {@link SessionEndedException}: another request invalidated the session (a logout
+     * in another tab), or it expired, while this one was using it, and nothing this one wrote was kept. Answered 409
+     * Conflict (RFC 9110, 15.5.10): the request conflicts with the session's state now, and nothing in this server
+     * failed, so not 500. The cookie is cleared, as it names no session any more.
+     */
+    private void answerEnded(SessionEndedException cause) {
+        advanceTo(Phase.ANSWERED);
+        if (response.isCommitted()) {
+            LOG.debug("the session ended during a request whose response was committed already: {}", cause.toString());
+            return;
+        }
+        LOG.debug("the session ended during the request, answered 409: {}", cause.toString());
+        response.reset();
+        response.setStatus(HttpServletResponse.SC_CONFLICT);
+        // reset() removed whatever cookie header this response carried
+        lastCookieHeader = null;
+        clearCookie();
+        writeBody("Your session ended while this request was using it (perhaps you logged out in another window), "
+                + "so what it sent was not saved. Please try again.\n");
+    }
+
     /** After {@code response.reset()} in an error answer: the cookie this response was to carry, if any. */
     private void putBackCookie() {
         if (lastCookieHeader != null) {
@@ -544,6 +573,16 @@ final class SessionBinding {
     }
 
     /** A store failure, or the failure of one of our own commits, in {@code thrown}'s cause chain; else null. */
+    private static SessionEndedException endedMeanwhile(Throwable thrown) {
+        Throwable t = thrown;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof SessionEndedException ended) {
+                return ended;
+            }
+        }
+        return null;
+    }
+
     private RuntimeException ourFailure(Throwable thrown) {
         Throwable t = thrown;
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {

@@ -717,6 +717,32 @@ abstract class CloakroomFilterContract {
     }
 
     @Test
+    void updateWhenAnotherRequestInvalidatesTheSessionFirstThen409WithAMessageCookieClearedAndNothingRecreated() throws Exception {
+        start();
+        Browser browser = browserWith("a", "1");
+        List<Reply> other = new ArrayList<>();
+        store.beforeWrite = () -> {
+            // A second tab logs out between this request's load and its update's write.
+            try {
+                other.add(send("/invalidate", browser.cookie));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        };
+
+        Reply reply = browser.get("/increment");
+
+        assertThat(other).singleElement().satisfies(r -> assertThat(r.clearsCookie()).isTrue());
+        assertThat(reply.status()).isEqualTo(409);
+        assertThat(reply.body()).contains("session ended");
+        assertThat(reply.clearsCookie()).isTrue();
+        assertThat(store.memory.snapshot()).as("not recreated").isEmpty();
+    }
+
+    @Test
     void sessionWhenTooLargeThen413AndNothingStored() throws Exception {
         start(b -> b.maxSessionBytes(100));
         Reply reply = send("/set?name=a&value=" + "x".repeat(200), null);

@@ -29,6 +29,8 @@ final class ObservedStore implements SessionStore {
     volatile boolean deletesFail;
     /** Runs before each delete reaches the store: where a test lets another request act; it runs once. */
     volatile Runnable beforeDelete;
+    /** Runs before each write reaches the store, once, as {@link #beforeDelete}. */
+    volatile Runnable beforeWrite;
 
     ObservedStore(MemorySessionStore memory) {
         this.memory = new RecordingStore(memory);
@@ -60,6 +62,11 @@ final class ObservedStore implements SessionStore {
     @Override
     public WriteResult write(SessionWrite write) {
         writes.incrementAndGet();
+        Runnable hook = beforeWrite;
+        beforeWrite = null;
+        if (hook != null) {
+            hook.run();
+        }
         checkUp();
         return memory.write(write);
     }

@@ -50,6 +50,24 @@ final class RawHttp implements AutoCloseable {
         return exchange(demo, head("GET", path, cookie, List.of()));
     }
 
+    /**
+     * The upload form's POST of {@code content} as a file, with {@code cookie} as the Cookie header's value byte for
+     * byte (none if null).
+     */
+    static Response upload(DemoProcess demo, byte[] cookie, String filename, byte[] content) throws IOException {
+        String boundary = "b" + java.util.UUID.randomUUID();
+        byte[] body = Visitor.multipart(boundary, Visitor.FILE_FIELD, filename, content);
+        return post(demo, "/", cookie, "multipart/form-data; boundary=" + boundary, body);
+    }
+
+    /** {@code POST path} with {@code body} under {@code contentType}, its {@code Content-Length} declared. */
+    static Response post(DemoProcess demo, String path, byte[] cookie, String contentType, byte[] body) throws IOException {
+        ByteArrayOutputStream request = new ByteArrayOutputStream(body.length + 512);
+        request.writeBytes(head("POST", path, cookie, List.of("Content-Type: " + contentType, "Content-Length: " + body.length)));
+        request.writeBytes(body);
+        return exchange(demo, request.toByteArray());
+    }
+
     /** Sends {@code request} as is and reads the whole response. */
     static Response exchange(DemoProcess demo, byte[] request) throws IOException {
         try (RawHttp connection = connect(demo, Duration.ofSeconds(30))) {

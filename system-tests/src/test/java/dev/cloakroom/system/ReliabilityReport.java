@@ -50,7 +50,8 @@ final class ReliabilityReport {
                 .append("file from their findings in `system-tests/target/reliability/*.jsonl`). Do not edit by hand.\n\n");
         md.append("Each scenario runs the demo app as its own process on the filesystem store, PostgreSQL and Redis, drives it ")
                 .append("over real HTTP and checks both the responses and what the store holds (files, rows, keys read directly). ")
-                .append("A row is written only after every assertion of its check passed.\n\n");
+                .append("A check is recorded only after every one of its assertions passed, so each cell below is something ")
+                .append("that held, that many times; a failed check shows as a failure at the top and as a missing cell.\n\n");
         md.append("Last run: ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(", mode `")
                 .append(modeOf(byScenario)).append("`, ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, Java ").append(System.getProperty("java.version")).append(", ")
@@ -63,19 +64,60 @@ final class ReliabilityReport {
             failures.forEach(f -> md.append("- ").append(f).append('\n'));
             md.append('\n');
         }
+        List<String> stores = byScenario.values().stream().flatMap(List::stream).map(e -> e.path("store").asText())
+                .distinct().toList();
+        md.append("| scenario | checks held | times tried in all | stores |\n|---|---:|---:|---|\n");
+        for (Map.Entry<String, List<JsonNode>> scenario : byScenario.entrySet()) {
+            md.append("| [").append(scenario.getKey()).append("](#").append(anchor(scenario.getKey())).append(") | ")
+                    .append(scenario.getValue().size()).append(" | ")
+                    .append(scenario.getValue().stream().mapToLong(e -> e.path("count").asLong()).sum()).append(" | ")
+                    .append(String.join(", ", scenario.getValue().stream().map(e -> e.path("store").asText()).distinct().toList()))
+                    .append(" |\n");
+        }
+        md.append('\n');
         for (Map.Entry<String, List<JsonNode>> scenario : byScenario.entrySet()) {
             md.append("## ").append(scenario.getKey()).append("\n\n");
-            md.append("| store | tried | times | what held | figures |\n|---|---|---:|---|---|\n");
+            md.append("| tried | what held |");
+            stores.forEach(store -> md.append(' ').append(store).append(" |"));
+            md.append("\n|---|---|");
+            stores.forEach(store -> md.append("---|"));
+            md.append('\n');
+            Map<String, Map<String, JsonNode>> byTried = new LinkedHashMap<>();
             for (JsonNode entry : scenario.getValue()) {
-                md.append("| ").append(cell(entry.path("store").asText()))
-                        .append(" | ").append(cell(entry.path("tried").asText()))
-                        .append(" | ").append(entry.path("count").asLong())
-                        .append(" | ").append(cell(entry.path("held").asText()))
-                        .append(" | ").append(cell(figures(entry.path("figures")))).append(" |\n");
+                byTried.computeIfAbsent(entry.path("tried").asText(), t -> new LinkedHashMap<>()).put(entry.path("store").asText(), entry);
+            }
+            for (Map.Entry<String, Map<String, JsonNode>> tried : byTried.entrySet()) {
+                List<String> helds = tried.getValue().values().stream().map(e -> e.path("held").asText()).distinct().toList();
+                boolean same = helds.size() == 1;
+                md.append("| ").append(cell(tried.getKey())).append(" | ").append(cell(same ? helds.get(0) : "per store:"))
+                        .append(" |");
+                for (String store : stores) {
+                    JsonNode entry = tried.getValue().get(store);
+                    md.append(' ').append(entry == null ? "not run" : cell(storeCell(entry, same))).append(" |");
+                }
+                md.append('\n');
             }
             md.append('\n');
         }
         return md.toString();
+    }
+
+    /** One store's cell: held, how many times, the figures, and what held when it differs between stores. */
+    private static String storeCell(JsonNode entry, boolean sameHeld) {
+        StringBuilder cell = new StringBuilder("held ").append(entry.path("count").asLong()).append("×");
+        String figures = figures(entry.path("figures"));
+        if (!figures.isEmpty()) {
+            cell.append("; ").append(figures);
+        }
+        if (!sameHeld) {
+            cell.append("; ").append(entry.path("held").asText());
+        }
+        return cell.toString();
+    }
+
+    /** GitHub's anchor for a heading. */
+    private static String anchor(String heading) {
+        return heading.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9 -]", "").replace(' ', '-');
     }
 
     private static String modeOf(Map<String, List<JsonNode>> byScenario) {
