@@ -59,7 +59,7 @@ class CrashTest {
 
     @BeforeAll
     void open() {
-        report = Report.open("04-crash", "Crash: kill -9 of the demo in the middle of writes");
+        report = Report.open("50-crash", "Crash: kill -9 of the demo in the middle of writes (issue 9, item 4)");
         pool = Executors.newFixedThreadPool(VISITORS);
     }
 

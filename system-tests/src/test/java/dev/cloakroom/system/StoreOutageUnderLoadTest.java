@@ -26,12 +26,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Issue 9, item 5 (the Redis Cluster failover is {@code FailoverTest}'s): the store goes away under load while the demo
- * keeps running: a PostgreSQL or Redis of the scenario's own stopped or frozen with {@code SIGSTOP}, the filesystem
+ * Issue 9, item 5 (but the Redis Cluster failover, a scenario of its own): the store goes away under load while the
+ * demo keeps running: a PostgreSQL or Redis of the scenario's own stopped or frozen with {@code SIGSTOP}, the filesystem
  * store's disk full or its folder read-only. Every session page then answers 503 with {@code Retry-After} within the
  * store timeout plus a margin, and sets no cookie; a page that does not use the session answers as fast as before; the
- * store holds exactly what it held before. Once the store is back, the same cookies get their data back from the same
- * process, and new uploads are stored again.
+ * store holds what it held before, but for writes answered 503 that a database server ran after the demo gave up
+ * ({@link Fault#inDoubtWrites()}). Once the store is back, the same cookies get their data back from the same process,
+ * and new uploads are stored again.
  */
 @Tag("server")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,7 +52,7 @@ class StoreOutageUnderLoadTest {
 
     @BeforeAll
     void open() {
-        report = Report.open("05-store-outage", "Store outage under load");
+        report = Report.open("60-store-outage", "Store outage under load (issue 9, item 5)");
         pool = Executors.newFixedThreadPool(VISITORS + 2);
     }
 
