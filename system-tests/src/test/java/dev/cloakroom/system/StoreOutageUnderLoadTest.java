@@ -38,8 +38,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StoreOutageUnderLoadTest {
     private static final Duration STORE_TIMEOUT = Duration.ofMillis(1000);
-    /** HTTP, Jetty and a loaded machine on top of the store timeout. */
-    private static final Duration BOUND = STORE_TIMEOUT.plusMillis(1000);
+    /**
+     * HTTP and Jetty on top of the store timeout; on a machine so busy that a page without the session took longer at
+     * some moment of the outage, that longest time instead: the bound then says that no session request waited for the
+     * store longer than the timeout, beyond what every request waited for a processor.
+     */
+    private static final Duration MARGIN = Duration.ofMillis(1000);
     private static final Duration BEFORE = Duration.ofSeconds(Mode.iterations(3, 20));
     private static final Duration DURING = Duration.ofSeconds(Mode.iterations(4, 30));
     private static final Duration RECOVERY = Duration.ofSeconds(20);
@@ -214,7 +218,10 @@ class StoreOutageUnderLoadTest {
             assertThat(demo.isAlive()).isTrue();
 
             assertThat(unavailable.count()).isPositive();
-            assertThat(unavailable.maxDuration()).as("the slowest 503").isLessThan(BOUND);
+            Duration machine = plainDuring.maxDuration();
+            Duration bound = STORE_TIMEOUT.plus(machine.compareTo(MARGIN) > 0 ? machine : MARGIN);
+            assertThat(unavailable.maxDuration()).as("the slowest 503, against the slowest " + NO_SESSION_PAGE + " at "
+                    + machine.toMillis() + " ms").isLessThan(bound);
             // Unaffected: a page that waited for the store would take the store timeout; allow for a busy machine.
             assertThat(plainDuring.p99()).as("p99 ms of " + NO_SESSION_PAGE + " during the outage, against "
                     + plainBefore.p99() + " before").isLessThan(2 * plainBefore.p99() + 20);
@@ -224,7 +231,8 @@ class StoreOutageUnderLoadTest {
             figures.put("503 p50 ms", unavailable.p50());
             figures.put("503 p99 ms", unavailable.p99());
             figures.put("503 max ms", unavailable.max());
-            figures.put("bound ms", BOUND.toMillis());
+            figures.put("bound ms", bound.toMillis());
+            figures.put(NO_SESSION_PAGE + " max ms during", plainDuring.max());
             if (fault.readsMayWork()) {
                 figures.put("reads served from the disk", readsServed.get());
             }
@@ -239,7 +247,8 @@ class StoreOutageUnderLoadTest {
                             + " visitors reading and uploading and newcomers uploading; SESSION_STORE_TIMEOUT_MS="
                             + STORE_TIMEOUT.toMillis(),
                     unavailable.count(),
-                    "every session request answered 503 with Retry-After within " + BOUND.toMillis() + " ms and no cookie"
+                    "every session request answered 503 with Retry-After, no cookie, within the store timeout plus "
+                            + MARGIN.toMillis() + " ms (or plus the slowest " + NO_SESSION_PAGE + " meanwhile, if slower)"
                             + (fault.readsMayWork() ? " (or, for a read, the stored page)" : "")
                             + (fault.inDoubtWrites() ? "; the store unchanged but for 503'd writes the server ran late"
                                     + " (at most one per session, complete; newcomers' records unreachable: no cookie"
@@ -305,7 +314,6 @@ class StoreOutageUnderLoadTest {
 
     private static void assertUnavailable(HttpResponse<String> response, long nanos, Latencies unavailable) {
         assertThat(response.statusCode()).as("status while the store is out").isEqualTo(503);
-        assertThat(Duration.ofNanos(nanos)).as("time to the 503").isLessThan(BOUND);
         assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(seconds ->
                 assertThat(Long.parseLong(seconds)).isPositive());
         assertThat(Visitor.sessionCookies(response.headers().allValues("Set-Cookie"))).as("Set-Cookie on the 503").isEmpty();
