@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The seed's two Flask views: {@code greeting} on {@code /} (GET shows the form, POST keeps the file's lines in the
  * session under {@code file_contents} and redirects) and {@code action} on {@code /action} (lists them), plus
- * {@code POST /logout}, which ends the session. Also renders
- * every error page, so that those carry the same headers as the others.
+ * {@code POST /logout}, which ends the session. Also renders every error page, so that those carry the same headers
+ * as the others.
  *
  * <p>Bad input never reaches the session: the upload is read and checked completely before the session is opened.
  */
@@ -244,7 +244,7 @@ final class UploadServlet extends HttpServlet {
     }
 
     /** Whether {@code contentType} is {@code multipart/form-data} with a boundary, as the upload form sends it. */
-    static boolean isMultipartForm(String contentType) {
+    private static boolean isMultipartForm(String contentType) {
         if (contentType == null) {
             return false;
         }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * HTTP/1.1 over a plain socket, for the bytes {@code java.net.http} refuses to send (NUL and control bytes in a
@@ -55,7 +56,7 @@ final class RawHttp implements AutoCloseable {
      * byte (none if null).
      */
     static Response upload(DemoProcess demo, byte[] cookie, String filename, byte[] content) throws IOException {
-        String boundary = "b" + java.util.UUID.randomUUID();
+        String boundary = "b" + UUID.randomUUID();
         byte[] body = Visitor.multipart(boundary, Visitor.FILE_FIELD, filename, content);
         return post(demo, "/", cookie, "multipart/form-data; boundary=" + boundary, body);
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -27,8 +28,11 @@ final class ReliabilityReport {
     private ReliabilityReport() {
     }
 
-    /** Renders every {@code *.jsonl} in {@code dir}, in file name order, with {@code failures} (test names) on top. */
-    static String render(Path dir, List<String> failures) throws IOException {
+    /**
+     * Renders every {@code *.jsonl} in {@code dir}, in file name order, with {@code failures} (test names) on top and
+     * how long the run took.
+     */
+    static String render(Path dir, List<String> failures, Duration took) throws IOException {
         Map<String, List<JsonNode>> byScenario = new LinkedHashMap<>();
         List<Path> files;
         try (Stream<Path> list = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
@@ -56,6 +60,9 @@ final class ReliabilityReport {
                 .append(modeOf(byScenario)).append("`, ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, Java ").append(System.getProperty("java.version")).append(", ")
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(". ")
+                .append("The tests took ").append(took.toSeconds()).append(" s (load average ")
+                .append(String.format(java.util.Locale.ROOT, "%.1f", java.lang.management.ManagementFactory
+                        .getOperatingSystemMXBean().getSystemLoadAverage())).append(" at the end). ")
                 .append(entries).append(" checks held");
         if (failures.isEmpty()) {
             md.append(", none failed.\n\n");
@@ -140,8 +147,8 @@ final class ReliabilityReport {
     }
 
     /** Writes the report to {@code doc}. */
-    static void write(Path dir, Path doc, List<String> failures) throws IOException {
+    static void write(Path dir, Path doc, List<String> failures, Duration took) throws IOException {
         Files.createDirectories(doc.toAbsolutePath().getParent());
-        Files.writeString(doc, render(dir, failures), StandardCharsets.UTF_8);
+        Files.writeString(doc, render(dir, failures, took), StandardCharsets.UTF_8);
     }
 }

@@ -3,9 +3,11 @@ package dev.cloakroom.system;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -20,6 +22,7 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
     static final String PROPERTY = "reliability.report";
 
     private final List<String> failures = new CopyOnWriteArrayList<>();
+    private long openedNanos;
 
     /** Instantiated by the JUnit Platform's service loader. */
     public ReliabilityReportListener() {
@@ -30,12 +33,17 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
         if (!Boolean.getBoolean(PROPERTY)) {
             return;
         }
+        openedNanos = System.nanoTime();
         session.getLauncher().registerTestExecutionListeners(new TestExecutionListener() {
             @Override
             public void executionFinished(TestIdentifier test, TestExecutionResult result) {
                 if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
-                    failures.add(test.getDisplayName() + " (" + test.getUniqueId() + "): " + result.getThrowable()
-                            .map(Throwable::getMessage).map(m -> m.lines().findFirst().orElse("")).orElse(result.getStatus().name()));
+                    String where = test.getSource().filter(MethodSource.class::isInstance).map(MethodSource.class::cast)
+                            .map(m -> m.getClassName().substring(m.getClassName().lastIndexOf('.') + 1) + "." + m.getMethodName())
+                            .orElse(test.getLegacyReportingName());
+                    String why = result.getThrowable().map(t -> String.valueOf(t.getMessage()).strip().lines().findFirst().orElse(""))
+                            .orElse(result.getStatus().name());
+                    failures.add("`" + where + "` " + test.getDisplayName() + ": " + why);
                 }
             }
         });
@@ -48,7 +56,7 @@ public final class ReliabilityReportListener implements LauncherSessionListener 
         }
         try {
             Path doc = Path.of(System.getProperty("reliability.doc", "../docs/reliability.md"));
-            ReliabilityReport.write(Report.dir(), doc, failures);
+            ReliabilityReport.write(Report.dir(), doc, failures, Duration.ofNanos(System.nanoTime() - openedNanos));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
