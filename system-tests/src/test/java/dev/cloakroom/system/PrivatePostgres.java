@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -53,7 +51,7 @@ final class PrivatePostgres implements AutoCloseable {
                     fsync = off
                     max_connections = 50
                     """.formatted(server.port, root), StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.APPEND);
             server.start0();
             return server;
         } catch (IOException | RuntimeException e) {
@@ -65,17 +63,6 @@ final class PrivatePostgres implements AutoCloseable {
     /** The port it listens on, on 127.0.0.1. */
     int port() {
         return port;
-    }
-
-    /** The seed's URI form for the demo's {@code SQLALCHEMY_DATABASE_URI}: the {@code postgres} database. */
-    String uri() {
-        return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
-    }
-
-    /** A direct connection, as an operator's {@code psql}. */
-    Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=10&socketTimeout=30",
-                "postgres", "");
     }
 
     /** Stops the server cleanly (fast shutdown: open connections are closed), as an operator's restart begins. */

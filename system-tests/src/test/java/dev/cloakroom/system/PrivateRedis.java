@@ -38,11 +38,6 @@ final class PrivateRedis implements AutoCloseable {
         return port;
     }
 
-    /** For the demo's {@code SESSION_REDIS}. */
-    String url() {
-        return "redis://127.0.0.1:" + port;
-    }
-
     /**
      * Stops the server after writing its data to {@code dump.rdb} in its folder, which {@link #restart()} loads: an
      * operator's restart, which keeps the sessions. (Without the save, a restart would answer every cookie with a fresh

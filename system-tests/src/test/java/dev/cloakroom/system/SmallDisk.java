@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 /**
@@ -54,7 +55,7 @@ final class SmallDisk implements AutoCloseable {
             }
         }
         // the last partial block: byte by byte until not even one more fits
-        try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
+        try (OutputStream out = Files.newOutputStream(filler, StandardOpenOption.APPEND)) {
             while (true) {
                 out.write(0);
                 out.flush();
