@@ -51,8 +51,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Crash-safe</b>: a write goes to a unique temp file in the shard, is fsynced, then renamed atomically over
  *       the record, and the shard folder is fsynced where the platform allows ({@link FileSync#DURABLE}, the default;
  *       {@link FileSync#ATOMIC} skips that fsync after a rename, never after a deletion). A reader sees the old record
- *       or the new one, never a mix; a crash leaves at most a temp file, which the sweep removes once it is five
- *       minutes old.</li>
+ *       or the new one, never a mix; a crash leaves at most a temp file, which the next sweep removes.</li>
  *   <li><b>Atomic across threads and processes</b>: every write, move and delete holds its keys' stripe locks
  *       (in-process, then the byte range in the lock file) around its read-check-rename, so version checks, the size
  *       cap and "no resurrection" hold among all processes sharing the folder. Reads take no lock.</li>
@@ -279,8 +278,9 @@ public final class FileSessionStore implements SessionStore {
     /**
      * {@inheritDoc}
      *
-     * <p>Also removes unreadable records and temp files older than five minutes (judged by the wall clock, as they
-     * carry no session time). Lists each shard at most once per call, starting where the previous call stopped, or
+     * <p>Also removes unreadable records and the temp files of interrupted writes: each one in a shard that no write
+     * holds at that moment, and in any case once it is five minutes old (judged by the wall clock, as they carry no
+     * session time). Lists each shard at most once per call, starting where the previous call stopped, or
      * after the shard where it failed.
      */
     @Override

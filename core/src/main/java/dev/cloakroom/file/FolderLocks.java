@@ -128,22 +128,47 @@ final class FolderLocks {
             throw new SessionStoreUnavailableException("interrupted while waiting for a lock on " + lockFile, e);
         }
         try {
-            FileLock range = lockRange(stripe, deadline, timeout);
-            return () -> {
-                try {
-                    range.release();
-                } catch (ClosedChannelException e) {
-                    // the range went with the channel
-                } catch (IOException e) {
-                    LOG.warn("releasing lock stripe {} of {} failed; it goes when the channel closes: {}", stripe, lockFile, e.toString());
-                } finally {
-                    local.unlock();
-                }
-            };
+            return held(stripe, local, lockRange(stripe, deadline, timeout));
         } catch (IOException | RuntimeException | Error e) {
             local.unlock();
             throw e;
         }
+    }
+
+    /** Takes stripe {@code stripe} if no other thread or process holds it at this moment; never waits. */
+    Optional<Held> tryLock(int stripe) throws IOException {
+        ReentrantLock local = stripes[stripe];
+        if (local.isHeldByCurrentThread() || !local.tryLock()) {
+            return Optional.empty();
+        }
+        try {
+            FileLock range = channel().tryLock(stripe, 1, false);
+            if (range == null) {
+                local.unlock();
+                return Optional.empty();
+            }
+            return Optional.of(held(stripe, local, range));
+        } catch (ClosedChannelException e) {
+            local.unlock();
+            return Optional.empty();
+        } catch (IOException | RuntimeException | Error e) {
+            local.unlock();
+            throw e;
+        }
+    }
+
+    private Held held(int stripe, ReentrantLock local, FileLock range) {
+        return () -> {
+            try {
+                range.release();
+            } catch (ClosedChannelException e) {
+                // the range went with the channel
+            } catch (IOException e) {
+                LOG.warn("releasing lock stripe {} of {} failed; it goes when the channel closes: {}", stripe, lockFile, e.toString());
+            } finally {
+                local.unlock();
+            }
+        };
     }
 
     /**

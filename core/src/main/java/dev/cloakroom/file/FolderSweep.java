@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -23,9 +25,9 @@ import java.util.function.Consumer;
  * expiry on read does not depend on it.
  *
  * <p>Each deleted record is handed on the moment its file is gone, outside the lock, so that a failure in a later
- * shard loses no report. Unreadable records and temp files older than {@link RecordFolder#TEMP_MAX_AGE} go too, and so
- * does a deleted record's principal index marker, in the same locked step. A call that reached every shard then
- * removes the index's stale markers ({@link PrincipalIndex}).
+ * shard loses no report. Unreadable records go too, and the temp files of interrupted writes, and so does a deleted
+ * record's principal index marker, in the same locked step. A call that reached every shard then removes the index's
+ * stale markers ({@link PrincipalIndex}).
  */
 final class FolderSweep {
 
@@ -112,6 +114,7 @@ final class FolderSweep {
         Instant tempCutoff = Instant.now().minus(RecordFolder.TEMP_MAX_AGE);
         long seen = 0;
         long gone = 0;
+        List<Path> temps = new ArrayList<>();
         try {
             if (!folder.isUsableShard(shardPath)) {
                 count.observed(shard, 0);
@@ -134,17 +137,41 @@ final class FolderSweep {
                             gone++;
                         }
                     } else if (RecordFolder.isTempName(name)) {
-                        RecordFolder.removeIfStaleTemp(entry, tempCutoff);
+                        temps.add(entry);
                     }
                 }
             } catch (DirectoryIteratorException e) {
                 throw e.getCause();
             }
+            removeLeftoverTemps(shard, temps, tempCutoff);
         } catch (IOException e) {
             throw RecordFolder.unavailable("sweeping", shardPath, e);
         }
         count.observed(shard, seen - gone);
         return true;
+    }
+
+    /**
+     * Every write holds its shard's stripe from the creation of its temp file to the rename, so while the sweep holds
+     * the stripe, each temp file there is the leftover of a write that was interrupted (its process killed, say), however
+     * fresh. When a write holds it, only the temp files older than {@link RecordFolder#TEMP_MAX_AGE} can be told apart.
+     */
+    private void removeLeftoverTemps(int shard, List<Path> temps, Instant tempCutoff) throws IOException {
+        if (temps.isEmpty()) {
+            return;
+        }
+        Optional<FolderLocks.Held> idle = locks.tryLock(shard);
+        if (idle.isEmpty()) {
+            for (Path temp : temps) {
+                RecordFolder.removeIfStaleTemp(temp, tempCutoff);
+            }
+            return;
+        }
+        try (FolderLocks.Held held = idle.get()) {
+            for (Path temp : temps) {
+                RecordFolder.removeLeftoverTemp(temp);
+            }
+        }
     }
 
     /** Removes the record if it is still expired (or unreadable) under its lock; true if the file is gone. */

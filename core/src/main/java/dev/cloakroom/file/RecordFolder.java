@@ -53,7 +53,10 @@ final class RecordFolder {
     static final int SHARDS = 256;
     static final String HIDDEN_DIR = ".cloakroom";
     static final String LOCK_FILE = "lock";
-    /** Age after which a temp file is a leftover of an interrupted write: far beyond any lock timeout. */
+    /**
+     * Age after which a temp file is a leftover of an interrupted write even while a write of its shard is in progress
+     * (when none is, any temp file is one): far beyond any lock timeout.
+     */
     static final Duration TEMP_MAX_AGE = Duration.ofMinutes(5);
     private static final Pattern TEMP_NAME = Pattern.compile("\\.v1[0-9a-f]{64}\\.[0-9a-f]{16}\\.tmp");
     private static final HexFormat HEX = HexFormat.of();
@@ -300,6 +303,13 @@ final class RecordFolder {
         if (attributes != null && attributes.lastModifiedTime().toInstant().isBefore(cutoff)) {
             LOG.info("removing leftover temp file {} (an interrupted write)", entry);
             Files.deleteIfExists(entry);
+        }
+    }
+
+    /** Removes a temp file known to be the leftover of an interrupted write. */
+    static void removeLeftoverTemp(Path entry) throws IOException {
+        if (Files.deleteIfExists(entry)) {
+            LOG.info("removed leftover temp file {} (an interrupted write)", entry);
         }
     }
 

@@ -323,7 +323,7 @@ class FileSessionStoreTest {
     // Proves docs/persistence.md#filesystem-deleted
     // Proves docs/persistence.md#filesystem-crash
     @Test
-    void sweepRemovesOldTempFilesAndCorruptRecordsButKeepsFreshTempFiles() throws IOException {
+    void sweepRemovesTempFilesLeftByInterruptedWritesHoweverFreshAndCorruptRecords() throws IOException {
         FileSessionStore store = open();
         SessionKey live = randomKey();
         store.write(create(live, Map.of("a", "1")));
@@ -332,6 +332,7 @@ class FileSessionStoreTest {
         Path freshTemp = shard.resolve("." + live.value() + ".fedcba9876543210.tmp");
         Files.writeString(oldTemp, "{\"half\":");
         Files.setLastModifiedTime(oldTemp, FileTime.from(Instant.now().minus(Duration.ofMinutes(10))));
+        // As a process killed in the middle of a write leaves it: no write of its shard is in progress.
         Files.writeString(freshTemp, "{\"half\":");
         SessionKey corrupt = randomKey();
         Files.createDirectories(store.fileOf(corrupt).getParent());
@@ -343,9 +344,35 @@ class FileSessionStoreTest {
         assertThat(sweepOnce(store, Instant.now(), 100)).isEmpty();
 
         assertThat(oldTemp).doesNotExist();
-        assertThat(freshTemp).exists();
+        assertThat(freshTemp).doesNotExist();
         assertThat(store.fileOf(corrupt)).doesNotExist();
         assertThat(foreign).exists();
+        assertThat(store.load(live)).isPresent();
+    }
+
+    // Proves docs/persistence.md#filesystem-deleted
+    @Test
+    void sweepWhileAWriteOfTheShardIsInProgressThenKeepsItsFreshTempFileButRemovesOldOnes() throws Exception {
+        FileSessionStore store = open();
+        SessionKey live = keyInShard("3c");
+        store.write(create(live, Map.of("a", "1")));
+        Path shard = store.fileOf(live).getParent();
+        Path oldTemp = shard.resolve("." + live.value() + ".0123456789abcdef.tmp");
+        Path inProgress = shard.resolve("." + live.value() + ".fedcba9876543210.tmp");
+        Files.writeString(oldTemp, "{\"half\":");
+        Files.setLastModifiedTime(oldTemp, FileTime.from(Instant.now().minus(Duration.ofMinutes(10))));
+        Files.writeString(inProgress, "{\"half\":");
+        FolderLocks shared = sharedLocks();
+        try (FolderLocks.Held held = shared.lock(0x3c, Duration.ofSeconds(1))) {
+            // Another thread holds the shard's stripe, as a write between its temp file and its rename does.
+            assertThat(thrownElsewhere(() -> sweepOnce(store, Instant.now(), 100))).isNull();
+            assertThat(inProgress).exists();
+            assertThat(oldTemp).doesNotExist();
+        } finally {
+            shared.release();
+        }
+        assertThat(sweepOnce(store, Instant.now(), 100)).isEmpty();
+        assertThat(inProgress).doesNotExist();
         assertThat(store.load(live)).isPresent();
     }
 

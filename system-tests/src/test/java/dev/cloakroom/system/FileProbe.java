@@ -30,6 +30,11 @@ final class FileProbe extends StoreProbe {
         return new FileProbe(work.toAbsolutePath().resolve(scenario + "-" + UUID.randomUUID().toString().substring(0, 8)));
     }
 
+    /** A namespace in {@code dir}, a folder the caller provides (a small disk, say) and the probe empties on close. */
+    static FileProbe in(Path dir) {
+        return new FileProbe(dir.toAbsolutePath());
+    }
+
     /** The store's folder. */
     Path dir() {
         return dir;

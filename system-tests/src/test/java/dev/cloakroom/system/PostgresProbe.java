@@ -27,17 +27,31 @@ final class PostgresProbe extends StoreProbe {
               FROM %s ORDER BY session_key""";
 
     private final String table;
+    private final String url;
 
-    private PostgresProbe(String table) {
+    private PostgresProbe(String table, String hostPort, String database) {
         super(Store.POSTGRESQL, Map.of("SESSION_TYPE", "sqlalchemy",
-                "SQLALCHEMY_DATABASE_URI", "postgresql://postgres@" + HOST + "/" + DATABASE,
+                "SQLALCHEMY_DATABASE_URI", "postgresql://postgres@" + hostPort + "/" + database,
                 "SESSION_SQLALCHEMY_TABLE", table));
         this.table = table;
+        this.url = "jdbc:postgresql://" + hostPort + "/" + database;
     }
 
     static PostgresProbe open(String scenario) throws SQLException {
         createDatabaseIfMissing();
-        return new PostgresProbe("systest_" + scenario.replace('-', '_') + "_" + UUID.randomUUID().toString().substring(0, 8));
+        return new PostgresProbe(tableFor(scenario), HOST, DATABASE);
+    }
+
+    /**
+     * As {@link #open(String)} in the {@code postgres} database of the server at {@code 127.0.0.1:port}, e.g. one of
+     * the scenario's own.
+     */
+    static PostgresProbe open(String scenario, int port) {
+        return new PostgresProbe(tableFor(scenario), "127.0.0.1:" + port, "postgres");
+    }
+
+    private static String tableFor(String scenario) {
+        return "systest_" + scenario.replace('-', '_') + "_" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** The table's name. */
@@ -50,13 +64,18 @@ final class PostgresProbe extends StoreProbe {
         return DriverManager.getConnection(URL, "postgres", "");
     }
 
+    /** A connection to this probe's database. */
+    private Connection connection() throws SQLException {
+        return DriverManager.getConnection(url, "postgres", "");
+    }
+
     @Override
     Map<String, String> records() throws SQLException {
         Map<String, String> records = new TreeMap<>();
         if (!exists()) {
             return records;
         }
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = connection(); Statement statement = connection.createStatement()) {
             statement.setQueryTimeout(30);
             try (ResultSet rows = statement.executeQuery(ROWS.formatted(table))) {
                 while (rows.next()) {
@@ -75,7 +94,7 @@ final class PostgresProbe extends StoreProbe {
     Map<String, JsonNode> attributes(SessionKey key) throws Exception {
         Map<String, String> texts = new LinkedHashMap<>();
         if (exists()) {
-            try (Connection connection = connect();
+            try (Connection connection = connection();
                  PreparedStatement select = connection.prepareStatement("SELECT data::text FROM " + table + " WHERE session_key = ?")) {
                 select.setQueryTimeout(30);
                 select.setString(1, key.value());
@@ -99,7 +118,7 @@ final class PostgresProbe extends StoreProbe {
     }
 
     private boolean exists() throws SQLException {
-        try (Connection connection = connect();
+        try (Connection connection = connection();
              PreparedStatement select = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
             select.setString(1, table);
             try (ResultSet rows = select.executeQuery()) {
@@ -110,7 +129,7 @@ final class PostgresProbe extends StoreProbe {
 
     @Override
     public void close() throws SQLException {
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = connection(); Statement statement = connection.createStatement()) {
             statement.setQueryTimeout(30);
             statement.execute("DROP TABLE IF EXISTS " + table);
         }

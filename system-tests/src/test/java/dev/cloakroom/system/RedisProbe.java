@@ -34,8 +34,8 @@ final class RedisProbe extends StoreProbe {
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
 
-    private RedisProbe(String prefix, RedisClient client, StatefulRedisConnection<String, String> connection) {
-        super(Store.REDIS, Map.of("SESSION_TYPE", "redis", "SESSION_REDIS", "redis://" + HOST + ":" + PORT,
+    private RedisProbe(String prefix, int port, RedisClient client, StatefulRedisConnection<String, String> connection) {
+        super(Store.REDIS, Map.of("SESSION_TYPE", "redis", "SESSION_REDIS", "redis://" + HOST + ":" + port,
                 "SESSION_KEY_PREFIX", prefix));
         this.prefix = prefix;
         this.sessionHash = Pattern.compile(Pattern.quote(prefix) + "\\{[0-9a-f]{2}}(v1[0-9a-f]{64})");
@@ -44,12 +44,17 @@ final class RedisProbe extends StoreProbe {
     }
 
     static RedisProbe open(String scenario) {
+        return open(scenario, PORT);
+    }
+
+    /** As {@link #open(String)} on the Redis at {@code 127.0.0.1:port}, e.g. a server of the scenario's own. */
+    static RedisProbe open(String scenario, int port) {
         // letters, digits, '-' and ':' only, so that the prefix needs no escaping in a SCAN pattern
         String prefix = "systest:" + scenario + ":" + UUID.randomUUID().toString().substring(0, 8) + ":";
-        RedisClient client = RedisClient.create(RedisURI.builder().withHost(HOST).withPort(PORT)
+        RedisClient client = RedisClient.create(RedisURI.builder().withHost(HOST).withPort(port)
                 .withTimeout(Duration.ofSeconds(10)).build());
         try {
-            return new RedisProbe(prefix, client, client.connect());
+            return new RedisProbe(prefix, port, client, client.connect());
         } catch (RuntimeException e) {
             client.shutdown();
             throw e;
