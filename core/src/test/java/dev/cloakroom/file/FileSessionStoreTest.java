@@ -351,6 +351,7 @@ class FileSessionStoreTest {
     }
 
     // Proves docs/persistence.md#filesystem-deleted
+    // Proves docs/persistence.md#filesystem-crash
     @Test
     void sweepWhileAWriteOfTheShardIsInProgressThenKeepsItsFreshTempFileButRemovesOldOnes() throws Exception {
         FileSessionStore store = open();
