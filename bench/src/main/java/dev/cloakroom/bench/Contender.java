@@ -11,6 +11,12 @@ import java.util.regex.Pattern;
 public enum Contender {
     /** {@code FileSessionStore}: one JSON record per session, written to a temp file, fsynced and renamed. */
     CLOAKROOM_FILE("cloakroom-file", "Cloakroom", Store.FILESYSTEM, List.of(), null, Tokens.CLOAKROOM, null),
+    /**
+     * The same with {@code FileSync.ATOMIC}: the folder is not fsynced after a rename, so records stay whole after a
+     * crash but the last writes may not outlive a power loss. Jetty's file store fsyncs nothing at all.
+     */
+    CLOAKROOM_FILE_ATOMIC("cloakroom-file-atomic", "Cloakroom, SESSION_FILE_SYNC=atomic", Store.FILESYSTEM, List.of(),
+            null, Tokens.CLOAKROOM, null),
     /** {@code JdbcSessionStore}: one row per session, attributes merged in a {@code jsonb} column. */
     CLOAKROOM_PG("cloakroom-pg", "Cloakroom", Store.POSTGRESQL, List.of("bench_cloakroom"), null, Tokens.CLOAKROOM,
             "expires_at"),
@@ -93,7 +99,7 @@ public enum Contender {
     }
 
     public boolean isCloakroom() {
-        return this == CLOAKROOM_FILE || this == CLOAKROOM_PG || this == CLOAKROOM_REDIS;
+        return this == CLOAKROOM_FILE || this == CLOAKROOM_FILE_ATOMIC || this == CLOAKROOM_PG || this == CLOAKROOM_REDIS;
     }
 
     public static Contender byId(String id) {

@@ -4,6 +4,7 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionManager;
 import dev.cloakroom.bench.Contender;
 import dev.cloakroom.file.FileSessionStore;
+import dev.cloakroom.file.FileSync;
 import dev.cloakroom.jdbc.JdbcSessionStore;
 import dev.cloakroom.redis.RedisSessionStore;
 import dev.cloakroom.servlet.CloakroomFilter;
@@ -26,6 +27,8 @@ final class CloakroomWiring implements Wiring {
         this.pool = contender == Contender.CLOAKROOM_PG ? new Pool(jdbcUrl) : null;
         SessionStore store = switch (contender) {
             case CLOAKROOM_FILE -> FileSessionStore.builder(dataDir.resolve(contender.folderName())).build();
+            case CLOAKROOM_FILE_ATOMIC -> FileSessionStore.builder(dataDir.resolve(contender.folderName()))
+                    .sync(FileSync.ATOMIC).build();
             case CLOAKROOM_PG -> JdbcSessionStore.builder().dataSource(pool.dataSource())
                     .table(contender.tables().get(0)).build();
             case CLOAKROOM_REDIS -> RedisSessionStore.builder(redisUri).keyPrefix(contender.redisPrefix()).build();
