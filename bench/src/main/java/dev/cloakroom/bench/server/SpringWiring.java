@@ -53,7 +53,11 @@ final class SpringWiring implements Wiring {
                 pool = null;
                 jdbcRepository = null;
                 URI uri = URI.create(redisUri);
-                redis = new LettuceConnectionFactory(new RedisStandaloneConfiguration(uri.getHost(), uri.getPort()));
+                RedisStandaloneConfiguration server = new RedisStandaloneConfiguration(uri.getHost(), uri.getPort());
+                // the database of redis://host:port/N, as every other contender's client takes it from the same URI
+                String path = uri.getPath() == null ? "" : uri.getPath().replace("/", "");
+                server.setDatabase(path.isEmpty() ? 0 : Integer.parseInt(path));
+                redis = new LettuceConnectionFactory(server);
                 redis.afterPropertiesSet();
                 redis.start();
                 RedisTemplate<String, Object> template = new RedisTemplate<>();
