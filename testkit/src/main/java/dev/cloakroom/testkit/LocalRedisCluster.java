@@ -1,0 +1,128 @@
+package dev.cloakroom.testkit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real Redis Cluster on free loopback ports, started for a test: {@code redis-server --cluster-enabled yes}
+ * processes joined with {@code redis-cli --cluster create}, ready once every node reports {@code cluster_state:ok}
+ * and every replica is in sync with its master. {@link #close()} stops them.
+ */
+public final class LocalRedisCluster implements AutoCloseable {
+    /** How long a node may be silent before its peers count it as failed: what a failover waits for first. */
+    public static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final List<RedisServerProcess> nodes = new ArrayList<>();
+
+    private LocalRedisCluster() {
+    }
+
+    /** Starts {@code masters} masters and no replicas. */
+    public static LocalRedisCluster start(int masters) {
+        return start(masters, 0);
+    }
+
+    /**
+     * Starts {@code masters} masters with {@code replicasPerMaster} replicas each, each node on a port free when it
+     * starts (chosen one by one, so never twice).
+     */
+    public static LocalRedisCluster start(int masters, int replicasPerMaster) {
+        LocalRedisCluster cluster = new LocalRedisCluster();
+        try {
+            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+            for (int i = 0; i < masters * (1 + replicasPerMaster); i++) {
+                int port = RedisServerProcess.freePort();
+                cluster.nodes.add(RedisServerProcess.start(port, "--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes-" + port + ".conf",
+                        "--cluster-node-timeout", Long.toString(NODE_TIMEOUT.toMillis())));
+                create.add("127.0.0.1:" + port);
+            }
+            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
+            String output = RedisServerProcess.run(create, Duration.ofSeconds(60));
+            if (!output.contains("All 16384 slots covered")) {
+                throw new IllegalStateException("redis-cli --cluster create failed: " + output);
+            }
+            cluster.awaitOk(cluster.nodes, Duration.ofSeconds(30));
+            cluster.awaitReplicasInSync(Duration.ofSeconds(30));
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /** The seed list as {@code SESSION_REDIS} takes it: {@code redis://127.0.0.1:P1,redis://127.0.0.1:P2,…}. */
+    public String uri() {
+        return String.join(",", nodes.stream().map(n -> "redis://127.0.0.1:" + n.port()).toList());
+    }
+
+    /** Every node, masters and replicas, in the order they were started. */
+    public List<RedisServerProcess> nodes() {
+        return nodes;
+    }
+
+    /** The nodes that are masters now (a failover changes the answer). */
+    public List<RedisServerProcess> masters() {
+        return nodes.stream().filter(n -> n.isAlive() && role(n).equals("master")).toList();
+    }
+
+    /** The live replicas of {@code master}, as {@code INFO replication} on each replica names its master's port. */
+    public List<RedisServerProcess> replicasOf(RedisServerProcess master) {
+        return nodes.stream().filter(n -> n != master && n.isAlive()
+                && n.cli("info", "replication").contains("master_port:" + master.port() + "\r")).toList();
+    }
+
+    /**
+     * After {@code dead} was killed: waits until one of its replicas has taken over its slots, and every other live
+     * node reports {@code cluster_state:ok}; returns the new master.
+     */
+    public RedisServerProcess awaitFailover(RedisServerProcess dead, List<RedisServerProcess> itsReplicas, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (RedisServerProcess replica : itsReplicas) {
+                if (role(replica).equals("master")) {
+                    awaitOk(nodes.stream().filter(n -> n != dead && n.isAlive()).toList(),
+                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                    return replica;
+                }
+            }
+            RedisServerProcess.sleep(50);
+        }
+        throw new IllegalStateException("no replica of port " + dead.port() + " became master within " + limit);
+    }
+
+    private static String role(RedisServerProcess node) {
+        String answer = node.cli("role").trim();
+        int newline = answer.indexOf('\n');
+        return newline < 0 ? answer : answer.substring(0, newline).trim();
+    }
+
+    private void awaitOk(List<RedisServerProcess> among, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (among.stream().allMatch(n -> n.cli("cluster", "info").contains("cluster_state:ok"))) {
+                return;
+            }
+            RedisServerProcess.sleep(200);
+        }
+        throw new IllegalStateException("cluster did not reach cluster_state:ok");
+    }
+
+    private void awaitReplicasInSync(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (nodes.stream().filter(n -> role(n).equals("slave"))
+                    .allMatch(n -> n.cli("info", "replication").contains("master_link_status:up"))) {
+                return;
+            }
+            RedisServerProcess.sleep(200);
+        }
+        throw new IllegalStateException("the replicas did not reach master_link_status:up");
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(RedisServerProcess::close);
+    }
+}
