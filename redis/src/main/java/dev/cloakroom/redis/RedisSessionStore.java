@@ -68,6 +68,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is bounded by the command timeout; while Redis is unreachable calls fail at once (commands are
  * rejected, not queued) with {@link SessionStoreUnavailableException}, and the same store recovers by itself when
  * Redis is back. Other Redis errors are {@link SessionStoreException}s. Thread-safe; one multiplexed connection.
+ * Writes are acknowledged once the master took them, or, with {@linkplain Builder#waitForReplicas waiting for
+ * replicas} on, once that many replicas confirmed them too.
  */
 public final class RedisSessionStore implements SessionStore {
     /** {@code SESSION_KEY_PREFIX}'s default, as in Flask-Session. */
@@ -80,6 +82,8 @@ public final class RedisSessionStore implements SessionStore {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     /** How much longer than its deadline an expired session stays in listener mode, for the sweeper to report it. */
     public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofMinutes(10);
+    /** The most replicas {@link Builder#waitForReplicas} may wait for. */
+    public static final int MAX_WAIT_REPLICAS = 16;
     /** The longest {@link Builder#expiryGrace}: a day is far more than any sweeper interval. */
     public static final Duration MAX_EXPIRY_GRACE = Duration.ofDays(1);
 
@@ -103,8 +107,11 @@ public final class RedisSessionStore implements SessionStore {
         this.moveLease = b.commandTimeout.multipliedBy(MOVE_LEASE_IN_COMMAND_TIMEOUTS);
         this.description = where + ", keys '" + layout.prefix() + "{..}v1…', expiry listeners "
                 + (b.expiryListeners ? "on (grace " + b.expiryGrace.toSeconds() + " s)" : "off")
-                + ", timeout " + b.commandTimeout.toMillis() + " ms";
-        this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, description);
+                + ", timeout " + b.commandTimeout.toMillis() + " ms"
+                + (b.waitReplicas > 0 ? ", writes wait for " + b.waitReplicas + " replica(s), at most "
+                        + b.waitTimeout.toMillis() + " ms" : "");
+        this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, b.waitReplicas, b.waitTimeout,
+                description);
         this.index = b.expiryListeners ? new ExpiryIndex(layout, connection) : null;
         this.scan = new KeyScan(layout, connection);
         try {
@@ -200,7 +207,8 @@ public final class RedisSessionStore implements SessionStore {
         String[] keys = index != null
                 ? new String[] {layout.sessionKey(key), layout.indexKey(key)}
                 : new String[] {layout.sessionKey(key)};
-        Long answer = connection.call("write", l -> LuaScript.WRITE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        Long answer = connection.replicatedWrite("write", keys[0],
+                c -> LuaScript.WRITE.run(c, ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
         return result(answer, key);
     }
 
@@ -242,7 +250,8 @@ public final class RedisSessionStore implements SessionStore {
         String[] keys = index != null
                 ? new String[] {oldKey, newKey, layout.indexKey(from), layout.indexKey(write.key())}
                 : new String[] {oldKey, newKey};
-        Long answer = connection.call("move", l -> LuaScript.MOVE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        Long answer = connection.replicatedWrite("move", oldKey,
+                c -> LuaScript.MOVE.run(c, ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
         return result(answer, write.key());
     }
 
@@ -250,7 +259,7 @@ public final class RedisSessionStore implements SessionStore {
         String oldKey = layout.sessionKey(from);
         String token = UUID.randomUUID().toString();
         String leaseEnd = Long.toString(write.now().toEpochMilli() + moveLease.toMillis());
-        List<Object> marked = connection.call("move", l -> LuaScript.MARK_MOVING.run(l.sync(), ScriptOutputType.MULTI,
+        List<Object> marked = connection.replicatedWrite("move", oldKey, c -> LuaScript.MARK_MOVING.run(c, ScriptOutputType.MULTI,
                 new String[] {oldKey}, Long.toString(write.now().toEpochMilli()), token, leaseEnd));
         if (((Number) marked.get(0)).intValue() != 0) {
             return WriteResult.GONE;
@@ -306,7 +315,7 @@ public final class RedisSessionStore implements SessionStore {
         String[] keys = index != null
                 ? new String[] {layout.sessionKey(from), layout.indexKey(from)}
                 : new String[] {layout.sessionKey(from)};
-        Long answer = connection.call("move", l -> LuaScript.FINISH_MOVE.run(l.sync(), ScriptOutputType.INTEGER, keys,
+        Long answer = connection.replicatedWrite("move", keys[0], c -> LuaScript.FINISH_MOVE.run(c, ScriptOutputType.INTEGER, keys,
                 token, from.value()));
         return answer;
     }
@@ -328,8 +337,9 @@ public final class RedisSessionStore implements SessionStore {
 
     private void unmark(SessionKey from, String token) {
         try {
-            connection.call("move", l -> LuaScript.UNMARK.run(l.sync(), ScriptOutputType.INTEGER,
-                    new String[] {layout.sessionKey(from)}, token));
+            String oldKey = layout.sessionKey(from);
+            connection.replicatedWrite("move", oldKey, c -> LuaScript.UNMARK.run(c, ScriptOutputType.INTEGER,
+                    new String[] {oldKey}, token));
         } catch (SessionStoreException e) {
             LOG.warn("could not take back the move mark of {}; writes to it answer 'gone' until its lease of {} ms ends: {}",
                     from, moveLease.toMillis(), e.toString());
@@ -375,9 +385,9 @@ public final class RedisSessionStore implements SessionStore {
     public boolean delete(SessionKey key) {
         String redisKey = layout.sessionKey(key);
         Long deleted = index != null
-                ? connection.call("delete", l -> LuaScript.DELETE.run(l.sync(), ScriptOutputType.INTEGER,
+                ? connection.replicatedWrite("delete", redisKey, c -> LuaScript.DELETE.run(c, ScriptOutputType.INTEGER,
                         new String[] {redisKey, layout.indexKey(key)}, key.value()))
-                : connection.call("delete", l -> l.sync().del(redisKey));
+                : connection.replicatedWrite("delete", redisKey, c -> c.del(redisKey));
         return deleted != null && deleted > 0;
     }
 
@@ -460,6 +470,8 @@ public final class RedisSessionStore implements SessionStore {
         private boolean expiryListeners;
         private Duration expiryGrace = DEFAULT_EXPIRY_GRACE;
         private boolean cluster;
+        private int waitReplicas;
+        private Duration waitTimeout = Duration.ZERO;
 
         private Builder(RedisTarget target) {
             this.target = target;
@@ -520,6 +532,27 @@ public final class RedisSessionStore implements SessionStore {
         }
 
         /**
+         * Acknowledges a write (create, change, id change, delete) only once {@code replicas} replicas of the master that
+         * took it confirmed it, through {@code WAIT replicas timeout} after the write, on the same connection (default
+         * off: Redis replicates asynchronously, and a failover may lose the last writes a master acknowledged). A write
+         * that fewer replicas confirm within {@code timeout} fails with {@link SessionStoreUnavailableException} (the
+         * visitor gets 503 and no cookie), although it may stand on the master. {@code WAIT} holds the connection it is
+         * sent on, so while a replica lags, the commands queued behind it on that connection wait too: {@code timeout}
+         * must be shorter than the {@linkplain #commandTimeout command timeout}, which still bounds every call.
+         *
+         * @param replicas 0 (off) to {@value #MAX_WAIT_REPLICAS}
+         * @param timeout positive; checked against the command timeout by {@link #build()}
+         */
+        public Builder waitForReplicas(int replicas, Duration timeout) {
+            if (replicas < 0 || replicas > MAX_WAIT_REPLICAS) {
+                throw new IllegalArgumentException("waitForReplicas must be 0 (off) to " + MAX_WAIT_REPLICAS + ": " + replicas);
+            }
+            this.waitTimeout = requirePositive("waitForReplicas timeout", timeout);
+            this.waitReplicas = replicas;
+            return this;
+        }
+
+        /**
          * Treats a single URI as a cluster node (e.g. a managed cluster's configuration endpoint; default false); lists
          * always are.
          *
@@ -539,6 +572,10 @@ public final class RedisSessionStore implements SessionStore {
          * {@link SessionStoreUnavailableException} within the command timeout until it answers.
          */
         public RedisSessionStore build() {
+            if (waitReplicas > 0 && waitTimeout.compareTo(commandTimeout) >= 0) {
+                throw new IllegalArgumentException("waitForReplicas timeout must be shorter than the command timeout ("
+                        + commandTimeout + "): " + waitTimeout);
+            }
             if (ownClient != null) {
                 Supplier<StatefulConnection<String, String>> connect = ownClient;
                 return new RedisSessionStore(this, () -> RedisConnection.Link.of(connect.get()), () -> { }, ownClientDescription);
