@@ -90,6 +90,11 @@ public final class RedisSessionStore implements SessionStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
     /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
     private static final int REQUEST_QUEUE_SIZE = 10_000;
+    /**
+     * The least time between two topology refreshes that failures trigger (Lettuce's default is 30 s): a refresh
+     * while a failover is still under way sees the dead master, and the next one must come soon after the promotion.
+     */
+    private static final Duration ADAPTIVE_REFRESH_PAUSE = Duration.ofMillis(500);
     /** A move across slots takes three commands; its mark outlives them all by one more command timeout. */
     private static final int MOVE_LEASE_IN_COMMAND_TIMEOUTS = 4;
 
@@ -606,6 +611,7 @@ public final class RedisSessionStore implements SessionStore {
                             .timeoutOptions(timeouts)
                             .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                                     .enableAllAdaptiveRefreshTriggers()
+                                    .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_PAUSE)
                                     .enablePeriodicRefresh(Duration.ofMinutes(1))
                                     .build())
                             .build());

@@ -14,6 +14,7 @@ public final class LocalRedisCluster implements AutoCloseable {
     public static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
 
     private final List<RedisServerProcess> nodes = new ArrayList<>();
+    private final List<String> serverArgs = new ArrayList<>();
 
     private LocalRedisCluster() {
     }
@@ -25,18 +26,16 @@ public final class LocalRedisCluster implements AutoCloseable {
 
     /**
      * Starts {@code masters} masters with {@code replicasPerMaster} replicas each, each node on a port free when it
-     * starts (chosen one by one, so never twice).
+     * starts (chosen one by one, so never twice), each given {@code serverArgs} too (such as
+     * {@code --cluster-require-full-coverage no}).
      */
-    public static LocalRedisCluster start(int masters, int replicasPerMaster) {
+    public static LocalRedisCluster start(int masters, int replicasPerMaster, String... serverArgs) {
         LocalRedisCluster cluster = new LocalRedisCluster();
+        cluster.serverArgs.addAll(List.of(serverArgs));
         try {
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             for (int i = 0; i < masters * (1 + replicasPerMaster); i++) {
-                int port = RedisServerProcess.freePort();
-                cluster.nodes.add(RedisServerProcess.start(port, "--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes-" + port + ".conf",
-                        "--cluster-node-timeout", Long.toString(NODE_TIMEOUT.toMillis())));
-                create.add("127.0.0.1:" + port);
+                create.add("127.0.0.1:" + cluster.startNode().port());
             }
             create.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
             String output = RedisServerProcess.run(create, Duration.ofSeconds(60));
@@ -50,6 +49,37 @@ public final class LocalRedisCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    private RedisServerProcess startNode() {
+        int port = RedisServerProcess.freePort();
+        List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes-" + port + ".conf",
+                "--cluster-node-timeout", Long.toString(NODE_TIMEOUT.toMillis())));
+        args.addAll(serverArgs);
+        RedisServerProcess node = RedisServerProcess.start(port, args.toArray(String[]::new));
+        nodes.add(node);
+        return node;
+    }
+
+    /** Starts a new node and joins it as a replica of {@code master}; returns once it is in sync. */
+    public RedisServerProcess addReplica(RedisServerProcess master) {
+        RedisServerProcess replica = startNode();
+        String masterId = master.cli("cluster", "myid").trim();
+        String output = RedisServerProcess.run(List.of("redis-cli", "--cluster", "add-node",
+                "127.0.0.1:" + replica.port(), "127.0.0.1:" + master.port(), "--cluster-slave",
+                "--cluster-master-id", masterId), Duration.ofSeconds(60));
+        if (!output.contains("[OK] New node added correctly")) {
+            throw new IllegalStateException("redis-cli --cluster add-node failed: " + output);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!replica.cli("info", "replication").contains("master_link_status:up")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the new replica of port " + master.port() + " did not get in sync");
+            }
+            RedisServerProcess.sleep(100);
+        }
+        return replica;
     }
 
     /** The seed list as {@code SESSION_REDIS} takes it: {@code redis://127.0.0.1:P1,redis://127.0.0.1:P2,…}. */
