@@ -25,7 +25,7 @@ final class Pages {
     static final String CONTENT_SECURITY_POLICY =
             "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     /** Route names as the seed's Flask view functions are called, and their paths. */
-    static final Map<String, String> ROUTES = Map.of("greeting", "/", "action", "/action");
+    static final Map<String, String> ROUTES = Map.of("greeting", "/", "action", "/action", "logout", "/logout");
 
     private final PebbleEngine engine;
 

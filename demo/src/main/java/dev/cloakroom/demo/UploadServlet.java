@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The seed's two Flask views: {@code greeting} on {@code /} (GET shows the form, POST keeps the file's lines in the
- * session under {@code file_contents} and redirects) and {@code action} on {@code /action} (lists them). Also renders
+ * session under {@code file_contents} and redirects) and {@code action} on {@code /action} (lists them), plus
+ * {@code POST /logout}, which ends the session. Also renders
  * every error page, so that those carry the same headers as the others.
  *
  * <p>Bad input never reaches the session: the upload is read and checked completely before the session is opened.
@@ -78,8 +79,21 @@ final class UploadServlet extends HttpServlet {
         switch (path(request)) {
             case "/" -> upload(request, response);
             case "/action" -> action(request, response);
+            case "/logout" -> logout(request, response);
             default -> errorPage(response, HttpServletResponse.SC_NOT_FOUND);
         }
+    }
+
+    /** Forgets the upload: the session is deleted from the store and its cookie cleared; back to the form. */
+    private void logout(HttpServletRequest request, HttpServletResponse response) {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        Pages.securityHeaders(response::setHeader);
+        response.setHeader("Location", Pages.ROUTES.get("greeting"));
+        response.setContentLength(0);
     }
 
     private void upload(HttpServletRequest request, HttpServletResponse response) throws IOException {

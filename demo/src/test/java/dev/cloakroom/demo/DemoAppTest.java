@@ -154,6 +154,27 @@ class DemoAppTest {
     }
 
     @Test
+    void logoutWhenSessionHoldsUploadThenDeletedCookieClearedAndOldCookieSeesNothing() throws Exception {
+        Browser browser = browser(start());
+        browser.upload("a.txt", "kept".getBytes(UTF_8));
+        String cookie = browser.cookie().orElseThrow();
+        assertThat(store.snapshot()).hasSize(1);
+
+        HttpResponse<String> logout = browser.post("/logout");
+
+        assertThat(logout.statusCode()).isEqualTo(303);
+        assertThat(logout.headers().firstValue("Location")).contains("/");
+        assertThat(Browser.sessionCookies(logout)).singleElement().asString().contains("Max-Age=0");
+        assertThat(browser.cookie()).isEmpty();
+        assertThat(store.snapshot()).isEmpty();
+        HttpResponse<String> stale = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(apps.get(0).uri().resolve("/action")).header("Cookie", "session=" + cookie).build(),
+                HttpResponse.BodyHandlers.ofString(UTF_8));
+        assertThat(stale.body()).contains("You have not yet uploaded a file").contains("Uploads in this session: 0");
+        assertThat(store.snapshot()).isEmpty();
+    }
+
+    @Test
     void uploadWhenByteOrderMarkAndMixedLineEndingsThenLinesSplitAndMarkGone() throws Exception {
         Browser browser = browser(start());
         byte[] text = "\uFEFFalpha\r\nbeta\rgamma\n\ndelta\r\n".getBytes(UTF_8);
