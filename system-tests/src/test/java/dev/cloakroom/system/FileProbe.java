@@ -11,7 +11,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -45,6 +47,18 @@ final class FileProbe extends StoreProbe {
             }
         }
         return records;
+    }
+
+    @Override
+    Set<String> sessionKeys() throws IOException {
+        Set<String> keys = new TreeSet<>();
+        for (Path file : files()) {
+            String name = file.getFileName().toString();
+            if (SessionKey.isKey(name)) {
+                keys.add(name);
+            }
+        }
+        return keys;
     }
 
     @Override
