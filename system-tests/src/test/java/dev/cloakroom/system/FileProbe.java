@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloakroom.SessionKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -49,13 +52,24 @@ final class FileProbe extends StoreProbe {
         return records;
     }
 
+    /** Lists the shard folders' names only, and tolerates records that a sweep deletes meanwhile. */
     @Override
     Set<String> sessionKeys() throws IOException {
         Set<String> keys = new TreeSet<>();
-        for (Path file : files()) {
-            String name = file.getFileName().toString();
-            if (SessionKey.isKey(name)) {
-                keys.add(name);
+        if (!Files.isDirectory(dir)) {
+            return keys;
+        }
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(dir)) {
+            for (Path shard : shards) {
+                try (DirectoryStream<Path> names = Files.newDirectoryStream(shard)) {
+                    for (Path file : names) {
+                        if (SessionKey.isKey(file.getFileName().toString())) {
+                            keys.add(file.getFileName().toString());
+                        }
+                    }
+                } catch (NotDirectoryException | NoSuchFileException e) {
+                    // not a shard folder, or removed meanwhile
+                }
             }
         }
         return keys;
