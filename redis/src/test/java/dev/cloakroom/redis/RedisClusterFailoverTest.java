@@ -65,6 +65,7 @@ class RedisClusterFailoverTest {
      * Redis's default {@code cluster-require-full-coverage yes} makes every node answer {@code CLUSTERDOWN} from when
      * the dead master is marked failed until its replica took over; with {@code no}, the other masters go on serving.
      */
+    // Proves docs/persistence.md#redis-replicas
     @Test
     void killMasterWhenFullCoverageNotRequiredThenOnlyItsSessionsFailAndOnlyUntilThePromotion() throws Exception {
         Outcome outcome = failover();

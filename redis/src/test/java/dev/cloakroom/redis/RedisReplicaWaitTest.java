@@ -30,6 +30,7 @@ class RedisReplicaWaitTest {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     private static final String PREFIX = "failover:wait:";
 
+    // Proves docs/persistence.md#redis-replicas
     @Test
     void writeWhenReplicaConfirmsThenWrittenAndOnTheReplica() {
         try (RedisServerProcess master = RedisServerProcess.start(RedisServerProcess.freePort());
@@ -44,6 +45,7 @@ class RedisReplicaWaitTest {
         }
     }
 
+    // Proves docs/persistence.md#redis-replicas
     @Test
     void writeWhenReplicaPausedThenUnavailableWithinTheWaitAndBackOnceItResumes() {
         try (RedisServerProcess master = RedisServerProcess.start(RedisServerProcess.freePort());
@@ -69,6 +71,7 @@ class RedisReplicaWaitTest {
         }
     }
 
+    // Proves docs/persistence.md#redis-replicas
     @Test
     void clusterWriteWhenOneReplicaPausedThenOnlyItsMastersSessionsFail() {
         try (LocalRedisCluster cluster = LocalRedisCluster.start(3, 1);

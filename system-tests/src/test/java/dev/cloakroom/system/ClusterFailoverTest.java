@@ -119,6 +119,7 @@ class ClusterFailoverTest {
         }
     }
 
+    // Proves docs/persistence.md#redis-replicas
     @Test
     void killMasterWhenReplicaInSyncThenOnlyItsVisitorsWaitForThePromotion() throws Exception {
         Outcome outcome = failover(false, false);
@@ -140,6 +141,7 @@ class ClusterFailoverTest {
                         + "what the master had sent, after the kill)", outcome.figures());
     }
 
+    // Proves docs/persistence.md#redis-replicas
     @Test
     void killMasterWhenReplicaLaggedAndWritesWaitForItThenNoAcknowledgedUploadIsLost() throws Exception {
         Outcome outcome = failover(true, true);

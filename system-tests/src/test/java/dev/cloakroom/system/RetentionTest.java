@@ -57,6 +57,7 @@ class RetentionTest {
         report = Report.open("06-retention", "Retention: expired sessions leave the store");
     }
 
+    // Proves docs/persistence.md#lifecycle
     @ParameterizedTest
     @EnumSource(Store.class)
     void sessionsWhenLifetimeTwoSecondsThenEachGoneWithinFiveSecondsOfItsDeadline(Store store) throws Exception {
@@ -136,6 +137,7 @@ class RetentionTest {
         }
     }
 
+    // Proves docs/persistence.md#lifecycle
     @ParameterizedTest
     @EnumSource(Store.class)
     void sweepWhenManyExpiredRecordsSeededThenFinishesAndLiveP99StaysUnderThreeTimesItsValueWithout(Store store)
