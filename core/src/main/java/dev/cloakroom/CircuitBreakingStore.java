@@ -3,6 +3,7 @@ package dev.cloakroom;
 import dev.cloakroom.SessionMetrics.StoreError;
 import dev.cloakroom.SessionMetrics.StoreOperation;
 import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -12,6 +13,7 @@ import dev.cloakroom.spi.WriteResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
@@ -76,6 +78,12 @@ final class CircuitBreakingStore implements SessionStore {
     @Override
     public RecordPage list(String cursor, int limit) {
         return call(WHOLE_STORE, StoreOperation.LIST, () -> store.list(cursor, limit));
+    }
+
+    /** Through the whole store's circuit: a principal's sessions may live on every part of it. */
+    @Override
+    public List<RecordSummary> findByPrincipal(String principal, int limit) {
+        return call(WHOLE_STORE, StoreOperation.FIND_BY_PRINCIPAL, () -> store.findByPrincipal(principal, limit));
     }
 
     @Override

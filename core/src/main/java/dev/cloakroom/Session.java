@@ -2,6 +2,7 @@ package dev.cloakroom;
 
 import dev.cloakroom.spi.SessionRecord;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -37,6 +39,9 @@ public final class Session {
     private Duration maxInactiveInterval;
     private boolean maxInactiveIntervalChanged;
     private long version;
+    /** The signed-in user's name, or null; written at commit only if this request changed it. */
+    private String principal;
+    private boolean principalChanged;
     /** Encoded values as the store has them, as far as this request knows: what {@link #update} starts from. */
     private final Map<String, String> stored;
     /** The encoding of each live value as this request got it: what an in-place change is found against. */
@@ -66,6 +71,7 @@ public final class Session {
         this.lastWrittenAt = record.lastAccessedAt();
         this.maxInactiveInterval = record.maxInactiveInterval();
         this.version = record.version();
+        this.principal = record.principal();
         forgetDropped(record, decoded);
     }
 
@@ -133,6 +139,70 @@ public final class Session {
             maxInactiveInterval = interval;
             maxInactiveIntervalChanged = true;
         }
+    }
+
+    /**
+     * The name of the user signed in with this session, as the application (or {@link
+     * SessionManager.Builder#principalResolver}) set it; empty for an anonymous session. The store indexes sessions by
+     * it: {@link SessionManager#sessionsOf}, {@link SessionManager#revokeAll}.
+     */
+    public synchronized Optional<String> principal() {
+        return Optional.ofNullable(principal);
+    }
+
+    /**
+     * Sets the name of the user signed in with this session; {@code null} clears it. Saved at the next commit, in the
+     * same atomic write as the attributes (a session with a principal is stored even if it holds no attribute). The
+     * name is stored as given, in plain form: it is what an operator looks a user's sessions up by.
+     *
+     * @throws IllegalArgumentException if the name is blank, longer than {@value #MAX_PRINCIPAL_BYTES} bytes in UTF-8,
+     *         or holds a control character or a lone surrogate; nothing changes then
+     * @throws IllegalStateException if the session was invalidated
+     */
+    public synchronized void setPrincipal(String name) {
+        if (name != null) {
+            requireValidPrincipal(name);
+        }
+        requireValid();
+        if (!Objects.equals(name, principal)) {
+            principal = name;
+            principalChanged = true;
+        }
+    }
+
+    /** The most UTF-8 bytes a {@link #setPrincipal principal} may have. */
+    public static final int MAX_PRINCIPAL_BYTES = 256;
+
+    /**
+     * Checks a principal name as {@link #setPrincipal} does.
+     *
+     * @return the name
+     * @throws IllegalArgumentException with a message that says what is wrong (never the whole name, which may be long)
+     */
+    public static String requireValidPrincipal(String name) {
+        Objects.requireNonNull(name, "principal");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("a principal name must not be blank");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c)) {
+                throw new IllegalArgumentException("a principal name must not hold control characters: U+"
+                        + String.format("%04X", (int) c) + " at index " + i);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("a principal name must be well-formed Unicode: lone surrogate U+"
+                        + String.format("%04X", (int) c) + " at index " + i);
+            }
+        }
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_PRINCIPAL_BYTES) {
+            throw new IllegalArgumentException("a principal name must be at most " + MAX_PRINCIPAL_BYTES
+                    + " bytes in UTF-8: this one has " + bytes);
+        }
+        return name;
     }
 
     /** When this session expires if no further request touches it. */
@@ -244,6 +314,11 @@ public final class Session {
 
     boolean maxInactiveIntervalChanged() { return maxInactiveIntervalChanged; }
 
+    boolean principalChanged() { return principalChanged; }
+
+    /** The principal as this request holds it, whether changed or not. */
+    String principalOrNull() { return principal; }
+
     boolean hasAttributes() { return !values.isEmpty(); }
 
     /** A copy of the live attributes, for listeners. */
@@ -329,6 +404,7 @@ public final class Session {
         hasRecord = true;
         renamedFrom = null;
         maxInactiveIntervalChanged = false;
+        principalChanged = false;
     }
 
     /**
@@ -338,6 +414,9 @@ public final class Session {
      */
     void refreshed(SessionRecord record, Map<String, Object> decoded) {
         version = record.version();
+        if (!principalChanged) {
+            principal = record.principal();
+        }
         lastWrittenAt = record.lastAccessedAt();
         stored.clear();
         stored.putAll(record.attributes());

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>What this codec writes it reads back: strings and map keys up to {@link #DEFAULT_MAX_STRING_LENGTH} characters,
  * or as many as the session size cap allows when it is larger ({@link #withMaxBytes}, which {@link SessionManager}
  * applies); numbers of up to {@link #MAX_NUMBER_LENGTH} characters (a longer one is refused when encoded); nesting up
- * to {@link #MAX_READ_DEPTH} levels on read.
+ * to {@link #MAX_READ_DEPTH} levels in the text. Nor does it read what it would refuse to write (an unpaired surrogate,
+ * plain values nested more than 64 levels): such text is not decodable, since a session holding it could never be
+ * saved again.
  */
 public final class SessionCodec {
     private static final Logger LOG = LoggerFactory.getLogger(SessionCodec.class);
@@ -160,7 +162,10 @@ public final class SessionCodec {
     /** {@link #decode}, except that a typed value that cannot be rebuilt throws {@link ValueNotRebuiltException}. */
     private Object read(String json) {
         try {
-            return fromTree(mapper.readTree(json));
+            return fromTree(requireWellFormed(mapper.readTree(json)), 0);
+        } catch (UnsupportedAttributeException e) {
+            // what encoding refuses is never read either: once read, it could not be written again on any commit
+            throw new SessionDecodingException("stored attribute is not what this codec writes: " + e.getMessage(), e);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new SessionDecodingException("stored attribute is not decodable: " + e.getMessage(), e);
         }
@@ -348,7 +353,11 @@ public final class SessionCodec {
         return shown.toString();
     }
 
-    private Object fromTree(JsonNode node) throws JsonProcessingException {
+    /** The inverse of {@link #toTree}, with its depth limit. */
+    private Object fromTree(JsonNode node, int depth) throws JsonProcessingException {
+        if (depth > MAX_DEPTH) {
+            throw new UnsupportedAttributeException("stored value nests deeper than " + MAX_DEPTH + " levels");
+        }
         switch (node.getNodeType()) {
             case NULL:
                 return null;
@@ -367,19 +376,19 @@ public final class SessionCodec {
             case ARRAY: {
                 List<Object> list = new ArrayList<>(node.size());
                 for (JsonNode element : node) {
-                    list.add(fromTree(element));
+                    list.add(fromTree(element, depth + 1));
                 }
                 return list;
             }
             case OBJECT: {
                 JsonNode typeName = node.get(TYPE_FIELD);
                 if (typeName != null) {
-                    return fromTyped(typeName.asText(), node);
+                    return fromTyped(typeName.asText(), node, depth);
                 }
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
                     Map.Entry<String, JsonNode> field = fields.next();
-                    map.put(field.getKey(), fromTree(field.getValue()));
+                    map.put(field.getKey(), fromTree(field.getValue(), depth + 1));
                 }
                 return map;
             }
@@ -388,7 +397,7 @@ public final class SessionCodec {
         }
     }
 
-    private Object fromTyped(String name, JsonNode node) throws JsonProcessingException {
+    private Object fromTyped(String name, JsonNode node, int depth) throws JsonProcessingException {
         if (node.size() != 2 || !node.has(VALUE_FIELD)) {
             throw new IllegalArgumentException("malformed typed value '" + name + "'");
         }
@@ -404,7 +413,7 @@ public final class SessionCodec {
         if (converter == null) {
             throw new ValueNotRebuiltException(name, "no type or converter is registered under that name", null);
         }
-        return converter.fromData(fromTree(node.get(VALUE_FIELD)));
+        return converter.fromData(fromTree(node.get(VALUE_FIELD), depth + 1));
     }
 
     /** A number Jackson would refuse to read back is refused now, while the application can still do something else. */

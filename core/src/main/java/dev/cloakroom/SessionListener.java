@@ -14,7 +14,12 @@ public interface SessionListener {
         /** The application invalidated it. */
         INVALIDATED,
         /** Its idle or absolute deadline passed and the sweeper removed it. */
-        EXPIRED
+        EXPIRED,
+        /**
+         * The application ended it from outside, without the visitor's request: {@link SessionManager#revoke} or
+         * {@link SessionManager#revokeAll} ("sign out everywhere", an operator's tool).
+         */
+        REVOKED
     }
 
     /** A new session was stored for the first time. */
@@ -23,7 +28,8 @@ public interface SessionListener {
 
     /**
      * A session ended; {@code attributes} is what it held (empty if it could not be decoded). Told once per session:
-     * by the request whose invalidation removed the record, or by the sweeper that removed it.
+     * by the request whose invalidation removed the record, by the revocation that removed it, or by the sweeper that
+     * removed it.
      */
     default void sessionDestroyed(SessionKey key, Map<String, Object> attributes, Reason reason) {
     }

@@ -1,5 +1,6 @@
 package dev.cloakroom;
 
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -9,11 +10,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +47,14 @@ public final class SessionManager implements AutoCloseable {
     private final SessionIds ids = new SessionIds();
     private final Sweeper sweeper;
     private final SessionMetrics metrics;
+    /** Null when the application sets principals itself, or uses none. */
+    private final Function<Session, String> principalResolver;
+
+    /**
+     * The most sessions {@link #sessionsOf} returns for one principal, and the most {@link #revokeAll} ends per round
+     * trip to the store: a user's sessions are listed and revoked in bounded steps, however many the user holds.
+     */
+    public static final int MAX_SESSIONS_PER_PRINCIPAL = 1000;
 
     private SessionManager(Builder b) {
         // every store, whoever wrote it, gets the same fail-fast behaviour while it is down; the sweeper goes through it too
@@ -54,6 +65,7 @@ public final class SessionManager implements AutoCloseable {
         this.codec = (b.codec != null ? b.codec : SessionCodec.builder().build()).withMaxBytes(config.maxSessionBytes());
         this.clock = b.clock;
         this.listeners = List.copyOf(b.listeners);
+        this.principalResolver = b.principalResolver;
         this.sweeper = new Sweeper(store, codec, listeners, config, clock, metrics);
         boolean sweeping = b.sweeping != null ? b.sweeping : config.sweeping();
         if (sweeping) {
@@ -134,6 +146,7 @@ public final class SessionManager implements AutoCloseable {
                 return CommitOutcome.ENDED;
             }
             Instant now = clock.instant();
+            resolvePrincipal(session);
             boolean writtenByUpdate = session.takeWrittenByUpdate();
             AttributeChanges changes = session.pendingChanges(codec);
             CommitOutcome outcome = save(session, changes, writtenByUpdate, now);
@@ -148,10 +161,28 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /** Asks the resolver, if there is one, who is signed in; a name it cannot store clears the principal, with a warning. */
+    private void resolvePrincipal(Session session) {
+        if (principalResolver == null) {
+            return;
+        }
+        String resolved = principalResolver.apply(session);
+        if (Objects.equals(resolved, session.principalOrNull())) {
+            return;
+        }
+        try {
+            session.setPrincipal(resolved);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("the principal resolver named a user that cannot be indexed; {} is stored without a principal: {}",
+                    session.key(), e.getMessage());
+            session.setPrincipal(null);
+        }
+    }
+
     private CommitOutcome save(Session session, AttributeChanges changes, boolean writtenByUpdate, Instant now) {
         if (!session.hasRecord()) {
             AttributeChanges created = changes.withoutRemovals();
-            if (created.isEmpty()) {
+            if (created.isEmpty() && session.principalOrNull() == null) {
                 return CommitOutcome.NOTHING_TO_STORE;
             }
             requireWithinCap(session, created);
@@ -171,10 +202,11 @@ public final class SessionManager implements AutoCloseable {
             return move(session, changes, now);
         }
         boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
-        if (changes.isEmpty() && !session.maxInactiveIntervalChanged() && !touchDue) {
+        boolean onlyTimes = changes.isEmpty() && !session.maxInactiveIntervalChanged() && !session.principalChanged();
+        if (onlyTimes && !touchDue) {
             return writtenByUpdate ? CommitOutcome.SAVED : CommitOutcome.UNCHANGED;
         }
-        boolean touchOnly = changes.isEmpty() && !session.maxInactiveIntervalChanged();
+        boolean touchOnly = onlyTimes;
         requireWithinCap(session, changes);
         WriteResult result = store.write(writeOf(session, session.key(), false, changes, SessionWrite.ANY_VERSION, now));
         switch (result) {
@@ -333,6 +365,100 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /**
+     * The live sessions of the user named {@code principal} (as {@link Session#setPrincipal} or the principal resolver
+     * set it, compared exactly), most recently used first, at most {@value #MAX_SESSIONS_PER_PRINCIPAL} of them (those
+     * that expire last). One store call, on an index every store of Cloakroom keeps.
+     *
+     * @throws IllegalArgumentException if the name is not one {@link Session#setPrincipal} accepts
+     * @throws SessionStoreException if the store fails or times out
+     */
+    public List<SessionInfo> sessionsOf(String principal) {
+        Session.requireValidPrincipal(principal);
+        Instant now = clock.instant();
+        return liveSessionsOf(principal, now).stream()
+                .sorted(Comparator.comparing(RecordSummary::lastAccessedAt).reversed())
+                .map(this::infoOf)
+                .toList();
+    }
+
+    /**
+     * Ends the session with this key now, from outside any request of its visitor (a "your devices" page, an operator):
+     * the record is deleted, and listeners are told with {@link SessionListener.Reason#REVOKED} and the attributes it
+     * held when it was read just before. A request using it meanwhile finds it ended at its commit.
+     *
+     * @return true if this call ended a live session; false if there was none (unknown, ended already, or expired,
+     *         which the sweeper reports)
+     * @throws SessionStoreException if the store fails or times out
+     */
+    public boolean revoke(SessionKey key) {
+        Objects.requireNonNull(key, "key");
+        Optional<SessionRecord> stored = store.load(key);
+        if (stored.isEmpty() || !isLive(stored.get(), clock.instant())) {
+            return false;
+        }
+        return revoke(stored.get());
+    }
+
+    /**
+     * Ends every live session of the user named {@code principal} ("sign out everywhere"), as {@link #revoke} does each
+     * one, in rounds of at most {@value #MAX_SESSIONS_PER_PRINCIPAL}. A session the user opens meanwhile may survive.
+     *
+     * @return how many sessions this call ended
+     * @throws IllegalArgumentException if the name is not one {@link Session#setPrincipal} accepts
+     * @throws SessionStoreException if the store fails or times out; the sessions ended before it stay ended
+     */
+    public int revokeAll(String principal) {
+        Session.requireValidPrincipal(principal);
+        int revoked = 0;
+        while (true) {
+            List<RecordSummary> live = liveSessionsOf(principal, clock.instant());
+            int round = 0;
+            for (RecordSummary summary : live) {
+                Optional<SessionRecord> stored = store.load(summary.key());
+                if (stored.isPresent() && principal.equals(stored.get().principal()) && revoke(stored.get())) {
+                    round++;
+                }
+            }
+            revoked += round;
+            // A round that ended nothing (others ended them first) or found less than a full page leaves nothing more.
+            if (round == 0 || live.size() < MAX_SESSIONS_PER_PRINCIPAL) {
+                return revoked;
+            }
+        }
+    }
+
+    private boolean revoke(SessionRecord record) {
+        if (!store.delete(record.key())) {
+            return false;
+        }
+        metrics.sessionInvalidated();
+        Map<String, Object> attributes;
+        try {
+            attributes = codec.decodeAll(record.key(), record.attributes());
+        } catch (SessionDecodingException e) {
+            attributes = Map.of();
+        }
+        Map<String, Object> held = attributes;
+        listeners.forEach(l -> notifyDestroyed(l, record.key(), held, SessionListener.Reason.REVOKED));
+        return true;
+    }
+
+    /** The store's index entries for {@code principal} that are live at {@code now}, checked against the name again. */
+    private List<RecordSummary> liveSessionsOf(String principal, Instant now) {
+        return store.findByPrincipal(principal, MAX_SESSIONS_PER_PRINCIPAL).stream()
+                .filter(summary -> principal.equals(summary.principal()))
+                .filter(summary -> isLive(summary, now))
+                .toList();
+    }
+
+    private SessionInfo infoOf(RecordSummary summary) {
+        Instant absoluteDeadline = config.absoluteTimeout().map(limit -> plusSaturated(summary.createdAt(), limit)).orElse(null);
+        return new SessionInfo(summary.key(), summary.principal(), summary.createdAt(), summary.lastAccessedAt(),
+                plusSaturated(summary.lastAccessedAt(), summary.maxInactiveInterval()), absoluteDeadline,
+                summary.sizeInBytes());
+    }
+
     Instant expiresAt(Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval) {
         Instant idleDeadline = plusSaturated(lastAccessedAt, maxInactiveInterval);
         return config.absoluteTimeout()
@@ -344,13 +470,18 @@ public final class SessionManager implements AutoCloseable {
     /** A write of {@code session} as accessed at {@code now}: its deadline moves, its creation time never does. */
     private SessionWrite writeOf(Session session, SessionKey key, boolean create, AttributeChanges changes,
                                  long expectedVersion, Instant now) {
+        boolean setsPrincipal = create ? session.principalOrNull() != null : session.principalChanged();
         return new SessionWrite(key, create, changes.upserts(), changes.removals(), session.createdAt(), now,
                 session.maxInactiveInterval(), expiresAt(session.createdAt(), now, session.maxInactiveInterval()),
-                expectedVersion, now, config.maxSessionBytes());
+                expectedVersion, now, config.maxSessionBytes(), setsPrincipal, setsPrincipal ? session.principalOrNull() : null);
     }
 
     /** By its stored deadline, and by the absolute lifetime as configured now (it may have been lowered since). */
     private boolean isLive(SessionRecord record, Instant now) {
+        return isLive(RecordSummary.of(record), now);
+    }
+
+    private boolean isLive(RecordSummary record, Instant now) {
         return !record.isExpiredAt(now)
                 && expiresAt(record.createdAt(), record.lastAccessedAt(), record.maxInactiveInterval()).isAfter(now);
     }
@@ -453,6 +584,7 @@ public final class SessionManager implements AutoCloseable {
         private final List<SessionListener> listeners = new ArrayList<>();
         private Boolean sweeping;
         private SessionMetrics metrics = SessionMetrics.NO_OP;
+        private Function<Session, String> principalResolver;
 
         private Builder(SessionStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -483,6 +615,19 @@ public final class SessionManager implements AutoCloseable {
          * failures; default {@link SessionMetrics#NO_OP}. {@code cloakroom-micrometer} provides one for Micrometer.
          */
         public Builder metrics(SessionMetrics value) { this.metrics = Objects.requireNonNull(value, "metrics"); return this; }
+
+        /**
+         * Derives the signed-in user's name from the session at every commit (a framework reads its own attribute: the
+         * Spring integration reads Spring Security's {@code SecurityContext}); default none, the application calls
+         * {@link Session#setPrincipal} itself. When it answers a name other than the session's, the session's principal
+         * is set to it ({@code null} clears it) and written with the commit. A name {@link Session#setPrincipal} refuses
+         * clears the principal, with a warning. It runs on the request's thread with the session locked: it must be
+         * quick and must not call the manager.
+         */
+        public Builder principalResolver(Function<Session, String> value) {
+            this.principalResolver = Objects.requireNonNull(value, "principalResolver");
+            return this;
+        }
 
         public SessionManager build() {
             return new SessionManager(this);

@@ -31,7 +31,7 @@ public interface SessionMetrics {
     }
 
     /** The store call that was made. */
-    enum StoreOperation { LOAD, WRITE, MOVE, DELETE, SWEEP, LIST, SWEEP_LEASE }
+    enum StoreOperation { LOAD, WRITE, MOVE, DELETE, SWEEP, LIST, SWEEP_LEASE, FIND_BY_PRINCIPAL }
 
     /** How a store call failed. */
     enum StoreError {

@@ -7,6 +7,7 @@ import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whatever instants and durations a store hands back (a damaged file, a row written by another tool), deadline and
- * touch computations neither overflow nor fail the request: a deadline beyond {@link Instant}'s range saturates.
+ * touch computations neither overflow nor fail the request: a deadline beyond {@link Instant}'s range saturates. Text
+ * the codec would never write makes the record unreadable, not the session stuck.
  */
 @Tag("unit")
 class SessionManagerStoredExtremesTest {
@@ -97,9 +99,26 @@ class SessionManagerStoredExtremesTest {
         assertThat(withoutAbsolute.find(id).map(Session::expiresAt)).isEqualTo(Optional.of(Instant.MAX));
     }
 
+    @Test
+    void findWhenAStoredValueHoldsWhatEncodingRefusesThenTheRecordIsDroppedRatherThanEveryCommitRefused() {
+        // found by SessionCodecFuzzTest: once read, such a value could never be written again, and each commit said 422
+        Instant now = clock.instant();
+        for (String value : List.of("\"\\ud800\"", "{\"\\udc00\":1}", "[".repeat(66) + "]".repeat(66))) {
+            String id = stored(Map.of("a", value), now, now, Duration.ofMinutes(30), now.plus(Duration.ofMinutes(30)));
+
+            assertThat(manager.find(id)).as(value).isEmpty();
+            assertThat(store.load(SessionKey.of(id))).as("the unreadable record is removed").isEmpty();
+        }
+    }
+
     private String stored(Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval, Instant expiresAt) {
+        return stored(Map.of("a", "1"), createdAt, lastAccessedAt, maxInactiveInterval, expiresAt);
+    }
+
+    private String stored(Map<String, String> attributes, Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval,
+            Instant expiresAt) {
         String id = new SessionIds().next();
-        WriteResult result = store.write(new SessionWrite(SessionKey.of(id), true, Map.of("a", "1"), Set.of(), createdAt,
+        WriteResult result = store.write(new SessionWrite(SessionKey.of(id), true, attributes, Set.of(), createdAt,
                 lastAccessedAt, maxInactiveInterval, expiresAt, SessionWrite.ANY_VERSION, clock.instant(), SessionWrite.NO_SIZE_LIMIT));
         assertThat(result).isEqualTo(WriteResult.WRITTEN);
         return id;

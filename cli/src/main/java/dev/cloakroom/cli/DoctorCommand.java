@@ -5,6 +5,7 @@ import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.SessionStores;
+import dev.cloakroom.redis.NodeMemoryPolicy;
 import dev.cloakroom.redis.RedisSessionStore;
 import dev.cloakroom.spi.SessionStore;
 
@@ -78,6 +79,10 @@ final class DoctorCommand implements Callable<Integer> {
             }
         } catch (SessionStoreUnavailableException e) {
             checks.add(Check.fail("reachable", "no answer within " + config.storeTimeout().toMillis() + " ms: " + firstLine(e.getMessage()), reachFix(type)));
+            if (store instanceof RedisSessionStore redis) {
+                // on a cluster the probe reached one master; the others may answer, and which one is down is what to fix
+                masterPolicies(redis).filter(nodes -> nodes.size() > 1).ifPresent(nodes -> checks.addAll(nodeChecks(nodes)));
+            }
             return false;
         } catch (IllegalStateException e) {
             // The database answered; what it holds is not the current table (the JDBC store's validate path).
@@ -89,7 +94,8 @@ final class DoctorCommand implements Callable<Integer> {
             return true;
         }
         if (store instanceof RedisSessionStore redis) {
-            checks.add(evictionCheck(redis));
+            checks.addAll(masterPolicies(redis).map(DoctorCommand::nodeChecks).orElseGet(() -> List.of(Check.fail(
+                    "eviction policy", "cannot be read: Redis stopped answering", reachFix("redis")))));
         }
         if (type.equals("memory")) {
             checks.add(Check.fail("shared", "a memory store lives in one process: this command sees an empty one of its own",
@@ -105,16 +111,46 @@ final class DoctorCommand implements Callable<Integer> {
         return Check.fail("schema", firstLine(message), newline < 0 ? "see above" : "have a DBA run:\n" + message.substring(newline + 1));
     }
 
-    private static Check evictionCheck(RedisSessionStore redis) {
-        Optional<String> policy = redis.maxMemoryPolicy();
+    /**
+     * Each node that holds sessions (every master of a cluster, named in the check, since one wrong master is enough
+     * to lose sessions): reachable, and with a {@code maxmemory-policy} that never evicts live sessions.
+     */
+    private static List<Check> nodeChecks(List<NodeMemoryPolicy> nodes) {
+        boolean cluster = nodes.size() > 1;
+        List<Check> checks = new ArrayList<>();
+        for (NodeMemoryPolicy node : nodes) {
+            String master = cluster ? "master " + node.node() + " " : "";
+            if (node.unreachable().isPresent()) {
+                checks.add(Check.fail(master + "reachable", "no answer: " + firstLine(node.unreachable().get()),
+                        "start that master or let the cluster fail it over; until then the sessions on its slots get 503"));
+                continue;
+            }
+            if (cluster) {
+                checks.add(Check.pass(master + "reachable", "answered CONFIG GET"));
+            }
+            checks.add(evictionCheck(master + "eviction policy", node.policy()));
+        }
+        return checks;
+    }
+
+    /** Every master's answer, or empty when Redis (standalone or Sentinel-managed) does not answer at all. */
+    private static Optional<List<NodeMemoryPolicy>> masterPolicies(RedisSessionStore redis) {
+        try {
+            return Optional.of(redis.maxMemoryPolicies());
+        } catch (SessionStoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Check evictionCheck(String name, Optional<String> policy) {
         if (policy.isEmpty()) {
-            return Check.pass("eviction policy", "unknown: this Redis refuses CONFIG GET; make sure its maxmemory-policy is "
+            return Check.pass(name, "unknown: this Redis refuses CONFIG GET; make sure its maxmemory-policy is "
                     + "noeviction or volatile-* (managed services document it)");
         }
         return RedisSessionStore.evictionWarning(policy.get())
-                .map(warning -> Check.fail("eviction policy", "maxmemory-policy is " + policy.get(), warning
+                .map(warning -> Check.fail(name, "maxmemory-policy is " + policy.get(), warning
                         + " e.g. CONFIG SET maxmemory-policy noeviction (and in redis.conf)"))
-                .orElseGet(() -> Check.pass("eviction policy", "maxmemory-policy is " + policy.get() + ": live sessions are never evicted"));
+                .orElseGet(() -> Check.pass(name, "maxmemory-policy is " + policy.get() + ": live sessions are never evicted"));
     }
 
     private static boolean isJdbc(String type) {

@@ -46,6 +46,7 @@ final class SessionView {
         out.writeBooleanField("expired", session.isExpiredAt(now));
         out.writeNumberField("sizeBytes", session.sizeInBytes());
         out.writeNumberField("version", session.version());
+        out.writeStringField("principal", session.principal());
     }
 
     static String text(Instant time) {

@@ -1,7 +1,9 @@
 package dev.cloakroom.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.cloakroom.Session;
 import dev.cloakroom.SessionKey;
+import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.RecordPage;
 import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
@@ -12,10 +14,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cloakroom sessions ...}: what the configured store holds, and removing it. */
-@Command(name = "sessions", description = "Count, list, show, delete, purge and sweep the stored sessions.",
+@Command(name = "sessions", description = "Count, list, show, delete, revoke, purge and sweep the stored sessions.",
         mixinStandardHelpOptions = true)
 final class SessionsCommand {
     /** Records asked of the store per call: each call stays small, however many sessions there are. */
@@ -56,39 +60,98 @@ final class SessionsCommand {
         }
     }
 
-    @Command(name = "list", description = "Every stored session by its hashed key, with its times and size.")
+    @Command(name = "list", description = "Every stored session by its hashed key, with its times and size; "
+            + "with --principal, that user's sessions only, latest expiry first.")
     int list(@Mixin GlobalOptions options,
-             @Option(names = "--limit", paramLabel = "N", description = "Show at most N sessions.") Long limit) {
+             @Option(names = "--limit", paramLabel = "N", description = "Show at most N sessions.") Long limit,
+             @Option(names = "--principal", paramLabel = "NAME", description = "Only the sessions of the user signed in as NAME "
+                     + "(at most " + SessionManager.MAX_SESSIONS_PER_PRINCIPAL + ").") String principal) {
         if (limit != null && limit < 1) {
             throw new CliException(ExitCodes.USAGE, "--limit must be positive: " + limit);
         }
         long max = limit == null ? Long.MAX_VALUE : limit;
+        if (principal != null) {
+            requirePrincipal(principal);
+        }
         try (Context.Opened opened = context.open(options)) {
-            SessionView view = new SessionView(opened.config(), Instant.now());
-            PrintWriter out = context.terminal().out();
-            if (options.json) {
-                Json.write(out, json -> {
-                    json.writeStartObject();
-                    json.writeArrayFieldStart("sessions");
-                    long shown = walk(opened.store(), max, session -> {
-                        try {
-                            json.writeStartObject();
-                            view.fields(json, session);
-                            json.writeEndObject();
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    });
-                    json.writeEndArray();
-                    json.writeNumberField("count", shown);
-                    json.writeEndObject();
+            if (principal != null) {
+                List<RecordSummary> sessions = opened.store().findByPrincipal(principal,
+                        (int) Math.min(max, SessionManager.MAX_SESSIONS_PER_PRINCIPAL));
+                return print(options, opened, each -> {
+                    sessions.forEach(each);
+                    return sessions.size();
                 });
-            } else {
-                out.println(SessionView.HEADER);
-                long shown = walk(opened.store(), max, session -> out.println(view.row(session)));
-                out.println(shown + " session(s)");
             }
+            return print(options, opened, each -> walk(opened.store(), max, each));
+        }
+    }
+
+    /** Prints the sessions {@code source} hands on, as a table or as JSON, with their count. */
+    private int print(GlobalOptions options, Context.Opened opened, ToLongFunction<Consumer<RecordSummary>> source) {
+        SessionView view = new SessionView(opened.config(), Instant.now());
+        PrintWriter out = context.terminal().out();
+        if (options.json) {
+            Json.write(out, json -> {
+                json.writeStartObject();
+                json.writeArrayFieldStart("sessions");
+                long shown = source.applyAsLong(session -> {
+                    try {
+                        json.writeStartObject();
+                        view.fields(json, session);
+                        json.writeEndObject();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                json.writeEndArray();
+                json.writeNumberField("count", shown);
+                json.writeEndObject();
+            });
+        } else {
+            out.println(SessionView.HEADER);
+            long shown = source.applyAsLong(session -> out.println(view.row(session)));
+            out.println(shown + " session(s)");
+        }
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "revoke", description = "Deletes every session of one user (sign out everywhere). Asks first unless --yes.")
+    int revoke(@Mixin GlobalOptions options,
+               @Option(names = "--principal", paramLabel = "NAME", required = true,
+                       description = "The user whose sessions end, as the application set it.") String principal) {
+        requirePrincipal(principal);
+        try (Context.Opened opened = context.open(options)) {
+            SessionStore store = opened.store();
+            List<RecordSummary> first = store.findByPrincipal(principal, SessionManager.MAX_SESSIONS_PER_PRINCIPAL);
+            if (first.isEmpty()) {
+                report(options, "revoked", 0, "no session of that user");
+                return ExitCodes.OK;
+            }
+            context.terminal().confirm(options.yes, "Delete " + (first.size() == SessionManager.MAX_SESSIONS_PER_PRINCIPAL
+                    ? "at least " : "") + first.size() + " session(s) of that user from " + store.describe() + "?");
+            long revoked = 0;
+            for (List<RecordSummary> round = first; !round.isEmpty();
+                 round = store.findByPrincipal(principal, SessionManager.MAX_SESSIONS_PER_PRINCIPAL)) {
+                long before = revoked;
+                for (RecordSummary session : round) {
+                    if (store.delete(session.key())) {
+                        revoked++;
+                    }
+                }
+                if (revoked == before) {
+                    break; // others deleted them first: nothing this command can still end
+                }
+            }
+            report(options, "revoked", revoked, "revoked " + revoked + " session(s)");
             return ExitCodes.OK;
+        }
+    }
+
+    private static void requirePrincipal(String principal) {
+        try {
+            Session.requireValidPrincipal(principal);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "--principal: " + e.getMessage());
         }
     }
 
@@ -126,6 +189,7 @@ final class SessionsCommand {
                 out.println("absolute deadline  " + SessionView.text(view.absoluteDeadline(record.createdAt())));
                 out.println("size               " + record.sizeInBytes() + " bytes");
                 out.println("version            " + record.version());
+                out.println("principal          " + (record.principal() == null ? "-" : record.principal()));
                 out.println("attributes         " + attributes.size());
                 attributes.forEach((name, value) -> out.println("  " + name + " (" + SessionRecord.sizeInBytes(Map.of(name, value))
                         + " bytes): " + (value.length() > SHOWN_VALUE_CHARS ? value.substring(0, SHOWN_VALUE_CHARS) + "…" : value)));

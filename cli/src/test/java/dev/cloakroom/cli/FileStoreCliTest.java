@@ -99,7 +99,7 @@ class FileStoreCliTest {
         assertThat(listed).containsExactlyInAnyOrderElementsOf(concat(live, expired).stream().map(s -> s.key().value()).toList());
         JsonNode first = sessions.get(0);
         assertThat(first.fieldNames()).toIterable().containsExactly("key", "createdAt", "lastWrittenAt", "idleDeadline",
-                "absoluteDeadline", "expiresAt", "expired", "sizeBytes", "version");
+                "absoluteDeadline", "expiresAt", "expired", "sizeBytes", "version", "principal");
         assertThat(first.get("sizeBytes").asLong()).isPositive();
         assertNoRawId(result);
     }
@@ -169,6 +169,68 @@ class FileStoreCliTest {
 
         assertThat(result.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(result.err()).contains("KEY must be a hashed key").doesNotContain(rawId);
+    }
+
+    private List<Session> signedIn(String user, int count) {
+        List<Session> sessions = new ArrayList<>();
+        try (SessionManager manager = manager(CloakroomConfig.builder().idleTimeout(Duration.ofHours(1)).build(),
+                InstantSource.system())) {
+            for (int i = 0; i < count; i++) {
+                Session session = manager.create();
+                session.setAttribute("name", user + " " + i);
+                session.setPrincipal(user);
+                manager.commit(session);
+                sessions.add(session);
+            }
+        }
+        return sessions;
+    }
+
+    @Test
+    void listWhenAPrincipalIsGivenThenOnlyThatUsersSessionsWithTheirPrincipal() {
+        List<Session> alices = signedIn("alice@example.org", 2);
+        signedIn("bob@example.org", 1);
+
+        Cli.Result result = cli.run("sessions", "list", "--principal", "alice@example.org", "--json");
+
+        assertThat(result.code()).isZero();
+        List<String> listed = new ArrayList<>();
+        result.json().get("sessions").forEach(s -> {
+            listed.add(s.get("key").asText());
+            assertThat(s.get("principal").asText()).isEqualTo("alice@example.org");
+        });
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(keys(alices));
+        assertThat(cli.run("sessions", "list", "--principal", "carol").out()).endsWith("0 session(s)\n");
+        assertThat(cli.run("sessions", "show", alices.get(0).key().value()).out()).contains("principal          alice@example.org");
+    }
+
+    @Test
+    void revokeWhenConfirmedThenEveryOneOfTheUsersSessionsIsGoneAndOthersStay() {
+        List<Session> alices = signedIn("alice@example.org", 3);
+        List<Session> bobs = signedIn("bob@example.org", 1);
+
+        assertThat(cli.run("sessions", "revoke", "--principal", "alice@example.org").code()).as("no --yes off a terminal")
+                .isEqualTo(ExitCodes.USAGE);
+        Cli.Result result = cli.run("sessions", "revoke", "--principal", "alice@example.org", "--yes", "--json");
+
+        assertThat(result.code()).isZero();
+        assertThat(result.json().get("revoked").asInt()).isEqualTo(3);
+        for (String key : keys(alices)) {
+            assertThat(cli.run("sessions", "show", key).code()).isEqualTo(ExitCodes.FAILED);
+        }
+        assertThat(cli.run("sessions", "show", bobs.get(0).key().value()).code()).isZero();
+        assertThat(cli.run("sessions", "revoke", "--principal", "alice@example.org", "--yes").out()).isEqualTo("no session of that user\n");
+    }
+
+    @Test
+    void principalWhenNotAValidNameThenUsageErrorNamingWhy() {
+        Cli.Result blank = cli.run("sessions", "list", "--principal", " ");
+        Cli.Result control = cli.run("sessions", "revoke", "--principal", "a\u0007b", "--yes");
+
+        assertThat(blank.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(blank.err()).contains("--principal", "blank");
+        assertThat(control.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(control.err()).contains("control character");
     }
 
     @Test

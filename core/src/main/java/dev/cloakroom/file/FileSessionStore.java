@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *   3f/                          0700  shard: the first two hex digits of the key's digest (256 shards)
  *     v13f…                      0600  one record per session, named by its {@link SessionKey} and nothing else
  *     .v13f….&lt;random&gt;.tmp          a write in progress, renamed over the record once complete
+ *   principals/                  0700  the principal index ({@link PrincipalIndex})
+ *     9b71…/                     0700  one folder per signed-in user: the SHA-256 of the name, never the name
+ *       v13f…                    0600  an empty marker per record of that user, its time the record's expiry
  * </pre>
  * A record is a small JSON document: the key, a version, the timestamps as ISO-8601 text and the attributes' encoded
  * JSON texts, kept as strings so that they read back exactly as written.
@@ -60,6 +63,9 @@ import org.slf4j.LoggerFactory;
  *       approximate when several processes share the folder; the cap is checked against a recount before refusing.</li>
  *   <li><b>Swept by file time</b>: each record's modification time is its expiry, so a sweep reads only the files
  *       whose time has passed.</li>
+ *   <li><b>Indexed by principal</b>: a record's marker is created before the record names its principal and removed
+ *       after it stops naming it (deleted, swept, moved, signed out), under the record's lock; a stale marker left by
+ *       a crash points at a missing or foreign record and is ignored, then removed by the lookup or the sweep.</li>
  * </ul>
  */
 public final class FileSessionStore implements SessionStore {
@@ -75,6 +81,7 @@ public final class FileSessionStore implements SessionStore {
     private final FolderLocks locks;
     private final SessionCount count;
     private final FolderSweep sweep;
+    private final PrincipalIndex principals;
     private volatile boolean closed;
 
     private FileSessionStore(Builder b) {
@@ -93,7 +100,8 @@ public final class FileSessionStore implements SessionStore {
             locks.release();
             throw e;
         }
-        this.sweep = new FolderSweep(folder, locks, count, lockTimeout, this::readLocked);
+        this.principals = folder.principalIndex();
+        this.sweep = new FolderSweep(folder, locks, count, lockTimeout, this::readLocked, principals);
         LOG.debug("{} holds {} session file(s)", folder.directory(), count.approximate());
     }
 
@@ -139,10 +147,16 @@ public final class FileSessionStore implements SessionStore {
                 if (write.exceedsCap(created)) {
                     return WriteResult.TOO_LARGE;
                 }
-                count.create(RecordFolder.shardOf(key), () -> {
-                    folder.ensureShard(file.getParent());
-                    folder.write(file, key, RecordFormat.encode(created), created.expiresAt());
-                });
+                indexBefore(null, created);
+                try {
+                    count.create(RecordFolder.shardOf(key), () -> {
+                        folder.ensureShard(file.getParent());
+                        folder.write(file, key, RecordFormat.encode(created), created.expiresAt());
+                    });
+                } catch (IOException | RuntimeException e) {
+                    unindexQuietly(created.principal(), key);
+                    throw e;
+                }
                 return WriteResult.WRITTEN;
             }
             if (stored.isEmpty() || stored.get().isExpiredAt(write.now())) {
@@ -155,7 +169,9 @@ public final class FileSessionStore implements SessionStore {
             if (write.exceedsCap(merged)) {
                 return WriteResult.TOO_LARGE;
             }
+            indexBefore(stored.get(), merged);
             folder.write(file, key, RecordFormat.encode(merged), merged.expiresAt());
+            indexAfter(stored.get(), merged);
             return WriteResult.WRITTEN;
         } catch (IOException e) {
             throw RecordFolder.unavailable("writing", file, e);
@@ -193,20 +209,32 @@ public final class FileSessionStore implements SessionStore {
             if (write.exceedsCap(merged)) {
                 return WriteResult.TOO_LARGE;
             }
+            indexBefore(null, merged);
             folder.ensureShard(newFile.getParent());
-            Path temp = folder.writeTemp(newFile.getParent(), to, RecordFormat.encode(merged));
+            Path temp;
             boolean removed;
+            try {
+                temp = folder.writeTemp(newFile.getParent(), to, RecordFormat.encode(merged));
+            } catch (IOException | RuntimeException e) {
+                unindexQuietly(merged.principal(), to);
+                throw e;
+            }
             try {
                 removed = folder.delete(oldFile);
             } catch (IOException | RuntimeException e) {
                 RecordFolder.deleteTemp(temp);
+                unindexQuietly(merged.principal(), to);
                 throw e;
             }
             if (!removed) {
                 // Removed by something that takes no lock (an operator): the session is gone all the same.
                 RecordFolder.deleteTemp(temp);
+                unindexQuietly(merged.principal(), to);
+                unindexQuietly(stored.get().principal(), from);
                 return WriteResult.GONE;
             }
+            // The old record is gone: its marker is stale now, and a crash from here on leaves it for the sweep.
+            unindexQuietly(stored.get().principal(), from);
             count.removed(RecordFolder.shardOf(from));
             try {
                 folder.install(temp, newFile, merged.expiresAt());
@@ -226,10 +254,17 @@ public final class FileSessionStore implements SessionStore {
         ensureOpen();
         Path file = folder.fileOf(key);
         try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
-            if (!folder.shardExists(file.getParent()) || !folder.delete(file)) {
+            if (!folder.shardExists(file.getParent())) {
+                return false;
+            }
+            String principal = principalOf(key, file);
+            if (!folder.delete(file)) {
                 return false;
             }
             count.removed(RecordFolder.shardOf(key));
+            if (principal != null) {
+                principals.remove(principal, key);
+            }
             return true;
         } catch (IOException e) {
             throw RecordFolder.unavailable("deleting", file, e);
@@ -287,6 +322,39 @@ public final class FileSessionStore implements SessionStore {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>Lists the principal's folder of the index and reads the records its markers name, latest expiry first (by the
+     * markers' times), until {@code limit} records are found. A marker whose record is missing or names someone else is
+     * skipped and removed under the record's lock.
+     */
+    @Override
+    public List<RecordSummary> findByPrincipal(String principal, int limit) {
+        ensureOpen();
+        Objects.requireNonNull(principal, "principal");
+        RecordPage.requireLimit(limit);
+        List<RecordSummary> found = new ArrayList<>();
+        Path index = principals.folderOf(principal);
+        try {
+            for (PrincipalIndex.Marker marker : principals.markersOf(principal)) {
+                Optional<SessionRecord> record = load(marker.key());
+                if (record.isPresent() && principal.equals(record.get().principal())) {
+                    found.add(RecordSummary.of(record.get()));
+                    if (found.size() == limit) {
+                        break;
+                    }
+                } else {
+                    removeIfStale(marker, principal);
+                }
+            }
+        } catch (IOException e) {
+            throw RecordFolder.unavailable("reading the principal index", index, e);
+        }
+        found.sort(LATEST_EXPIRY_FIRST);
+        return found;
+    }
+
+    /**
      * One sweeper per folder among all processes: a byte-range lock in {@code .cloakroom/lock}, held until the lease
      * is closed. The operating system drops it when its process dies, so {@code ttl} is not needed and is ignored.
      */
@@ -339,6 +407,64 @@ public final class FileSessionStore implements SessionStore {
     /** Keys of one shard share a stripe, so a sweep of a shard and the writes to it contend on the same locks. */
     private static int stripeOf(SessionKey key) {
         return RecordFolder.shardOf(key);
+    }
+
+    /** Removes a marker whose record, read again under its lock, is missing or names another principal. */
+    private void removeIfStale(PrincipalIndex.Marker marker, String principal) throws IOException {
+        SessionKey key = marker.key();
+        try (FolderLocks.Held held = locks.lock(stripeOf(key), lockTimeout)) {
+            Path file = folder.fileOf(key);
+            Optional<SessionRecord> record = folder.shardExists(file.getParent()) ? readLocked(key, file) : Optional.empty();
+            if (record.isEmpty() || !principal.equals(record.get().principal())) {
+                LOG.debug("removing a stale principal index entry of {}", key);
+                principals.remove(marker.file());
+            }
+        }
+    }
+
+    /** Adds the marker a record is about to need (before it names the principal), or moves its time on. */
+    private void indexBefore(SessionRecord stored, SessionRecord written) throws IOException {
+        String principal = written.principal();
+        if (principal == null) {
+            return;
+        }
+        if (stored != null && principal.equals(stored.principal())) {
+            principals.touch(principal, written.key(), written.expiresAt());
+        } else {
+            principals.add(principal, written.key(), written.expiresAt());
+        }
+    }
+
+    /** Removes the marker the record no longer needs, once it no longer names its old principal. */
+    private void indexAfter(SessionRecord stored, SessionRecord written) {
+        if (stored.principal() != null && !stored.principal().equals(written.principal())) {
+            unindexQuietly(stored.principal(), stored.key());
+        }
+    }
+
+    /**
+     * Removes a marker whose record does not need it (any more); a failure only leaves a stale marker, which lookups
+     * ignore and the sweep removes, so it is logged and the call goes on.
+     */
+    private void unindexQuietly(String principal, SessionKey key) {
+        if (principal == null) {
+            return;
+        }
+        try {
+            principals.remove(principal, key);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not remove the principal index entry of {}; the sweep will: {}", key, e.toString());
+        }
+    }
+
+    /** The principal of the record in {@code file}, or null if it has none or cannot be read. */
+    private static String principalOf(SessionKey key, Path file) throws IOException {
+        try {
+            byte[] bytes = RecordFolder.read(file);
+            return bytes == null ? null : RecordFormat.parse(key, bytes).principal();
+        } catch (CorruptRecordException e) {
+            return null;
+        }
     }
 
     /** Reads the record while holding its lock; an unreadable one is removed and reported absent, with one warning. */

@@ -23,7 +23,9 @@ import java.util.function.Consumer;
  * expiry on read does not depend on it.
  *
  * <p>Each deleted record is handed on the moment its file is gone, outside the lock, so that a failure in a later
- * shard loses no report. Unreadable records and temp files older than {@link RecordFolder#TEMP_MAX_AGE} go too.
+ * shard loses no report. Unreadable records and temp files older than {@link RecordFolder#TEMP_MAX_AGE} go too, and so
+ * does a deleted record's principal index marker, in the same locked step. A call that reached every shard then
+ * removes the index's stale markers ({@link PrincipalIndex}).
  */
 final class FolderSweep {
 
@@ -38,8 +40,11 @@ final class FolderSweep {
     private final Duration lockTimeout;
     private final LockedReader reader;
     private final AtomicInteger cursor = new AtomicInteger();
+    private final PrincipalIndex principals;
 
-    FolderSweep(RecordFolder folder, FolderLocks locks, SessionCount count, Duration lockTimeout, LockedReader reader) {
+    FolderSweep(RecordFolder folder, FolderLocks locks, SessionCount count, Duration lockTimeout, LockedReader reader,
+                PrincipalIndex principals) {
+        this.principals = principals;
         this.folder = folder;
         this.locks = locks;
         this.count = count;
@@ -64,7 +69,41 @@ final class FolderSweep {
                 throw e;
             }
         }
+        sweepIndex(now);
         return tally.count;
+    }
+
+    /**
+     * Once every shard was swept: removes the principal index's stale markers, those whose time has passed and whose
+     * record, read under its lock, is missing or names another principal (leftovers of a crash or of an unreadable
+     * record removed). A marker of a record written meanwhile gets the record's time back.
+     */
+    private void sweepIndex(Instant now) {
+        try {
+            for (Path principalFolder : principals.folders()) {
+                for (PrincipalIndex.Marker marker : principals.markersIn(principalFolder)) {
+                    if (!marker.expiresAt().isAfter(now)) {
+                        sweepMarker(marker, principalFolder);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw RecordFolder.unavailable("sweeping the principal index in", folder.directory(), e);
+        }
+    }
+
+    private void sweepMarker(PrincipalIndex.Marker marker, Path principalFolder) throws IOException {
+        SessionKey key = marker.key();
+        try (FolderLocks.Held held = locks.lock(RecordFolder.shardOf(key), lockTimeout)) {
+            Path file = folder.fileOf(key);
+            Optional<SessionRecord> record = folder.isUsableShard(file.getParent()) ? reader.read(key, file) : Optional.empty();
+            if (record.isEmpty() || record.get().principal() == null
+                    || !principals.folderOf(record.get().principal()).equals(principalFolder)) {
+                principals.remove(marker.file());
+            } else if (record.get().expiresAt().isAfter(marker.expiresAt())) {
+                RecordFolder.setExpiryHint(marker.file(), record.get().expiresAt());
+            }
+        }
     }
 
     /** Sweeps one shard; false if it stopped early because the tally reached its limit. */
@@ -125,6 +164,9 @@ final class FolderSweep {
             if (Files.deleteIfExists(file)) {
                 count.removed(RecordFolder.shardOf(key));
                 deleted = record;
+                if (record.principal() != null) {
+                    principals.remove(record.principal(), key);
+                }
             }
         }
         // Handed on outside the lock: a listener that calls the store must not find this thread holding a stripe.

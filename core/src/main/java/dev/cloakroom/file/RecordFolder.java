@@ -87,6 +87,11 @@ final class RecordFolder {
         return FolderLocks.open(directory.toRealPath(), directory.resolve(HIDDEN_DIR).resolve(LOCK_FILE), fileAttributes, SHARDS);
     }
 
+    /** The principal index beside the shards, with this folder's permissions. */
+    PrincipalIndex principalIndex() {
+        return new PrincipalIndex(directory, directoryAttributes, fileAttributes, this::syncDirectory);
+    }
+
     Path fileOf(SessionKey key) {
         String value = key.value();
         return directory.resolve(value.substring(2, 4)).resolve(value);
@@ -312,7 +317,7 @@ final class RecordFolder {
         return new SessionStoreUnavailableException(action + " " + path + " failed: " + cause, cause);
     }
 
-    private void syncDirectory(Path folder) {
+    void syncDirectory(Path folder) {
         if (!directorySyncWorks) {
             return;
         }

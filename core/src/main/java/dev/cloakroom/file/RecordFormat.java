@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * The bytes of one record file, and the only place that knows them, so that what a write encodes and what a read
  * accepts cannot drift apart. A small JSON document: {@code format}, {@code key}, {@code version}, the timestamps as
  * ISO-8601 text, {@code maxInactiveInterval} as an ISO-8601 duration, and {@code attributes} mapping each name to its
- * encoded JSON text, kept as a string so that it reads back exactly as written.
+ * encoded JSON text, kept as a string so that it reads back exactly as written, and {@code principal}, the signed-in
+ * user's name, only when there is one (a record written before principals existed reads as having none).
  *
  * <p>Parsing is strict: anything this store would not have written (another key, a duplicate field, a time outside
  * four-digit years, an idle timeout that is not positive or beyond {@link #LONGEST_INTERVAL}) is a
@@ -62,6 +63,9 @@ final class RecordFormat {
             json.writeStringField("lastAccessedAt", record.lastAccessedAt().toString());
             json.writeStringField("maxInactiveInterval", record.maxInactiveInterval().toString());
             json.writeStringField("expiresAt", record.expiresAt().toString());
+            if (record.principal() != null) {
+                json.writeStringField("principal", record.principal());
+            }
             json.writeObjectFieldStart("attributes");
             for (Map.Entry<String, String> entry : new TreeMap<>(record.attributes()).entrySet()) {
                 json.writeStringField(entry.getKey(), entry.getValue());
@@ -105,8 +109,13 @@ final class RecordFormat {
                 }
                 values.put(entry.getKey(), entry.getValue().textValue());
             }
+            JsonNode principal = root.path("principal");
+            if (!principal.isMissingNode() && (!principal.isTextual() || principal.textValue().isEmpty())) {
+                throw new CorruptRecordException("principal is not text");
+            }
             return new SessionRecord(key, values, instant(root, "createdAt"), instant(root, "lastAccessedAt"),
-                    interval(root, "maxInactiveInterval"), instant(root, "expiresAt"), version.longValue());
+                    interval(root, "maxInactiveInterval"), instant(root, "expiresAt"), version.longValue(),
+                    principal.isMissingNode() ? null : principal.textValue());
         } catch (IOException e) {
             throw new CorruptRecordException("not JSON: " + e.getClass().getSimpleName());
         } catch (RuntimeException e) {
@@ -124,6 +133,9 @@ final class RecordFormat {
                 throw new UnsupportedAttributeException("attribute '" + entry.getKey().replaceAll("[\\x{D800}-\\x{DFFF}]", "?")
                         + "' of " + write.key() + " holds a lone UTF-16 surrogate, which a session file cannot store");
             }
+        }
+        if (write.principal() != null && hasLoneSurrogate(write.principal())) {
+            throw new IllegalArgumentException("the principal of " + write.key() + " holds a lone UTF-16 surrogate");
         }
     }
 

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,6 +29,11 @@ public final class MemorySessionStore implements SessionStore {
     private static final Comparator<SessionRecord> BY_KEY = Comparator.comparing(record -> record.key().value());
 
     private final ConcurrentMap<SessionKey, SessionRecord> records = new ConcurrentHashMap<>();
+    /**
+     * The keys of each principal's records. Changed only inside the atomic step on {@link #records} that changes the
+     * record (a compute on its key), so it follows the records exactly; a principal with no record has no entry.
+     */
+    private final ConcurrentMap<String, Set<SessionKey>> byPrincipal = new ConcurrentHashMap<>();
     private final long maxSessions;
     private final Object createLock = new Object();
     private volatile Runnable sweepRequester = () -> { };
@@ -64,7 +70,16 @@ public final class MemorySessionStore implements SessionStore {
                 if (write.exceedsCap(created)) {
                     return WriteResult.TOO_LARGE;
                 }
-                return records.putIfAbsent(write.key(), created) == null ? WriteResult.WRITTEN : WriteResult.CONFLICT;
+                boolean[] taken = {false};
+                records.compute(write.key(), (key, stored) -> {
+                    if (stored != null) {
+                        taken[0] = true;
+                        return stored;
+                    }
+                    index(created);
+                    return created;
+                });
+                return taken[0] ? WriteResult.CONFLICT : WriteResult.WRITTEN;
             }
         }
         WriteResult[] result = {WriteResult.GONE};
@@ -82,6 +97,7 @@ public final class MemorySessionStore implements SessionStore {
                 return stored;
             }
             result[0] = WriteResult.WRITTEN;
+            reindex(stored, merged);
             return merged;
         });
         return result[0];
@@ -106,9 +122,12 @@ public final class MemorySessionStore implements SessionStore {
                 if (write.exceedsCap(merged)) {
                     return WriteResult.TOO_LARGE;
                 }
-                if (records.remove(from, stored)) {
-                    records.put(write.key(), new SessionRecord(write.key(), merged.attributes(), merged.createdAt(),
-                            merged.lastAccessedAt(), merged.maxInactiveInterval(), merged.expiresAt(), merged.version()));
+                if (removeIfSame(from, stored)) {
+                    // the merge is keyed by the write, so it is the record under the new key
+                    records.compute(write.key(), (key, absent) -> {
+                        index(merged);
+                        return merged;
+                    });
                     return WriteResult.WRITTEN;
                 }
             }
@@ -117,7 +136,13 @@ public final class MemorySessionStore implements SessionStore {
 
     @Override
     public boolean delete(SessionKey key) {
-        return records.remove(key) != null;
+        boolean[] removed = {false};
+        records.computeIfPresent(key, (k, stored) -> {
+            unindex(stored);
+            removed[0] = true;
+            return null;
+        });
+        return removed[0];
     }
 
     @Override
@@ -127,7 +152,7 @@ public final class MemorySessionStore implements SessionStore {
             if (swept >= limit) {
                 break;
             }
-            if (candidate.isExpiredAt(now) && records.remove(candidate.key(), candidate)) {
+            if (candidate.isExpiredAt(now) && removeIfSame(candidate.key(), candidate)) {
                 swept++;
                 deleted.accept(candidate);
             }
@@ -156,6 +181,66 @@ public final class MemorySessionStore implements SessionStore {
         Optional<String> next = summaries.size() < limit ? Optional.empty()
                 : Optional.of(summaries.get(summaries.size() - 1).key().value());
         return new RecordPage(summaries, next);
+    }
+
+    /** From the index, each key checked against its record; every record of the principal, so bounded by the heap. */
+    @Override
+    public List<RecordSummary> findByPrincipal(String principal, int limit) {
+        Objects.requireNonNull(principal, "principal");
+        RecordPage.requireLimit(limit);
+        return byPrincipal.getOrDefault(principal, Set.of()).stream()
+                .map(records::get)
+                .filter(record -> record != null && principal.equals(record.principal()))
+                .map(RecordSummary::of)
+                .sorted(LATEST_EXPIRY_FIRST)
+                .limit(limit)
+                .toList();
+    }
+
+    /** Whether the index holds an entry for {@code principal}: what leak tests look at. */
+    public boolean holdsPrincipalIndexFor(String principal) {
+        return byPrincipal.containsKey(principal);
+    }
+
+    /** Removes the record under {@code key} if it is still {@code expected}, and its index entry in the same step. */
+    private boolean removeIfSame(SessionKey key, SessionRecord expected) {
+        boolean[] removed = {false};
+        records.computeIfPresent(key, (k, stored) -> {
+            if (stored != expected) {
+                return stored;
+            }
+            unindex(stored);
+            removed[0] = true;
+            return null;
+        });
+        return removed[0];
+    }
+
+    private void reindex(SessionRecord before, SessionRecord after) {
+        if (!Objects.equals(before.principal(), after.principal())) {
+            unindex(before);
+            index(after);
+        }
+    }
+
+    private void index(SessionRecord record) {
+        if (record.principal() != null) {
+            byPrincipal.compute(record.principal(), (p, keys) -> {
+                Set<SessionKey> held = keys != null ? keys : ConcurrentHashMap.<SessionKey>newKeySet();
+                held.add(record.key());
+                return held;
+            });
+        }
+    }
+
+    private void unindex(SessionRecord record) {
+        if (record.principal() != null) {
+            // computeIfPresent, so that an emptied set goes in the same step and no principal is left with an empty entry
+            byPrincipal.computeIfPresent(record.principal(), (p, keys) -> {
+                keys.remove(record.key());
+                return keys.isEmpty() ? null : keys;
+            });
+        }
     }
 
     /** Asked for a sweep when the cap refuses a new session, as the filesystem store does. */

@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * What {@link SessionStore#list} tells about one stored record: everything but its attributes, and their size as
  * {@link SessionRecord#sizeInBytes()} measures it, so that an operator's tool can walk a million records without
- * holding their data.
+ * holding their data. {@code principal} is the signed-in user's name, or null.
  */
 public record RecordSummary(
         SessionKey key,
@@ -18,7 +18,14 @@ public record RecordSummary(
         Duration maxInactiveInterval,
         Instant expiresAt,
         long version,
-        long sizeInBytes) {
+        long sizeInBytes,
+        String principal) {
+
+    /** A summary of a record without a principal. */
+    public RecordSummary(SessionKey key, Instant createdAt, Instant lastAccessedAt, Duration maxInactiveInterval,
+                         Instant expiresAt, long version, long sizeInBytes) {
+        this(key, createdAt, lastAccessedAt, maxInactiveInterval, expiresAt, version, sizeInBytes, null);
+    }
 
     public RecordSummary {
         Objects.requireNonNull(key, "key");
@@ -34,7 +41,7 @@ public record RecordSummary(
     /** The summary of a record, for a store that reads whole records anyway. */
     public static RecordSummary of(SessionRecord record) {
         return new RecordSummary(record.key(), record.createdAt(), record.lastAccessedAt(), record.maxInactiveInterval(),
-                record.expiresAt(), record.version(), record.sizeInBytes());
+                record.expiresAt(), record.version(), record.sizeInBytes(), record.principal());
     }
 
     /** When the record expires if it is not written again: the last write plus the idle timeout. */

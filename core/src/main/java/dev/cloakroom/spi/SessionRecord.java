@@ -14,6 +14,7 @@ import java.util.Objects;
  * <p>{@code expiresAt} is the earlier of the idle deadline ({@code lastAccessedAt + maxInactiveInterval}) and the
  * absolute deadline; stores index and sweep by it but never decide expiry policy themselves. {@code version} starts at
  * 1 and grows by one with every write, which is what {@link SessionWrite#expectedVersion()} compares against.
+ * {@code principal} is the signed-in user's name, or null: what {@link SessionStore#findByPrincipal} finds the record by.
  */
 public record SessionRecord(
         SessionKey key,
@@ -22,7 +23,14 @@ public record SessionRecord(
         Instant lastAccessedAt,
         Duration maxInactiveInterval,
         Instant expiresAt,
-        long version) {
+        long version,
+        String principal) {
+
+    /** A record without a principal. */
+    public SessionRecord(SessionKey key, Map<String, String> attributes, Instant createdAt, Instant lastAccessedAt,
+                         Duration maxInactiveInterval, Instant expiresAt, long version) {
+        this(key, attributes, createdAt, lastAccessedAt, maxInactiveInterval, expiresAt, version, null);
+    }
 
     public SessionRecord {
         Objects.requireNonNull(key, "key");
@@ -33,6 +41,9 @@ public record SessionRecord(
         Objects.requireNonNull(expiresAt, "expiresAt");
         if (version < 1) {
             throw new IllegalArgumentException("version must be at least 1: " + version);
+        }
+        if (principal != null && principal.isEmpty()) {
+            throw new IllegalArgumentException("a principal must not be empty");
         }
     }
 
@@ -61,6 +72,7 @@ public record SessionRecord(
 
     @Override
     public String toString() {
-        return "SessionRecord[" + key + ", " + attributes.size() + " attributes, expiresAt=" + expiresAt + ", version=" + version + "]";
+        return "SessionRecord[" + key + ", " + attributes.size() + " attributes, expiresAt=" + expiresAt + ", version=" + version
+                + (principal != null ? ", with principal" : "") + "]";
     }
 }

@@ -8,7 +8,11 @@ import dev.cloakroom.Sweeper;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
@@ -59,7 +63,7 @@ public interface SessionStore extends AutoCloseable {
         if (write.exceedsCap(merged)) {
             return WriteResult.TOO_LARGE;
         }
-        WriteResult created = write(write.asCreateOf(merged.attributes(), stored.get().createdAt()));
+        WriteResult created = write(write.asCreateOf(merged));
         if (created != WriteResult.WRITTEN) {
             return created;
         }
@@ -103,6 +107,53 @@ public interface SessionStore extends AutoCloseable {
      * @throws IllegalArgumentException if {@code limit} is below 1 or the cursor is not one of this store's
      */
     RecordPage list(String cursor, int limit);
+
+    /**
+     * The records whose principal is {@code principal} (as {@link SessionRecord#principal()} holds it, compared exactly),
+     * at most {@code limit} of them, those that expire last first: a user's sessions, for "sign out everywhere".
+     *
+     * <ul>
+     *   <li>the answer agrees with the records: a record deleted, swept, moved away or given another principal is not
+     *       returned, whatever the store's index still held (a stale index entry is ignored, and may be cleaned on the
+     *       way); a moved record is returned under its new key;</li>
+     *   <li>expired records may be returned until they are swept, after every live one, since they expire first;</li>
+     *   <li>the index never outlives the records: once every record of a principal is gone (deleted, swept, moved to
+     *       another principal), the store holds nothing for that principal;</li>
+     *   <li>bounded in time and memory by {@code limit}, like any other call.</li>
+     * </ul>
+     *
+     * <p>The default is the last resort for a third-party store without an index: it {@link #list lists} every record,
+     * so a call costs a full scan of the store (one {@code list} page per {@value #PRINCIPAL_SCAN_PAGE} records). Our
+     * stores override it with a real index.
+     *
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     */
+    default List<RecordSummary> findByPrincipal(String principal, int limit) {
+        Objects.requireNonNull(principal, "principal");
+        RecordPage.requireLimit(limit);
+        PriorityQueue<RecordSummary> kept = new PriorityQueue<>(LATEST_EXPIRY_FIRST.reversed());
+        String cursor = null;
+        do {
+            RecordPage page = list(cursor, PRINCIPAL_SCAN_PAGE);
+            for (RecordSummary summary : page.records()) {
+                if (principal.equals(summary.principal())) {
+                    kept.add(summary);
+                    if (kept.size() > limit) {
+                        kept.poll();
+                    }
+                }
+            }
+            cursor = page.next().orElse(null);
+        } while (cursor != null);
+        return kept.stream().sorted(LATEST_EXPIRY_FIRST).toList();
+    }
+
+    /** How many records a page of the default {@link #findByPrincipal}'s scan holds. */
+    int PRINCIPAL_SCAN_PAGE = 1000;
+
+    /** The order of {@link #findByPrincipal}: latest {@link RecordSummary#expiresAt()} first, then by key. */
+    Comparator<RecordSummary> LATEST_EXPIRY_FIRST = Comparator.comparing(RecordSummary::expiresAt).reversed()
+            .thenComparing(summary -> summary.key().value());
 
     /**
      * Tries to become the one sweeper among all processes sharing this store, for at most {@code ttl}. The default

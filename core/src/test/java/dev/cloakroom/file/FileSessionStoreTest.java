@@ -321,6 +321,7 @@ class FileSessionStoreTest {
     }
 
     // Proves docs/persistence.md#filesystem-deleted
+    // Proves docs/persistence.md#filesystem-crash
     @Test
     void sweepRemovesOldTempFilesAndCorruptRecordsButKeepsFreshTempFiles() throws IOException {
         FileSessionStore store = open();

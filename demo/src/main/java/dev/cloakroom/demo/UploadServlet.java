@@ -34,6 +34,8 @@ final class UploadServlet extends HttpServlet {
     static final String FILE_CONTENTS = "file_contents";
     static final String UPLOADS = "uploads";
     static final String ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS";
+    /** How much of an oversized body, as a multiple of the limit, is read away so that the client sees the 413. */
+    static final long DRAINED_BODY_FACTOR = 4;
     static final String NO_FILE_MESSAGE = "No file was chosen. Choose a text file, then press Upload.";
 
     private final transient Pages pages;
@@ -100,18 +102,18 @@ final class UploadServlet extends HttpServlet {
         // A declared length over the cap is refused before a byte of the body is read; a chunked body is cut off by
         // the multipart limits (maxRequestSize = MAX_CONTENT_LENGTH) while it is parsed.
         if (request.getContentLengthLong() > maxContentLength) {
-            tooLarge(response);
+            refuseTooLarge(request, response);
             return;
         }
         Part file;
         try {
             file = request.getPart(FILE_FIELD);
         } catch (IllegalStateException e) {
-            tooLarge(response);
+            refuseTooLarge(request, response);
             return;
         } catch (ServletException | IOException e) {
             if (isSizeLimit(e)) {
-                tooLarge(response);
+                refuseTooLarge(request, response);
                 return;
             }
             LOG.debug("upload without a readable multipart body: {}", e.toString());
@@ -179,6 +181,28 @@ final class UploadServlet extends HttpServlet {
         view.put(FILE_CONTENTS, session == null ? null : session.getAttribute(FILE_CONTENTS));
         view.put(UPLOADS, uploads == null ? 0 : uploads);
         return view;
+    }
+
+    /**
+     * Answers 413 once the rest of a moderately oversized body has been read and thrown away. Closing a connection
+     * with unread bytes in its receive buffer makes the kernel reset it, and a client still sending (a browser, the
+     * JDK's client) then loses the 413 page and shows "connection reset" instead. Beyond
+     * {@value #DRAINED_BODY_FACTOR} times the limit the body is not worth reading and the connection is closed.
+     */
+    private void refuseTooLarge(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        long budget = DRAINED_BODY_FACTOR * maxContentLength;
+        if (request.getContentLengthLong() <= budget) {
+            try (InputStream body = request.getInputStream()) {
+                byte[] buffer = new byte[8192];
+                int read;
+                while (budget > 0 && (read = body.read(buffer, 0, (int) Math.min(buffer.length, budget))) >= 0) {
+                    budget -= read;
+                }
+            } catch (IllegalStateException | IOException e) {
+                LOG.debug("the rest of an oversized upload could not be read: {}", e.toString());
+            }
+        }
+        tooLarge(response);
     }
 
     private void tooLarge(HttpServletResponse response) throws IOException {

@@ -28,13 +28,45 @@ class RawHttpTest {
     }
 
     private String exchange(String request) throws Exception {
+        return exchange(request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private String exchange(byte[] request) throws Exception {
+        return exchange(request, request.length);
+    }
+
+    /** Sends {@code request} in pieces of {@code piece} bytes with a pause between them, as a real network would. */
+    private String exchange(byte[] request, int piece) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", app.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
+            for (int from = 0; from < request.length; from += piece) {
+                out.write(request, from, Math.min(piece, request.length - from));
+                out.flush();
+                if (from + piece < request.length) {
+                    Thread.sleep(2);
+                }
+            }
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
+    }
+
+    /** A multipart upload of {@code size} bytes of text, whole, with its head declaring the length or chunking it. */
+    private static byte[] upload(int size, boolean chunked) {
+        String boundary = "b0undary";
+        byte[] part = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"textfile\"; filename=\"big.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\n" + "z".repeat(size) + "\r\n--" + boundary + "--\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        String head = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                + "Content-Type: multipart/form-data; boundary=" + boundary + "\r\n"
+                + (chunked ? "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(part.length) + "\r\n"
+                        : "Content-Length: " + part.length + "\r\n\r\n");
+        String tail = chunked ? "\r\n0\r\n\r\n" : "";
+        byte[] request = new byte[head.length() + part.length + tail.length()];
+        System.arraycopy(head.getBytes(StandardCharsets.ISO_8859_1), 0, request, 0, head.length());
+        System.arraycopy(part, 0, request, head.length(), part.length);
+        System.arraycopy(tail.getBytes(StandardCharsets.ISO_8859_1), 0, request, head.length() + part.length, tail.length());
+        return request;
     }
 
     private static void assertHeaders(String response) {
@@ -71,5 +103,23 @@ class RawHttpTest {
         assertThat(response).startsWith("HTTP/1.1 200 ");
         assertHeaders(response);
         assertThat(response.substring(response.indexOf("\r\n\r\n") + 4)).isEmpty();
+    }
+
+    @Test
+    void uploadWhenDeclaredLengthOverLimitAndClientSendsItAllThen413PageArrives() throws Exception {
+        // Sent slowly: a server that answered without reading the body would find nothing more to read, close on the
+        // bytes still coming, and the kernel's reset would fail this write or lose the 413 before it is read.
+        String response = exchange(upload(3 * (int) DemoApp.DEFAULT_MAX_CONTENT_LENGTH, false), 64 * 1024);
+
+        assertThat(response).startsWith("HTTP/1.1 413 ").contains("limit of 1048576 bytes");
+        assertHeaders(response);
+    }
+
+    @Test
+    void uploadWhenChunkedBodyOverLimitAndClientSendsItAllThen413PageArrives() throws Exception {
+        String response = exchange(upload(3 * (int) DemoApp.DEFAULT_MAX_CONTENT_LENGTH, true), 64 * 1024);
+
+        assertThat(response).startsWith("HTTP/1.1 413 ").contains("limit of 1048576 bytes");
+        assertHeaders(response);
     }
 }

@@ -19,17 +19,24 @@ import java.util.List;
  * here are what most of the databases share.
  *
  * <p>Column order of every statement that reads a row: {@code session_key, data, created_at, last_accessed_at,
- * max_inactive_ms, expires_at, version}. Parameters of {@link #insert}: key, data, created, last accessed,
- * max inactive (ms), expires. Parameters of {@link #merge}: the dialect's delta parameters ({@link #bindDelta}), the
- * new key when moving, then last accessed, max inactive, expires, key, now, the size cap, and the expected version when
- * versioned.
+ * max_inactive_ms, expires_at, version, principal}. Parameters of {@link #insert}: key, data, created, last accessed,
+ * max inactive (ms), expires, principal. Parameters of {@link #merge}: the dialect's delta parameters
+ * ({@link #bindDelta}), the new key when moving, the principal when the write sets it, then last accessed, max
+ * inactive, expires, key, now, the size cap, and the expected version when versioned.
  */
 abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect {
     // Both are plain enough that every supported database reads them alike.
     private static final String LIST_PAGE = """
-            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal
               FROM %1$s WHERE session_key > ? ORDER BY session_key LIMIT ?""";
+    // One range scan of the principal index, read backwards: a user's sessions, latest expiry first.
+    private static final String FIND_BY_PRINCIPAL = """
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal
+              FROM %1$s WHERE principal = ? ORDER BY expires_at DESC, session_key LIMIT ?""";
     private static final String CREATE_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (expires_at)";
+    private static final String CREATE_PRINCIPAL_INDEX = "CREATE INDEX IF NOT EXISTS %2$s ON %1$s (principal, expires_at)";
+    /** The column of the principal, the signed-in user's name: at most 256 UTF-8 bytes, so at most 256 characters. */
+    private static final String PRINCIPAL_COLUMN = "varchar(256)";
     private static final String ADD_COLUMN = "ALTER TABLE %1$s ADD COLUMN IF NOT EXISTS %2$s";
 
     private final String createTable;
@@ -59,11 +66,25 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
         this.addedBigint = addedBigint;
     }
 
-    /** Idempotent statements creating the table, the expiry index and the schema mark (run under the schema lock). */
+    /** Idempotent statements creating the table, its indexes and the schema mark (run under the schema lock). */
     final List<String> createStatements(Table table) {
-        return List.of(createTable.formatted(table.sql(), table.expiryIndex()),
-                CREATE_INDEX.formatted(table.sql(), table.expiryIndex()),
-                comment(table, Schema.MARK));
+        return List.of(createTable.formatted(table.sql(), table.expiryIndex(), table.principalIndex()),
+                expiryIndex(table), principalIndex(table), comment(table, Schema.MARK));
+    }
+
+    /** Creates the index the sweep reads, if missing. */
+    final String expiryIndex(Table table) {
+        return CREATE_INDEX.formatted(table.sql(), table.expiryIndex());
+    }
+
+    /** Creates the index {@link #findByPrincipal} reads, if missing. */
+    final String principalIndex(Table table) {
+        return CREATE_PRINCIPAL_INDEX.formatted(table.sql(), table.principalIndex());
+    }
+
+    /** A user's rows, latest expiry first (params: principal, limit). */
+    final String findByPrincipal(Table table) {
+        return FIND_BY_PRINCIPAL.formatted(table.sql());
     }
 
     /** A statement adding {@code column} of the current layout to an older table, with a default for existing rows. */
@@ -72,6 +93,7 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
             case "created_at", "last_accessed_at" -> addedTimestamp;
             case "max_inactive_ms" -> addedBigint.formatted(CloakroomConfig.DEFAULT_IDLE_TIMEOUT.toMillis());
             case "version" -> addedBigint.formatted(1);
+            case "principal" -> PRINCIPAL_COLUMN; // null: rows written before it name nobody
             default -> throw new IllegalArgumentException("column cannot be added: " + column);
         };
         return ADD_COLUMN.formatted(table.sql(), column + " " + definition);
@@ -95,11 +117,13 @@ abstract sealed class Dialect permits PostgresDialect, MariaDbDialect, H2Dialect
     /**
      * One statement merging the deltas in the database, and only if the merged record stays within the size cap
      * ({@link dev.cloakroom.spi.SessionRecord#sizeInBytes()}, measured in SQL); when {@code moving}, it gives the row
-     * its new key as well. {@code null} if this dialect merges in a transaction instead.
+     * its new key as well, and when {@code setsPrincipal} its principal. {@code null} if this dialect merges in a
+     * transaction instead.
      */
-    final String merge(Table table, boolean moving, boolean versioned) {
+    final String merge(Table table, boolean moving, boolean versioned, boolean setsPrincipal) {
         return merge == null ? null
-                : merge.formatted(table.sql(), moving ? "session_key = ?, " : "") + (versioned ? " AND version = ?" : "");
+                : merge.formatted(table.sql(), (moving ? "session_key = ?, " : "") + (setsPrincipal ? "principal = ?, " : ""))
+                        + (versioned ? " AND version = ?" : "");
     }
 
     /** Binds the delta parameters of {@link #merge} from index 1; returns the next index. */

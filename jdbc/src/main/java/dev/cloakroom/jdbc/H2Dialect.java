@@ -25,16 +25,17 @@ final class H2Dialect extends Dialect {
                 last_accessed_at TIMESTAMP WITH TIME ZONE NOT NULL,
                 max_inactive_ms  BIGINT                   NOT NULL,
                 expires_at       TIMESTAMP WITH TIME ZONE NOT NULL,
-                version          BIGINT                   NOT NULL
+                version          BIGINT                   NOT NULL,
+                principal        VARCHAR(256)
             )""";
     private static final String COMMENT = "COMMENT ON TABLE %1$s IS '%2$s'";
     private static final String ADDED_TIMESTAMP = "TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL";
     private static final String ADDED_BIGINT = "BIGINT DEFAULT %d NOT NULL";
     private static final String INSERT = """
-            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
-            VALUES (?, ?, ?, ?, ?, ?, 1)""";
+            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?)""";
     private static final String SWEEP_SELECT = """
-            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at FETCH FIRST ? ROWS ONLY FOR UPDATE""";
     private static final Map<String, Semaphore> LOCKS = new ConcurrentHashMap<>();
 

@@ -72,16 +72,16 @@ public final class JdbcSessionStore implements SessionStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcSessionStore.class);
     /** The width of the key column. */
     private static final int MAX_KEY_LENGTH = 66;
-    private static final String COLUMNS = "session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version";
+    private static final String COLUMNS = "session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal";
     private static final String LOAD = "SELECT " + COLUMNS + " FROM %1$s WHERE session_key = ?";
     private static final String DELETE = "DELETE FROM %1$s WHERE session_key = ?";
     private static final String DELETE_VERSION = "DELETE FROM %1$s WHERE session_key = ? AND version = ?";
     private static final String ALIVE = "SELECT version FROM %1$s WHERE session_key = ? AND expires_at > ?";
-    private static final String LOCK_ROW = "SELECT data, version FROM %1$s WHERE session_key = ? AND expires_at > ? FOR UPDATE";
+    private static final String LOCK_ROW = "SELECT data, version, principal FROM %1$s WHERE session_key = ? AND expires_at > ? FOR UPDATE";
     // A write keeps its key (the same value), a move gives the new one.
     private static final String REPLACE = """
             UPDATE %1$s SET session_key = ?, data = ?, last_accessed_at = ?, max_inactive_ms = ?, expires_at = ?,
-                   version = version + 1
+                   principal = ?, version = version + 1
              WHERE session_key = ?""";
     private static final String DELETE_KEYS = "DELETE FROM %1$s WHERE session_key IN (%2$s)";
 
@@ -136,12 +136,12 @@ public final class JdbcSessionStore implements SessionStore {
     private final String lockRow;
     private final String replace;
     private final String insert;
-    private final String mergeAny;
-    private final String mergeVersioned;
-    private final String mergeMoving;
+    /** The dialect's merge statements by [moving][versioned][sets the principal]; null where it merges in a transaction. */
+    private final String[][][] merges = new String[2][2][2];
     private final String sweepReturning;
     private final String sweepSelect;
     private final String listPage;
+    private final String findByPrincipal;
 
     private JdbcSessionStore(Builder b, Checkout checkout, AutoCloseable ownedPool, Database database, String where) {
         this.ownedPool = ownedPool;
@@ -162,9 +162,14 @@ public final class JdbcSessionStore implements SessionStore {
         this.lockRow = LOCK_ROW.formatted(t);
         this.replace = REPLACE.formatted(t);
         this.insert = dialect.insert(table);
-        this.mergeAny = dialect.merge(table, false, false);
-        this.mergeVersioned = dialect.merge(table, false, true);
-        this.mergeMoving = dialect.merge(table, true, false);
+        for (int moving = 0; moving < 2; moving++) {
+            for (int versioned = 0; versioned < 2; versioned++) {
+                for (int principal = 0; principal < 2; principal++) {
+                    merges[moving][versioned][principal] = dialect.merge(table, moving == 1, versioned == 1, principal == 1);
+                }
+            }
+        }
+        this.findByPrincipal = dialect.findByPrincipal(table);
         this.sweepReturning = dialect.sweepReturning(table);
         this.sweepSelect = dialect.sweepSelect(table);
         this.listPage = dialect.listPage(table);
@@ -222,7 +227,7 @@ public final class JdbcSessionStore implements SessionStore {
             }
             return run("write of " + write.key(), call -> insert(call, write));
         }
-        return run("write of " + write.key(), call -> mergeAny != null ? merge(call, null, write) : readModifyWrite(call, null, write));
+        return run("write of " + write.key(), call -> mergesInOneStatement() ? merge(call, null, write) : readModifyWrite(call, null, write));
     }
 
     /**
@@ -235,7 +240,7 @@ public final class JdbcSessionStore implements SessionStore {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(write, "write");
         return run("move of " + from + " to " + write.key(),
-                call -> mergeMoving != null ? merge(call, from, write) : readModifyWrite(call, from, write));
+                call -> mergesInOneStatement() ? merge(call, from, write) : readModifyWrite(call, from, write));
     }
 
     @Override
@@ -282,6 +287,37 @@ public final class JdbcSessionStore implements SessionStore {
                 }
             }
             return new RecordPage(page, rows < limit ? Optional.empty() : Optional.of(last));
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code SELECT} on the {@code (principal, expires_at)} index: the principal is a column of the row itself,
+     * so the index is written, moved and deleted with the row in the same statement and cannot outlive it.
+     */
+    @Override
+    public List<RecordSummary> findByPrincipal(String principal, int limit) {
+        Objects.requireNonNull(principal, "principal");
+        RecordPage.requireLimit(limit);
+        return run("lookup by principal", call -> {
+            List<RecordSummary> found = new ArrayList<>();
+            try (PreparedStatement statement = call.prepare(findByPrincipal)) {
+                statement.setString(1, principal);
+                statement.setInt(2, limit);
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        Row row = readRow(rs);
+                        if (row.record() == null) {
+                            LOG.warn("{} in {} could not be read ({}); not listed", row.key(), table, row.problem());
+                        } else if (principal.equals(row.record().principal())) {
+                            // compared again here: MariaDB's collations ignore trailing spaces in '='
+                            found.add(RecordSummary.of(row.record()));
+                        }
+                    }
+                }
+            }
+            return found;
         });
     }
 
@@ -389,6 +425,7 @@ public final class JdbcSessionStore implements SessionStore {
             statement.setObject(4, dialect.timestamp(micros(write.lastAccessedAt())));
             statement.setLong(5, write.maxInactiveInterval().toMillis());
             statement.setObject(6, dialect.timestamp(micros(write.expiresAt())));
+            statement.setString(7, write.principal());
             return statement.executeUpdate() == 1 ? WriteResult.WRITTEN : WriteResult.CONFLICT;
         } catch (SQLException e) {
             if (errors.isConflict(e)) {
@@ -405,10 +442,13 @@ public final class JdbcSessionStore implements SessionStore {
         boolean versioned = !moving && write.expectedVersion() != SessionWrite.ANY_VERSION;
         SessionKey source = moving ? from : write.key();
         int updated;
-        try (PreparedStatement statement = call.prepare(moving ? mergeMoving : versioned ? mergeVersioned : mergeAny)) {
+        try (PreparedStatement statement = call.prepare(merges[moving ? 1 : 0][versioned ? 1 : 0][write.setsPrincipal() ? 1 : 0])) {
             int i = dialect.bindDelta(statement, call.connection(), write);
             if (moving) {
                 statement.setString(i++, write.key().value());
+            }
+            if (write.setsPrincipal()) {
+                statement.setString(i++, write.principal());
             }
             statement.setObject(i++, dialect.timestamp(micros(write.lastAccessedAt())));
             statement.setLong(i++, write.maxInactiveInterval().toMillis());
@@ -460,6 +500,7 @@ public final class JdbcSessionStore implements SessionStore {
         SessionKey source = moving ? from : write.key();
         call.begin();
         Map<String, String> attributes;
+        String principal;
         try (PreparedStatement statement = call.prepare(lockRow)) {
             statement.setString(1, source.value());
             statement.setObject(2, dialect.timestamp(micros(write.now())));
@@ -476,6 +517,7 @@ public final class JdbcSessionStore implements SessionStore {
                 } catch (IllegalArgumentException e) {
                     throw new SQLException("stored data of " + source + " is unreadable: " + e.getMessage(), "22000");
                 }
+                principal = write.principalAfter(rs.getString(3));
             }
         }
         attributes.keySet().removeAll(write.removals());
@@ -489,7 +531,8 @@ public final class JdbcSessionStore implements SessionStore {
             statement.setObject(3, dialect.timestamp(micros(write.lastAccessedAt())));
             statement.setLong(4, write.maxInactiveInterval().toMillis());
             statement.setObject(5, dialect.timestamp(micros(write.expiresAt())));
-            statement.setString(6, source.value());
+            statement.setString(6, principal);
+            statement.setString(7, source.value());
             statement.executeUpdate();
         } catch (SQLException e) {
             if (moving && errors.isConflict(e)) {
@@ -591,11 +634,16 @@ public final class JdbcSessionStore implements SessionStore {
             Instant lastAccessedAt = dialect.instant(rs, 4);
             Duration maxInactive = Duration.ofMillis(rs.getLong(5));
             Instant expiresAt = dialect.instant(rs, 6);
-            return new Row(new SessionRecord(sessionKey, attributes, createdAt, lastAccessedAt, maxInactive, expiresAt, version),
-                    version, key, null);
+            String principal = rs.getString(8);
+            return new Row(new SessionRecord(sessionKey, attributes, createdAt, lastAccessedAt, maxInactive, expiresAt, version,
+                    principal == null || principal.isEmpty() ? null : principal), version, key, null);
         } catch (RuntimeException e) {
             return new Row(null, version, key, e.getMessage());
         }
+    }
+
+    private boolean mergesInOneStatement() {
+        return merges[0][0][0] != null;
     }
 
     /** Timestamps are kept to the microsecond (PostgreSQL's and MariaDB's precision), always truncated the same way. */

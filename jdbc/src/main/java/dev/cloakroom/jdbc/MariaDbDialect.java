@@ -28,14 +28,16 @@ final class MariaDbDialect extends Dialect {
                 max_inactive_ms  BIGINT      NOT NULL,
                 expires_at       DATETIME(6) NOT NULL,
                 version          BIGINT      NOT NULL,
-                INDEX %2$s (expires_at)
+                principal        VARCHAR(256),
+                INDEX %2$s (expires_at),
+                INDEX %3$s (principal, expires_at)
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin""";
     private static final String COMMENT = "ALTER TABLE %1$s COMMENT = '%2$s'";
     private static final String ADDED_TIMESTAMP = "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
     private static final String ADDED_BIGINT = "BIGINT NOT NULL DEFAULT %d";
     private static final String INSERT = """
-            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
-            VALUES (?, ?, ?, ?, ?, ?, 1)""";
+            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?)""";
     // The patch is a one-row derived table, sent once and read three times: for the new data, and for its size (the
     // bytes of the member names plus those of the values, each summed over a JSON_TABLE). InnoDB reads the row being
     // updated with its lock, so a concurrent write is merged into, never overwritten.
@@ -51,7 +53,7 @@ final class MariaDbDialect extends Dialect {
                       FROM JSON_TABLE(JSON_MERGE_PATCH(s.data, delta.patch), '$.*'
                                       COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 PATH '$')) AS vals) <= ?""";
     private static final String SWEEP_SELECT = """
-            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String GET_LOCK = "SELECT GET_LOCK(?, ?)";
     private static final String RELEASE_LOCK = "SELECT RELEASE_LOCK(?)";

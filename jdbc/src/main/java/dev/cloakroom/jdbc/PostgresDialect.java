@@ -22,14 +22,15 @@ final class PostgresDialect extends Dialect {
                 last_accessed_at timestamptz NOT NULL,
                 max_inactive_ms  bigint      NOT NULL,
                 expires_at       timestamptz NOT NULL,
-                version          bigint      NOT NULL
+                version          bigint      NOT NULL,
+                principal        varchar(256)
             )""";
     private static final String COMMENT = "COMMENT ON TABLE %1$s IS '%2$s'";
     private static final String ADDED_TIMESTAMP = "timestamptz NOT NULL DEFAULT now()";
     private static final String ADDED_BIGINT = "bigint NOT NULL DEFAULT %d";
     private static final String INSERT = """
-            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version)
-            VALUES (?, ?::jsonb, ?, ?, ?, ?, 1)
+            INSERT INTO %1$s (session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal)
+            VALUES (?, ?::jsonb, ?, ?, ?, ?, 1, ?)
             ON CONFLICT (session_key) DO NOTHING""";
     // Removals first, then upserts: a name is never in both (SessionWrite checks), so the order only matters for clarity.
     // The delta is a one-row relation, sent once and read twice: for the new data and for its size. Both read the row
@@ -51,9 +52,9 @@ final class PostgresDialect extends Dialect {
                                     LIMIT ?
                                     FOR UPDATE SKIP LOCKED)
                AND expires_at <= ?
-            RETURNING session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version""";
+            RETURNING session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal""";
     private static final String SWEEP_SELECT = """
-            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version
+            SELECT session_key, data, created_at, last_accessed_at, max_inactive_ms, expires_at, version, principal
               FROM %1$s WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED""";
     private static final String LOCK_SCHEMA = "SELECT pg_advisory_xact_lock(?)";
     private static final String TRY_LOCK_SWEEP = "SELECT pg_try_advisory_xact_lock(?)";

@@ -21,19 +21,19 @@ import org.slf4j.LoggerFactory;
 final class Schema {
     private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
-    /** Layout version this code writes; kept in the table comment. */
-    static final int VERSION = 1;
+    /** Layout version this code writes; kept in the table comment. Version 2 added the principal column and its index. */
+    static final int VERSION = 2;
     static final String MARK = "cloakroom sessions, schema " + VERSION;
     /** Columns without which a table is not a Cloakroom session table at all. */
     static final List<String> REQUIRED = List.of("session_key", "data", "expires_at");
     /** Columns later layouts added; an older table gets them with defaults. */
-    static final List<String> ADDABLE = List.of("created_at", "last_accessed_at", "max_inactive_ms", "version");
+    static final List<String> ADDABLE = List.of("created_at", "last_accessed_at", "max_inactive_ms", "version", "principal");
 
     private Schema() {
     }
 
     /** What the database holds under the table's name. */
-    record Found(Set<String> columns, boolean indexed, String comment) {
+    record Found(Set<String> columns, boolean indexed, boolean principalIndexed, String comment) {
         boolean absent() {
             return columns.isEmpty();
         }
@@ -51,7 +51,8 @@ final class Schema {
         }
 
         boolean current() {
-            return !absent() && missingRequired().isEmpty() && missingAddable().isEmpty() && indexed && MARK.equals(comment);
+            return !absent() && missingRequired().isEmpty() && missingAddable().isEmpty() && indexed && principalIndexed
+                    && MARK.equals(comment);
         }
     }
 
@@ -71,13 +72,15 @@ final class Schema {
             }
         }
         if (columns.isEmpty()) {
-            return new Found(Set.of(), false, null);
+            return new Found(Set.of(), false, false, null);
         }
         boolean indexed = false;
+        boolean principalIndexed = false;
         try (ResultSet rs = meta.getIndexInfo(catalog, schema, name, false, true)) {
             while (rs.next()) {
                 String index = rs.getString("INDEX_NAME");
                 indexed |= index != null && index.equalsIgnoreCase(table.expiryIndex());
+                principalIndexed |= index != null && index.equalsIgnoreCase(table.principalIndex());
             }
         }
         String comment = null;
@@ -88,7 +91,7 @@ final class Schema {
                 }
             }
         }
-        return new Found(Set.copyOf(columns), indexed, comment);
+        return new Found(Set.copyOf(columns), indexed, principalIndexed, comment);
     }
 
     /**
@@ -175,9 +178,11 @@ final class Schema {
         for (String column : found.missingAddable()) {
             statements.add(dialect.addColumn(table, column));
         }
-        List<String> create = dialect.createStatements(table);
         if (!found.indexed()) {
-            statements.add(create.get(1));
+            statements.add(dialect.expiryIndex(table));
+        }
+        if (!found.principalIndexed()) {
+            statements.add(dialect.principalIndex(table));
         }
         if (!MARK.equals(found.comment())) {
             statements.add(dialect.comment(table, MARK));

@@ -44,6 +44,11 @@ record Table(String schema, String name) {
         return name + "_expires_at_idx";
     }
 
+    /** The index that finds a user's sessions, latest expiry first. */
+    String principalIndex() {
+        return name + "_principal_idx";
+    }
+
     /** A stable 63-bit number naming a lock on this table, e.g. for {@code pg_advisory_lock}. */
     long lockId(String purpose) {
         byte[] digest = sha256("cloakroom:" + purpose + ":" + sql().toLowerCase(Locale.ROOT));

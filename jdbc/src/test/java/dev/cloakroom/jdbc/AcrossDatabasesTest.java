@@ -52,7 +52,7 @@ class AcrossDatabasesTest {
 
     @AfterAll
     static void cleanUp() throws SQLException, IOException {
-        for (String table : List.of(TABLE, TABLE + "_start", TABLE + "_old")) {
+        for (String table : List.of(TABLE, TABLE + "_start", TABLE + "_old", TABLE + "_v1")) {
             try (Connection connection = TestDatabases.postgres()) {
                 TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
             }
@@ -181,6 +181,92 @@ class AcrossDatabasesTest {
         try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
             Schema.Found found = Schema.inspect(connection, Table.parse(table));
             assertThat(found.current()).as("columns, index and mark: %s", found).isTrue();
+            TestDatabases.execute(connection, "DROP TABLE " + table);
+        }
+    }
+
+    /** The table as schema 1 (before principals) created it, word for word from that release's dialects. */
+    private static List<String> schemaOne(JdbcSessionStore.Database database, String table) {
+        return switch (database) {
+            case POSTGRESQL -> List.of("""
+                    CREATE TABLE %1$s (
+                        session_key      varchar(66) PRIMARY KEY,
+                        data             jsonb       NOT NULL,
+                        created_at       timestamptz NOT NULL,
+                        last_accessed_at timestamptz NOT NULL,
+                        max_inactive_ms  bigint      NOT NULL,
+                        expires_at       timestamptz NOT NULL,
+                        version          bigint      NOT NULL
+                    )""".formatted(table), "CREATE INDEX %1$s_expires_at_idx ON %1$s (expires_at)".formatted(table),
+                    "COMMENT ON TABLE %1$s IS 'cloakroom sessions, schema 1'".formatted(table));
+            case MARIADB -> List.of("""
+                    CREATE TABLE %1$s (
+                        session_key      VARCHAR(66) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+                        data             JSON        NOT NULL,
+                        created_at       DATETIME(6) NOT NULL,
+                        last_accessed_at DATETIME(6) NOT NULL,
+                        max_inactive_ms  BIGINT      NOT NULL,
+                        expires_at       DATETIME(6) NOT NULL,
+                        version          BIGINT      NOT NULL,
+                        INDEX %1$s_expires_at_idx (expires_at)
+                    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT = 'cloakroom sessions, schema 1'""".formatted(table));
+            case H2 -> List.of("""
+                    CREATE TABLE %1$s (
+                        session_key      VARCHAR(66)              PRIMARY KEY,
+                        data             CHARACTER LARGE OBJECT   NOT NULL,
+                        created_at       TIMESTAMP WITH TIME ZONE NOT NULL,
+                        last_accessed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+                        max_inactive_ms  BIGINT                   NOT NULL,
+                        expires_at       TIMESTAMP WITH TIME ZONE NOT NULL,
+                        version          BIGINT                   NOT NULL
+                    )""".formatted(table), "CREATE INDEX %1$s_expires_at_idx ON %1$s (expires_at)".formatted(table),
+                    "COMMENT ON TABLE %1$s IS 'cloakroom sessions, schema 1'".formatted(table));
+        };
+    }
+
+    // Proves docs/persistence.md#jdbc-principal-upgrade
+    @ParameterizedTest
+    @MethodSource("urls")
+    void schemaOneTableWhenStartedThenThePrincipalColumnAndIndexAreAddedAndItsRowsKeptWithoutPrincipal(String url) throws Exception {
+        String table = TABLE + "_v1";
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        SessionKey old = TestDatabases.randomKey();
+        Instant now = clock.instant();
+        try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
+            TestDatabases.execute(connection, "DROP TABLE IF EXISTS " + table);
+            for (String sql : schemaOne(parsed.database(), table)) {
+                TestDatabases.execute(connection, sql);
+            }
+            try (var insert = connection.prepareStatement("INSERT INTO " + table + " VALUES (?, "
+                    + (parsed.database() == JdbcSessionStore.Database.POSTGRESQL ? "?::jsonb" : "?") + ", ?, ?, ?, ?, 3)")) {
+                Dialect dialect = Dialect.of(parsed.database());
+                insert.setString(1, old.value());
+                insert.setString(2, "{\"n\": \"7\"}");
+                insert.setObject(3, dialect.timestamp(now));
+                insert.setObject(4, dialect.timestamp(now));
+                insert.setLong(5, IDLE.toMillis());
+                insert.setObject(6, dialect.timestamp(now.plus(IDLE)));
+                insert.executeUpdate();
+            }
+            assertThat(Schema.inspect(connection, Table.parse(table)).current()).as("schema 1 is not current").isFalse();
+        }
+        try (JdbcSessionStore store = JdbcSessionStore.builder().url(url).table(table).build()) {
+            var record = store.load(old).orElseThrow();
+            assertThat(record.attributes()).isEqualTo(Map.of("n", "7"));
+            assertThat(record.version()).isEqualTo(3);
+            assertThat(record.principal()).isNull();
+            assertThat(store.write(new SessionWrite(old, false, Map.of(), Set.of(), now, now, IDLE, now.plus(IDLE),
+                    SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT, true, "alice"))).isEqualTo(WriteResult.WRITTEN);
+            assertThat(store.findByPrincipal("alice", 10)).extracting(summary -> summary.key()).containsExactly(old);
+            assertThat(store.delete(old)).isTrue();
+            assertThat(store.findByPrincipal("alice", 10)).isEmpty();
+        }
+        try (Connection connection = java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password())) {
+            Schema.Found found = Schema.inspect(connection, Table.parse(table));
+            assertThat(found.columns()).contains("principal");
+            assertThat(found.principalIndexed()).isTrue();
+            assertThat(found.comment()).isEqualTo("cloakroom sessions, schema 2");
+            assertThat(found.current()).isTrue();
             TestDatabases.execute(connection, "DROP TABLE " + table);
         }
     }

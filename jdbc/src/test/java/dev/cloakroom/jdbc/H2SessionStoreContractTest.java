@@ -58,6 +58,15 @@ class H2SessionStoreContractTest extends SessionStoreContract {
     }
 
     @Override
+    protected String principalIndexOf(String principal) {
+        try (Connection connection = DriverManager.getConnection(URL)) {
+            return TestDatabases.principalRows(connection, TABLE, principal);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
     protected void writeGarbage(SessionKey key) {
         try (Connection connection = DriverManager.getConnection(URL);
              PreparedStatement statement = connection.prepareStatement("UPDATE " + TABLE + " SET data = 'not json {' WHERE session_key = ?")) {

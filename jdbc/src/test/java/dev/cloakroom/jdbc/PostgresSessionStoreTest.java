@@ -122,7 +122,7 @@ class PostgresSessionStoreTest {
             pool.shutdownNow();
         }
         assertThat(columns(table)).containsExactlyInAnyOrder("session_key", "data", "created_at", "last_accessed_at",
-                "max_inactive_ms", "expires_at", "version");
+                "max_inactive_ms", "expires_at", "version", "principal");
         assertThat(indexExists(table)).isTrue();
     }
 
@@ -150,7 +150,7 @@ class PostgresSessionStoreTest {
             assertThat(record.expiresAt()).isEqualTo(expires);
             assertThat(record.maxInactiveInterval()).isEqualTo(CloakroomConfig.DEFAULT_IDLE_TIMEOUT);
         }
-        assertThat(columns(table)).contains("created_at", "last_accessed_at", "max_inactive_ms", "version");
+        assertThat(columns(table)).contains("created_at", "last_accessed_at", "max_inactive_ms", "version", "principal");
         assertThat(indexExists(table)).isTrue();
         try (Connection connection = TestDatabases.postgres();
              PreparedStatement statement = connection.prepareStatement("SELECT obj_description(?::regclass, 'pg_class')")) {

@@ -48,6 +48,15 @@ abstract class ServerStoreContract extends SessionStoreContract {
     }
 
     @Override
+    protected String principalIndexOf(String principal) {
+        try (Connection connection = connector.open()) {
+            return TestDatabases.principalRows(connection, table, principal);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
     protected void writeGarbage(SessionKey key) {
         try (Connection connection = connector.open();
              PreparedStatement statement = connection.prepareStatement("UPDATE " + table + " SET data = " + garbage + " WHERE session_key = ?")) {

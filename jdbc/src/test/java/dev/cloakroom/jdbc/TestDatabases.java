@@ -103,6 +103,20 @@ final class TestDatabases {
         return dump.toString();
     }
 
+    /** The keys of the rows of {@code table} whose principal column is {@code principal}: all its index can hold. */
+    static String principalRows(Connection connection, String table, String principal) throws SQLException {
+        StringBuilder rows = new StringBuilder();
+        try (var statement = connection.prepareStatement("SELECT session_key FROM " + table + " WHERE principal = ?")) {
+            statement.setString(1, principal);
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    rows.append(rs.getString(1)).append('\n');
+                }
+            }
+        }
+        return rows.toString();
+    }
+
     /** Calls {@code method} on {@code target} for a test's JDBC proxy, rethrowing the target's own exception. */
     static Object invoke(Object target, Method method, Object[] args) throws Throwable {
         try {

@@ -31,8 +31,8 @@ import java.util.Objects;
  *   <tr><td>{@value #IDS_REJECTED}</td><td>counter</td><td>{@code reason}: {@code malformed}, {@code unknown},
  *       {@code bad-signature}</td><td>presented ids not adopted</td></tr>
  *   <tr><td>{@value #STORE_CALLS}</td><td>timer</td><td>{@code operation}: {@code load}, {@code write},
- *       {@code move}, {@code delete}, {@code sweep}, {@code list}, {@code sweep-lease}</td><td>every call that
- *       reached the store, answered or failed</td></tr>
+ *       {@code move}, {@code delete}, {@code sweep}, {@code list}, {@code sweep-lease},
+ *       {@code find-by-principal}</td><td>every call that reached the store, answered or failed</td></tr>
  *   <tr><td>{@value #STORE_ERRORS}</td><td>counter</td><td>{@code operation} as above; {@code kind}:
  *       {@code unavailable}, {@code circuit-open}, {@code other}</td><td>failed store calls</td></tr>
  * </table>

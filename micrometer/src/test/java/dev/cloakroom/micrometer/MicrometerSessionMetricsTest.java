@@ -31,8 +31,8 @@ class MicrometerSessionMetricsTest {
         assertThat(count(MicrometerSessionMetrics.IDS_REJECTED, "reason", "bad-signature")).isZero();
         assertThat(count(MicrometerSessionMetrics.STORE_ERRORS, "operation", "sweep-lease", "kind", "circuit-open")).isZero();
         assertThat(registry.get(MicrometerSessionMetrics.STORE_CALLS).tag("operation", "move").timer().count()).isZero();
-        // 9 counters, 3 reasons, 7 operations timed, 7 operations x 3 kinds of error
-        assertThat(registry.getMeters()).hasSize(9 + 3 + 7 + 21);
+        // 9 counters, 3 reasons, 8 operations timed, 8 operations x 3 kinds of error
+        assertThat(registry.getMeters()).hasSize(9 + 3 + 8 + 24);
     }
 
     @Test

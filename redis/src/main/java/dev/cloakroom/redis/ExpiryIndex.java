@@ -85,6 +85,7 @@ final class ExpiryIndex {
         List<String> args = new ArrayList<>(members.size() + 1);
         keys.add(indexKey);
         args.add(Long.toString(nowMillis));
+        args.add(layout.principalIndexPrefix(shard));
         List<String> foreign = new ArrayList<>();
         for (String member : members) {
             // A member naming another shard's key would make the script touch two slots (CROSSSLOT on a cluster, and

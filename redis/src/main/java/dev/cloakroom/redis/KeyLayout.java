@@ -1,6 +1,10 @@
 package dev.cloakroom.redis;
 
 import dev.cloakroom.SessionKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -8,7 +12,10 @@ import java.util.Objects;
 /**
  * Where things live in Redis. A session's hash is {@code <prefix>{ab}v1ab…}: the braces hold a hash tag of two hex
  * digits of the key, so the hash and its shard of the expiry index ({@code <prefix>{ab}:expiries}) share one cluster
- * slot and every script touches one slot only. 256 shards spread the sessions over the cluster.
+ * slot and every script touches one slot only. 256 shards spread the sessions over the cluster. The principal index is
+ * sharded the same way: {@code <prefix>{ab}:principal:<SHA-1 of the name>} holds the principal's sessions of shard
+ * {@code ab}, so a script updates it in the same step as the session, and a user's sessions are the union of at most
+ * 256 such sets.
  */
 final class KeyLayout {
     /** Longest prefix accepted: keys stay short, and a mistaken setting (a whole URL, say) is caught. */
@@ -54,6 +61,29 @@ final class KeyLayout {
     /** The session key of a member of a shard's index (members are {@link SessionKey#value()}s). */
     String sessionKeyOfMember(String member) {
         return sessionKey(new SessionKey(member));
+    }
+
+    /** What the name of a principal index shard of {@code key}'s shard begins with; the scripts append the digest. */
+    String principalIndexPrefix(SessionKey key) {
+        return principalIndexPrefix(shardOf(key));
+    }
+
+    String principalIndexPrefix(String shard) {
+        return prefix + '{' + shard + "}:principal:";
+    }
+
+    /** The principal index shard of {@code principal} in {@code shard}, named as the scripts name it. */
+    String principalIndexKey(String shard, String principal) {
+        return principalIndexPrefix(shard) + sha1Hex(principal);
+    }
+
+    /** What {@code redis.sha1hex} answers for the principal's UTF-8 bytes. */
+    static String sha1Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-1", e);
+        }
     }
 
     String lockKey() {

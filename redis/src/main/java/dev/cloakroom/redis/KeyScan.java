@@ -35,9 +35,11 @@ final class KeyScan {
     /** SCAN calls one page may make: a keyspace mostly of other keys costs several pages, not one unbounded call. */
     private static final int MAX_SCANS_PER_PAGE = 16;
     private static final String STANDALONE = "-";
-    private static final String[] SUMMARY_FIELDS = {
+    /** The metadata fields a summary is made of, the principal last (the only one that may be absent). */
+    static final String[] SUMMARY_FIELDS = {
             RecordFields.CREATED, RecordFields.LAST_ACCESSED, RecordFields.MAX_INACTIVE, RecordFields.EXPIRES,
-            RecordFields.VERSION, RecordFields.SIZE};
+            RecordFields.VERSION, RecordFields.SIZE, RecordFields.PRINCIPAL};
+    private static final int NUMERIC_FIELDS = SUMMARY_FIELDS.length - 1;
 
     private final KeyLayout layout;
     private final RedisConnection connection;
@@ -133,8 +135,8 @@ final class KeyScan {
     }
 
     /** The summary of a hash's fields, or empty when the key is gone meanwhile or is not a session record. */
-    private static Optional<RecordSummary> summary(SessionKey key, List<KeyValue<String, String>> fields) {
-        long[] numbers = new long[SUMMARY_FIELDS.length];
+    static Optional<RecordSummary> summary(SessionKey key, List<KeyValue<String, String>> fields) {
+        long[] numbers = new long[NUMERIC_FIELDS];
         for (int i = 0; i < numbers.length; i++) {
             KeyValue<String, String> field = fields.get(i);
             if (!field.hasValue()) {
@@ -149,8 +151,10 @@ final class KeyScan {
         if (numbers[2] < 0 || numbers[4] < 1 || numbers[5] < 0) {
             return Optional.empty();
         }
+        KeyValue<String, String> principal = fields.get(NUMERIC_FIELDS);
         return Optional.of(new RecordSummary(key, Instant.ofEpochMilli(numbers[0]), Instant.ofEpochMilli(numbers[1]),
-                Duration.ofMillis(numbers[2]), Instant.ofEpochMilli(numbers[3]), numbers[4], numbers[5]));
+                Duration.ofMillis(numbers[2]), Instant.ofEpochMilli(numbers[3]), numbers[4], numbers[5],
+                principal.hasValue() && !principal.getValue().isEmpty() ? principal.getValue() : null));
     }
 
     /** A glob that matches {@code text} literally. */

@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * The fields of a session's hash: {@code c} created, {@code l} last accessed, {@code e} expires (epoch milliseconds),
  * {@code m} max inactive interval (milliseconds), {@code v} version, {@code s} the attributes' size in bytes (what the
- * size cap measures), and one {@code a:<name>} per attribute holding its JSON text; while a move to another cluster
+ * size cap measures), {@code p} the principal (only when there is one), and one {@code a:<name>} per attribute holding
+ * its JSON text; while a move to another cluster
  * slot runs, also {@code mv} (the mover's token) and {@code mx} (its lease deadline). Times are the manager's clock to
  * the millisecond, never Redis {@code TIME}. The scripts in {@link LuaScript} use the same names.
  */
@@ -23,6 +24,7 @@ final class RecordFields {
     static final String MAX_INACTIVE = "m";
     static final String VERSION = "v";
     static final String SIZE = "s";
+    static final String PRINCIPAL = "p";
     static final String ATTRIBUTE_PREFIX = "a:";
 
     private RecordFields() {
@@ -49,8 +51,9 @@ final class RecordFields {
                     attributes.put(field.substring(ATTRIBUTE_PREFIX.length()), value);
                 }
             });
+            String principal = hash.get(PRINCIPAL);
             return Optional.of(new SessionRecord(key, attributes, created, lastAccessed, Duration.ofMillis(maxInactive),
-                    expires, version));
+                    expires, version, principal == null || principal.isEmpty() ? null : principal));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -5,6 +5,7 @@ import dev.cloakroom.SessionKey;
 import dev.cloakroom.SessionStoreException;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -14,6 +15,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -22,6 +24,8 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -29,6 +33,7 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -102,6 +107,7 @@ public final class RedisSessionStore implements SessionStore {
     private final RedisConnection connection;
     private final ExpiryIndex index;
     private final KeyScan scan;
+    private final PrincipalLookup principals;
     private final long graceMillis;
     private final Duration moveLease;
     private final String description;
@@ -119,6 +125,7 @@ public final class RedisSessionStore implements SessionStore {
                 description);
         this.index = b.expiryListeners ? new ExpiryIndex(layout, connection) : null;
         this.scan = new KeyScan(layout, connection);
+        this.principals = new PrincipalLookup(layout, connection);
         try {
             // At start-up, a whole attempt (connect, handshake, script loads, CONFIG GET): in a cold JVM on a busy machine
             // the first connection takes seconds even when Redis answers at once.
@@ -191,13 +198,18 @@ public final class RedisSessionStore implements SessionStore {
     public WriteResult write(SessionWrite write) {
         long version = write.create() ? 1
                 : write.expectedVersion() == SessionWrite.ANY_VERSION ? -1 : write.expectedVersion();
-        return apply(write.key(), write.create(), version, write.upserts(), write.removals(), write.createdAt(), write);
+        return apply(write.key(), write.create(), version, write.upserts(), write.removals(), write.createdAt(),
+                write.create() || write.setsPrincipal(), write.principal(), write);
     }
 
-    /** One {@link LuaScript#WRITE}: {@code write}'s times and cap, with this key, mode, version and attribute deltas. */
+    /**
+     * One {@link LuaScript#WRITE}: {@code write}'s times and cap, with this key, mode, version, attribute deltas and
+     * principal (set when {@code setsPrincipal}, else kept as stored).
+     */
     private WriteResult apply(SessionKey key, boolean create, long version, Map<String, String> upserts,
-                              Set<String> removals, Instant createdAt, SessionWrite write) {
-        List<String> args = new ArrayList<>(11 + 2 * upserts.size() + removals.size());
+                              Set<String> removals, Instant createdAt, boolean setsPrincipal, String principal,
+                              SessionWrite write) {
+        List<String> args = new ArrayList<>(14 + 2 * upserts.size() + removals.size());
         args.add(create ? "1" : "0");
         args.add(Long.toString(version));
         args.add(Long.toString(write.now().toEpochMilli()));
@@ -208,6 +220,9 @@ public final class RedisSessionStore implements SessionStore {
         args.add(Long.toString(ttlMillis(write)));
         args.add(key.value());
         args.add(capArgument(write));
+        args.add(setsPrincipal ? "1" : "0");
+        args.add(principal == null ? "" : principal);
+        args.add(layout.principalIndexPrefix(key));
         addDeltas(args, upserts, removals);
         String[] keys = index != null
                 ? new String[] {layout.sessionKey(key), layout.indexKey(key)}
@@ -242,7 +257,7 @@ public final class RedisSessionStore implements SessionStore {
         if (connection.link().cluster() && SlotHash.getSlot(oldKey) != SlotHash.getSlot(newKey)) {
             return moveAcrossSlots(from, write);
         }
-        List<String> args = new ArrayList<>(9 + 2 * write.upserts().size() + write.removals().size());
+        List<String> args = new ArrayList<>(13 + 2 * write.upserts().size() + write.removals().size());
         args.add(Long.toString(write.now().toEpochMilli()));
         args.add(Long.toString(write.lastAccessedAt().toEpochMilli()));
         args.add(Long.toString(write.maxInactiveInterval().toMillis()));
@@ -251,6 +266,10 @@ public final class RedisSessionStore implements SessionStore {
         args.add(from.value());
         args.add(write.key().value());
         args.add(capArgument(write));
+        args.add(write.setsPrincipal() ? "1" : "0");
+        args.add(write.principal() == null ? "" : write.principal());
+        args.add(layout.principalIndexPrefix(from));
+        args.add(layout.principalIndexPrefix(write.key()));
         addDeltas(args, write.upserts(), write.removals());
         String[] keys = index != null
                 ? new String[] {oldKey, newKey, layout.indexKey(from), layout.indexKey(write.key())}
@@ -282,7 +301,8 @@ public final class RedisSessionStore implements SessionStore {
         }
         WriteResult created;
         try {
-            created = apply(write.key(), true, merged.version(), merged.attributes(), Set.of(), merged.createdAt(), write);
+            created = apply(write.key(), true, merged.version(), merged.attributes(), Set.of(), merged.createdAt(), true,
+                    merged.principal(), write);
         } catch (RuntimeException e) {
             abandon(from, write.key(), token);
             throw e;
@@ -321,7 +341,7 @@ public final class RedisSessionStore implements SessionStore {
                 ? new String[] {layout.sessionKey(from), layout.indexKey(from)}
                 : new String[] {layout.sessionKey(from)};
         Long answer = connection.replicatedWrite("move", keys[0], c -> LuaScript.FINISH_MOVE.run(c, ScriptOutputType.INTEGER, keys,
-                token, from.value()));
+                token, from.value(), layout.principalIndexPrefix(from)));
         return answer;
     }
 
@@ -355,7 +375,7 @@ public final class RedisSessionStore implements SessionStore {
     private static SessionWrite asChange(SessionWrite write) {
         return new SessionWrite(write.key(), false, write.upserts(), write.removals(), write.createdAt(),
                 write.lastAccessedAt(), write.maxInactiveInterval(), write.expiresAt(), SessionWrite.ANY_VERSION,
-                write.now(), write.maxBytes());
+                write.now(), write.maxBytes(), write.setsPrincipal(), write.principal());
     }
 
     /** Relative to the write's own clock, never Redis TIME; at least 1 ms, since PEXPIRE 0 would delete the key. */
@@ -389,11 +409,26 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public boolean delete(SessionKey key) {
         String redisKey = layout.sessionKey(key);
-        Long deleted = index != null
-                ? connection.replicatedWrite("delete", redisKey, c -> LuaScript.DELETE.run(c, ScriptOutputType.INTEGER,
-                        new String[] {redisKey, layout.indexKey(key)}, key.value()))
-                : connection.replicatedWrite("delete", redisKey, c -> c.del(redisKey));
+        String[] keys = index != null ? new String[] {redisKey, layout.indexKey(key)} : new String[] {redisKey};
+        Long deleted = connection.replicatedWrite("delete", redisKey, c -> LuaScript.DELETE.run(c, ScriptOutputType.INTEGER,
+                keys, key.value(), layout.principalIndexPrefix(key)));
         return deleted != null && deleted > 0;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The principal index is sharded like the sessions, each shard in its sessions' cluster slot, so every script
+     * that writes, moves or deletes a session updates its entry in the same atomic step, sweeps included, and no step
+     * ever spans two slots. Each shard is a sorted set scored by expiry, whose TTL is never shorter than that of its
+     * sessions, so it ends with them even where Redis itself expires them (without expiry listeners). A lookup reads
+     * the 256 shards in one pipelined round, then the candidates' metadata in another ({@link PrincipalLookup}).
+     */
+    @Override
+    public List<RecordSummary> findByPrincipal(String principal, int limit) {
+        Objects.requireNonNull(principal, "principal");
+        RecordPage.requireLimit(limit);
+        return principals.find(principal, limit);
     }
 
     /**
@@ -434,18 +469,30 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * The server's {@code maxmemory-policy} as {@code CONFIG GET} tells it now (on a cluster, the node that answers),
-     * for an operator's check; empty where {@code CONFIG} is refused, as managed services often do.
+     * The {@code maxmemory-policy} of every node that holds sessions, as {@code CONFIG GET} tells it now, for an
+     * operator's check: each master of a cluster, in {@code host:port} order, a master that does not answer within the
+     * command timeout marked unreachable; or the one server.
      *
-     * @throws dev.cloakroom.SessionStoreUnavailableException if Redis does not answer
+     * @throws dev.cloakroom.SessionStoreUnavailableException if a standalone or Sentinel-managed Redis does not answer
      */
-    public Optional<String> maxMemoryPolicy() {
+    public List<NodeMemoryPolicy> maxMemoryPolicies() {
         return connection.call("CONFIG GET maxmemory-policy", link -> {
-            try {
-                return Optional.ofNullable(link.sync().configGet("maxmemory-policy").get("maxmemory-policy"));
-            } catch (RedisCommandExecutionException e) {
-                return Optional.empty();
+            if (!(link.connection() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
+                return List.of(NodeMemoryPolicy.read("the server", link.sync()));
             }
+            List<NodeMemoryPolicy> policies = new ArrayList<>();
+            for (RedisClusterNode node : cluster.getPartitions()) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    String name = node.getUri().getHost() + ":" + node.getUri().getPort();
+                    try {
+                        policies.add(NodeMemoryPolicy.read(name, cluster.getConnection(node.getNodeId()).sync()));
+                    } catch (RedisException e) {
+                        policies.add(new NodeMemoryPolicy(name, Optional.empty(), Optional.of(String.valueOf(e.getMessage()))));
+                    }
+                }
+            }
+            policies.sort(Comparator.comparing(NodeMemoryPolicy::node));
+            return policies;
         });
     }
 

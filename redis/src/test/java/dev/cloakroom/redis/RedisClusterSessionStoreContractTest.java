@@ -14,6 +14,7 @@ import dev.cloakroom.testkit.RedisServerProcess;
 import dev.cloakroom.testkit.SessionStoreContract;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.SessionStoreUnavailableException;
 import java.time.Duration;
@@ -74,6 +75,11 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Override
+    protected String principalIndexOf(String principal) {
+        return inspector.principalIndex(PREFIX, principal);
+    }
+
+    @Override
     protected void writeGarbage(SessionKey key) {
         String redisKey = new KeyLayout(PREFIX).sessionKey(key);
         inspector.redis().del(redisKey);
@@ -102,6 +108,35 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
             }
         }
         assertThat(nodesWithSessions).hasSize(3);
+    }
+
+    @Test
+    void maxMemoryPoliciesWhenOneMasterMayEvictAndAnotherHangsThenEachMasterAnswersForItself() {
+        RedisServerProcess evicting = cluster.nodes().get(1);
+        RedisServerProcess hung = cluster.nodes().get(2);
+        try (RedisSessionStore store = RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX)
+                .commandTimeout(Duration.ofMillis(500)).build()) {
+            assertThat(store.maxMemoryPolicies()).extracting(NodeMemoryPolicy::policy).containsOnly(Optional.of("noeviction"));
+            assertThat(evicting.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
+            assertThat(hung.cli("client", "pause", "2000", "ALL").trim()).isEqualTo("OK");
+
+            List<NodeMemoryPolicy> policies = store.maxMemoryPolicies();
+
+            assertThat(policies).extracting(NodeMemoryPolicy::node).isSorted().containsExactlyInAnyOrderElementsOf(
+                    cluster.nodes().stream().map(node -> "127.0.0.1:" + node.port()).toList());
+            for (NodeMemoryPolicy policy : policies) {
+                if (policy.node().endsWith(":" + evicting.port())) {
+                    assertThat(policy.policy()).contains("allkeys-lru");
+                } else if (policy.node().endsWith(":" + hung.port())) {
+                    assertThat(policy.unreachable()).as("the paused master").isPresent();
+                } else {
+                    assertThat(policy).isEqualTo(new NodeMemoryPolicy(policy.node(), Optional.of("noeviction"), Optional.empty()));
+                }
+            }
+        } finally {
+            evicting.cli("config", "set", "maxmemory-policy", "noeviction");
+            hung.cli("ping"); // answered once the pause is over
+        }
     }
 
     @Test
@@ -237,6 +272,40 @@ class RedisClusterSessionStoreContractTest extends SessionStoreContract {
 
     private static RedisSessionStore listenerStore() {
         return RedisSessionStore.builder(cluster.uri()).keyPrefix(PREFIX).expiryListeners(true).build();
+    }
+
+    // Proves docs/persistence.md#redis-cluster-principal
+    @Test
+    void signedInSessionWhenMovedToAnotherSlotSignedOverAndEndedThenNoNodeHoldsAnIndexForEitherUser() {
+        KeyLayout layout = new KeyLayout(PREFIX);
+        String first = "cluster-" + TestKeys.random().value().substring(2, 14);
+        String second = first + "-other";
+        SessionKey from = TestKeys.random();
+        SessionKey to = TestKeys.onAnotherSlot(layout, from);
+        Instant now = clock.instant();
+        store.write(new SessionWrite(from, true, Map.of("a", "1"), Set.of(), now, now, Duration.ofMinutes(30),
+                now.plus(Duration.ofMinutes(30)), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT, true, first));
+        SessionKey taken = TestKeys.onAnotherSlot(layout, from);
+        store.write(new SessionWrite(taken, true, Map.of("b", "2"), Set.of(), now, now, Duration.ofMinutes(30),
+                now.plus(Duration.ofMinutes(30)), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT));
+
+        SessionWrite signingOver = new SessionWrite(taken, false, Map.of(), Set.of(), now, now, Duration.ofMinutes(30),
+                now.plus(Duration.ofMinutes(30)), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT, true, second);
+        assertThat(store.move(from, signingOver)).isEqualTo(WriteResult.CONFLICT);
+        assertThat(inspector.principalIndex(PREFIX, second)).isEmpty();
+        assertThat(store.findByPrincipal(first, 10)).extracting(s -> s.key()).containsExactly(from);
+
+        SessionWrite moving = new SessionWrite(to, false, Map.of(), Set.of(), now, now, Duration.ofMinutes(30),
+                now.plus(Duration.ofMinutes(30)), SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT, true, second);
+        assertThat(store.move(from, moving)).isEqualTo(WriteResult.WRITTEN);
+        assertThat(inspector.principalIndex(PREFIX, first)).isEmpty();
+        assertThat(inspector.principalIndex(PREFIX, second)).contains(to.value()).doesNotContain(from.value());
+        assertThat(SlotHash.getSlot(layout.principalIndexKey(layout.shardOf(to), second)))
+                .isEqualTo(SlotHash.getSlot(layout.sessionKey(to)));
+
+        assertThat(store.delete(to)).isTrue();
+        assertThat(inspector.principalIndex(PREFIX, second)).isEmpty();
+        assertThat(store.findByPrincipal(second, 10)).isEmpty();
     }
 
     private static RedisServerProcess nodeHolding(SessionKey key) {

@@ -217,7 +217,8 @@ class RedisCommandCountTest {
         assertThat(change).containsExactly("HGETALL", "EVALSHA");
 
         List<String> invalidate = measure(() -> manager.find(session.id()).orElseThrow().invalidate(),
-                Map.of("hgetall", 1L, "evalsha", 1L, "del", 1L, "zrem", 1L));
+                // inside the script: TYPE and HGET of the principal, whose index entry goes too (none here)
+                Map.of("hgetall", 1L, "evalsha", 1L, "type", 1L, "hget", 1L, "del", 1L, "zrem", 1L));
         assertThat(invalidate).containsExactly("HGETALL", "EVALSHA");
     }
 

@@ -81,6 +81,20 @@ final class RedisInspector implements AutoCloseable {
         return out.toString();
     }
 
+    /** Every member of {@code principal}'s principal index shards under {@code prefix}, shard by shard, as text. */
+    String principalIndex(String prefix, String principal) {
+        KeyLayout layout = new KeyLayout(prefix);
+        StringBuilder out = new StringBuilder();
+        for (String shard : KeyLayout.shards()) {
+            String key = layout.principalIndexKey(shard, principal);
+            List<String> members = redis().zrange(key, 0, -1);
+            if (!members.isEmpty() || redis().exists(key) > 0) {
+                out.append(key).append(' ').append(members).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     void deleteAll(String prefix) {
         for (String key : keys(prefix)) {
             redis().del(key);

@@ -45,6 +45,11 @@ class RedisSessionStoreContractTest extends SessionStoreContract {
     }
 
     @Override
+    protected String principalIndexOf(String principal) {
+        return inspector.principalIndex(PREFIX, principal);
+    }
+
+    @Override
     protected void writeGarbage(SessionKey key) {
         String redisKey = new KeyLayout(PREFIX).sessionKey(key);
         inspector.redis().del(redisKey);

@@ -163,7 +163,7 @@ final class SessionBinding {
             if (presented().present()) {
                 cookie = BrowserCookie.STALE;
                 if (presented().rawId() == null) {
-                    // the manager never sees this value; with signing on, a value whose signature did not verify
+                    // the manager never sees this value: not id-shaped, or with signing on, not verified
                     manager.metrics().idRejected(manager.config().signingKeys().isEmpty()
                             ? SessionMetrics.RejectedId.MALFORMED : SessionMetrics.RejectedId.BAD_SIGNATURE);
                 }

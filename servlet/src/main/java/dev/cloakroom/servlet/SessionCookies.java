@@ -56,26 +56,29 @@ final class SessionCookies {
     /**
      * The browser's session id: the first cookie with the configured name whose value is acceptable (signature
      * verified when signing is on, id-shaped otherwise), so that a junk cookie planted for a parent domain does not
-     * hide the real one. The exact id syntax is checked by the manager, still before any store I/O.
+     * hide the real one. A value that is neither is never passed on, not even to
+     * {@code getRequestedSessionId()}. The exact id syntax is checked by the manager, still before any store I/O.
      */
     Presented read(HttpServletRequest request) {
-        Cookie[] cookies = request.getCookies();
+        return read(request.getCookies());
+    }
+
+    /** {@link #read(HttpServletRequest)} on the cookies the container parsed; {@code null} when there were none. */
+    Presented read(Cookie[] cookies) {
         if (cookies == null) {
             return Presented.NONE;
         }
-        Presented first = Presented.NONE;
+        Presented found = Presented.NONE;
         for (Cookie cookie : cookies) {
             if (config.cookieName().equals(cookie.getName())) {
                 Presented candidate = verify(cookie.getValue());
-                if (candidate.rawId() != null && looksLikeId(candidate.rawId())) {
+                if (candidate.rawId() != null) {
                     return candidate;
                 }
-                if (!first.present()) {
-                    first = candidate;
-                }
+                found = candidate;
             }
         }
-        return first;
+        return found;
     }
 
     private static boolean looksLikeId(String value) {
@@ -96,13 +99,16 @@ final class SessionCookies {
             return new Presented(true, null, false);
         }
         if (keys.isEmpty()) {
-            return new Presented(true, value, false);
+            return new Presented(true, looksLikeId(value) ? value : null, false);
         }
         int dot = value.lastIndexOf('.');
         if (dot < 1) {
             return new Presented(true, null, false);
         }
         String id = value.substring(0, dot);
+        if (!looksLikeId(id)) {
+            return new Presented(true, null, false);
+        }
         byte[] presented = value.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < keys.size(); i++) {
             // Compare the encoded forms in constant time: no decoding step that could fail early on bad input.

@@ -2,6 +2,7 @@ package dev.cloakroom.testkit;
 
 import dev.cloakroom.SessionKey;
 import dev.cloakroom.spi.RecordPage;
+import dev.cloakroom.spi.RecordSummary;
 import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
@@ -60,6 +61,11 @@ public final class RecordingStore implements SessionStore {
     @Override
     public RecordPage list(String cursor, int limit) {
         return delegate.list(cursor, limit);
+    }
+
+    @Override
+    public List<RecordSummary> findByPrincipal(String principal, int limit) {
+        return delegate.findByPrincipal(principal, limit);
     }
 
     @Override

@@ -81,6 +81,18 @@ public abstract class SessionStoreContract {
      */
     protected abstract SessionStore createEmptyStore();
 
+    /**
+     * What the medium holds for {@code principal}'s index, whatever the records say (file names, index rows, set
+     * members), as text: empty when it holds nothing, which the leak tests require once every record of the principal
+     * is gone. The default asks {@link SessionStore#findByPrincipal}, which a store with an index of its own overrides
+     * with a look at the raw medium, so that an entry the store would filter out is seen too.
+     */
+    protected String principalIndexOf(String principal) {
+        StringBuilder held = new StringBuilder();
+        store.findByPrincipal(principal, 10_000).forEach(summary -> held.append(summary.key().value()).append('\n'));
+        return held.toString();
+    }
+
     @BeforeEach
     void openStore() {
         store = createStore();
@@ -131,6 +143,31 @@ public abstract class SessionStoreContract {
     protected SessionWrite moveTo(SessionKey to, Map<String, String> upserts, Set<String> removals, long maxBytes) {
         Instant now = clock.instant();
         return new SessionWrite(to, false, upserts, removals, now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION, now, maxBytes);
+    }
+
+    /** A principal name no other test uses, with characters beyond ASCII so that no store narrows it. */
+    protected static String randomPrincipal() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return "usér \uD83D\uDE00 " + HexFormat.of().formatHex(bytes) + "@example.org";
+    }
+
+    /** The create of a record signed in as {@code principal}. */
+    protected SessionWrite createFor(SessionKey key, String principal, Map<String, String> attributes) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, true, attributes, Set.of(), now, now, IDLE, now.plus(IDLE), SessionWrite.ANY_VERSION,
+                now, SessionWrite.NO_SIZE_LIMIT, true, principal);
+    }
+
+    /** A write that sets the principal ({@code null} clears it) and puts {@code upserts}. */
+    protected SessionWrite signIn(SessionKey key, String principal, Map<String, String> upserts) {
+        Instant now = clock.instant();
+        return new SessionWrite(key, false, upserts, Set.of(), now.minus(IDLE), now, IDLE, now.plus(IDLE),
+                SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT, true, principal);
+    }
+
+    private List<SessionKey> keysOf(String principal) {
+        return store.findByPrincipal(principal, 100).stream().map(RecordSummary::key).toList();
     }
 
     @Test
@@ -1045,5 +1082,279 @@ public abstract class SessionStoreContract {
         attributes.forEach(session::setAttribute);
         manager.commit(session);
         return session.id();
+    }
+    @Test
+    void createWithAPrincipalThenLoadListAndFindByPrincipalGiveItBack() {
+        String principal = randomPrincipal();
+        SessionKey key = randomKey();
+        assertThat(store.write(createFor(key, principal, Map.of("a", "1")))).isEqualTo(WriteResult.WRITTEN);
+
+        SessionRecord stored = store.load(key).orElseThrow();
+        assertThat(stored.principal()).isEqualTo(principal);
+        List<RecordSummary> found = store.findByPrincipal(principal, 10);
+        assertThat(found).containsExactly(RecordSummary.of(stored));
+        assertThat(listAll(store, 1000).stream().flatMap(page -> page.records().stream())
+                .filter(summary -> summary.key().equals(key))).singleElement()
+                .extracting(RecordSummary::principal).isEqualTo(principal);
+    }
+
+    @Test
+    void findByPrincipalWhenNoneOrAnotherOrADifferentlyCasedNameThenNothing() {
+        String principal = randomPrincipal();
+        store.write(createFor(randomKey(), principal, Map.of("a", "1")));
+        store.write(create(randomKey(), Map.of("a", "1")));
+
+        assertThat(store.findByPrincipal(randomPrincipal(), 10)).isEmpty();
+        assertThat(store.findByPrincipal(principal.toUpperCase(java.util.Locale.ROOT), 10)).isEmpty();
+        assertThat(store.findByPrincipal(principal + " ", 10)).isEmpty();
+        assertThat(store.findByPrincipal(principal, 10)).hasSize(1);
+    }
+
+    @Test
+    void findByPrincipalWhenTheLimitIsNotPositiveThenRefused() {
+        assertThatThrownBy(() -> store.findByPrincipal(randomPrincipal(), 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void findByPrincipalGivesTheLatestExpiryFirstAndHonoursTheLimit() {
+        String principal = randomPrincipal();
+        List<SessionKey> inOrder = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            SessionKey key = randomKey();
+            store.write(createFor(key, principal, Map.of("i", Integer.toString(i))));
+            inOrder.add(0, key);
+            clock.advance(Duration.ofSeconds(1));
+        }
+
+        assertThat(keysOf(principal)).containsExactlyElementsOf(inOrder);
+        assertThat(store.findByPrincipal(principal, 2)).extracting(RecordSummary::key).containsExactlyElementsOf(inOrder.subList(0, 2));
+    }
+
+    @Test
+    void writeWithoutAPrincipalChangeKeepsItAndATouchMovesItsExpiryInTheIndex() {
+        String principal = randomPrincipal();
+        SessionKey key = randomKey();
+        store.write(createFor(key, principal, Map.of("a", "1")));
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(store.write(change(key, Map.of("b", "2"), Set.of(), SessionWrite.ANY_VERSION))).isEqualTo(WriteResult.WRITTEN);
+
+        assertThat(store.load(key).orElseThrow().principal()).isEqualTo(principal);
+        assertThat(store.findByPrincipal(principal, 10)).singleElement()
+                .satisfies(summary -> assertThat(summary.expiresAt()).isEqualTo(clock.instant().plus(IDLE)))
+                .isEqualTo(RecordSummary.of(store.load(key).orElseThrow()));
+    }
+
+    // Proves docs/persistence.md#principal-index-moved
+    @Test
+    void writeWhenThePrincipalChangesOrIsClearedThenOnlyTheCurrentOneFindsIt() {
+        String first = randomPrincipal();
+        String second = randomPrincipal();
+        SessionKey key = randomKey();
+        store.write(createFor(key, first, Map.of("a", "1")));
+
+        assertThat(store.write(signIn(key, second, Map.of()))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(principalIndexOf(first)).isEmpty();
+        assertThat(keysOf(first)).isEmpty();
+        assertThat(keysOf(second)).containsExactly(key);
+        assertThat(store.load(key).orElseThrow().attributes()).isEqualTo(Map.of("a", "1"));
+
+        assertThat(store.write(signIn(key, null, Map.of()))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(key).orElseThrow().principal()).isNull();
+        assertThat(principalIndexOf(second)).isEmpty();
+        assertThat(keysOf(second)).isEmpty();
+    }
+
+    @Test
+    void writeWhenRefusedThenThePrincipalAndItsIndexAreUnchanged() {
+        String principal = randomPrincipal();
+        String other = randomPrincipal();
+        SessionKey key = randomKey();
+        store.write(createFor(key, principal, Map.of("a", "1")));
+        Instant now = clock.instant();
+
+        SessionWrite stale = new SessionWrite(key, false, Map.of(), Set.of(), now, now, IDLE, now.plus(IDLE), 7, now,
+                SessionWrite.NO_SIZE_LIMIT, true, other);
+        SessionWrite tooLarge = new SessionWrite(key, false, Map.of("big", "x".repeat(100)), Set.of(), now, now, IDLE,
+                now.plus(IDLE), SessionWrite.ANY_VERSION, now, 10, true, other);
+        SessionKey absent = randomKey();
+        assertThat(store.write(stale)).isEqualTo(WriteResult.CONFLICT);
+        assertThat(store.write(tooLarge)).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(store.write(signIn(absent, other, Map.of()))).isEqualTo(WriteResult.GONE);
+        assertThat(store.write(createFor(key, other, Map.of()))).isEqualTo(WriteResult.CONFLICT);
+
+        assertThat(store.load(key).orElseThrow().principal()).isEqualTo(principal);
+        assertThat(keysOf(principal)).containsExactly(key);
+        assertThat(principalIndexOf(other)).isEmpty();
+        assertThat(keysOf(other)).isEmpty();
+        assertThat(store.load(absent)).isEmpty();
+    }
+
+    // Proves docs/persistence.md#principal-index-deleted
+    @Test
+    void deleteWhenSignedInThenTheIndexHoldsNothingForThePrincipal() {
+        String principal = randomPrincipal();
+        SessionKey key = randomKey();
+        store.write(createFor(key, principal, Map.of("a", "1")));
+        assertThat(principalIndexOf(principal)).isNotEmpty();
+
+        assertThat(store.delete(key)).isTrue();
+
+        assertThat(principalIndexOf(principal)).isEmpty();
+        assertThat(keysOf(principal)).isEmpty();
+    }
+
+    // Proves docs/persistence.md#principal-index-swept
+    @Test
+    void sweepWhenSignedInSessionsExpireThenTheIndexHoldsNothingForThePrincipal() {
+        String principal = randomPrincipal();
+        SessionKey expiring = randomKey();
+        store.write(createFor(expiring, principal, Map.of("a", "1")));
+        clock.advance(IDLE.minusMinutes(1));
+        SessionKey live = randomKey();
+        store.write(createFor(live, principal, Map.of("a", "2")));
+        clock.advance(Duration.ofMinutes(2));
+
+        assertThat(keysOf(principal)).as("expired records are listed after the live ones until swept")
+                .startsWith(live).doesNotHaveDuplicates();
+        List<SessionRecord> swept = sweepAll();
+        assertThat(principalIndexOf(principal)).doesNotContain(expiring.value().substring(2, 20));
+
+        assertThat(swept).filteredOn(r -> r.key().equals(expiring)).singleElement()
+                .extracting(SessionRecord::principal).isEqualTo(principal);
+        assertThat(keysOf(principal)).containsExactly(live);
+        clock.advance(IDLE);
+        sweepAll();
+        assertThat(principalIndexOf(principal)).isEmpty();
+        assertThat(keysOf(principal)).isEmpty();
+    }
+
+    // Proves docs/persistence.md#principal-index-moved
+    @Test
+    void moveWhenSignedInThenThePrincipalFindsOnlyTheNewKeyAndAPrincipalChangeOnTheWayApplies() {
+        String principal = randomPrincipal();
+        String other = randomPrincipal();
+        SessionKey from = randomKey();
+        SessionKey to = randomKey();
+        store.write(createFor(from, principal, Map.of("a", "1")));
+
+        assertThat(store.move(from, moveTo(to, Map.of(), Set.of(), SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.WRITTEN);
+        assertThat(store.load(to).orElseThrow().principal()).isEqualTo(principal);
+        assertThat(principalIndexOf(principal)).doesNotContain(from.value().substring(2, 20));
+        assertThat(keysOf(principal)).containsExactly(to);
+
+        SessionKey again = randomKey();
+        Instant now = clock.instant();
+        SessionWrite signingIn = new SessionWrite(again, false, Map.of(), Set.of(), now, now, IDLE, now.plus(IDLE),
+                SessionWrite.ANY_VERSION, now, SessionWrite.NO_SIZE_LIMIT, true, other);
+        assertThat(store.move(to, signingIn)).isEqualTo(WriteResult.WRITTEN);
+        assertThat(principalIndexOf(principal)).isEmpty();
+        assertThat(keysOf(principal)).isEmpty();
+        assertThat(keysOf(other)).containsExactly(again);
+    }
+
+    @Test
+    void moveWhenRefusedThenTheIndexIsUnchanged() {
+        String principal = randomPrincipal();
+        SessionKey from = randomKey();
+        SessionKey taken = randomKey();
+        store.write(createFor(from, principal, Map.of("a", "1")));
+        store.write(create(taken, Map.of("b", "2")));
+
+        assertThat(store.move(from, moveTo(taken, Map.of(), Set.of(), SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.CONFLICT);
+        assertThat(store.move(from, moveTo(randomKey(), Map.of("big", "x".repeat(100)), Set.of(), 10))).isEqualTo(WriteResult.TOO_LARGE);
+        assertThat(keysOf(principal)).containsExactly(from);
+
+        clock.advance(IDLE.plusSeconds(1));
+        SessionKey late = randomKey();
+        assertThat(store.move(from, moveTo(late, Map.of(), Set.of(), SessionWrite.NO_SIZE_LIMIT))).isEqualTo(WriteResult.GONE);
+        assertThat(keysOf(principal)).containsExactly(from);
+        assertThat(store.load(late)).isEmpty();
+    }
+
+    // Proves docs/persistence.md#principal-index-deleted
+    @Test
+    void signInWhenItRacesADeleteThenTheIndexNeverOutlivesTheRecord() throws Exception {
+        for (int round = 0; round < RACE_ROUNDS; round++) {
+            String first = randomPrincipal();
+            String second = randomPrincipal();
+            SessionKey key = randomKey();
+            SessionKey to = randomKey();
+            store.write(createFor(key, first, Map.of("a", "1")));
+
+            runAtOnce(List.of(
+                    () -> store.write(signIn(key, second, Map.of("b", "2"))),
+                    () -> store.move(key, moveTo(to, Map.of(), Set.of(), SessionWrite.NO_SIZE_LIMIT)),
+                    () -> store.delete(key),
+                    () -> store.delete(to)));
+
+            store.delete(key);
+            store.delete(to);
+            String state = "round " + round;
+            assertThat(principalIndexOf(first)).as(state).isEmpty();
+            assertThat(principalIndexOf(second)).as(state).isEmpty();
+            assertThat(keysOf(first)).as(state).isEmpty();
+            assertThat(keysOf(second)).as(state).isEmpty();
+        }
+    }
+
+    // Proves docs/persistence.md#principal-index-never-leaks
+    @Test
+    void sessionsOfAUserWhenEachEndsAnotherWayThenNothingIsLeftForThatUserInTheMedium() {
+        SessionManager manager = manager();
+        String user = randomPrincipal();
+        List<Session> sessions = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Session session = manager.create();
+            session.setAttribute("n", i);
+            session.setPrincipal(user);
+            manager.commit(session);
+            sessions.add(session);
+        }
+        assertThat(manager.sessionsOf(user)).extracting(info -> info.key())
+                .containsExactlyInAnyOrderElementsOf(sessions.stream().map(Session::key).toList());
+        assertThat(dumpStorage()).doesNotContain(sessions.get(0).id());
+
+        Session invalidated = manager.find(sessions.get(0).id()).orElseThrow();
+        invalidated.invalidate();
+        Session renamed = manager.find(sessions.get(1).id()).orElseThrow();
+        renamed.changeId();
+        manager.commit(renamed);
+        Session signedOut = manager.find(sessions.get(2).id()).orElseThrow();
+        signedOut.setPrincipal(null);
+        manager.commit(signedOut);
+        assertThat(manager.revoke(sessions.get(3).key())).isTrue();
+        String index = principalIndexOf(user);
+        for (SessionKey ended : List.of(sessions.get(0).key(), sessions.get(1).key(), sessions.get(2).key(), sessions.get(3).key())) {
+            assertThat(index).doesNotContain(ended.value().substring(2, 20));
+        }
+        assertThat(manager.sessionsOf(user)).extracting(info -> info.key())
+                .containsExactlyInAnyOrder(renamed.key(), sessions.get(4).key());
+        clock.advance(IDLE.plusSeconds(1));
+        sweepAll();
+
+        assertThat(principalIndexOf(user)).isEmpty();
+        assertThat(manager.sessionsOf(user)).isEmpty();
+        assertThat(dumpStorage()).doesNotContain(user);
+    }
+
+    // Proves docs/persistence.md#principal-index-never-leaks
+    @Test
+    void revokeAllWhenAUserIsSignedInTwiceThenBothEndAndTheIndexHoldsNothing() {
+        SessionManager manager = manager();
+        String user = randomPrincipal();
+        String other = randomPrincipal();
+        for (String principal : List.of(user, user, other)) {
+            Session session = manager.create();
+            session.setPrincipal(principal);
+            session.setAttribute("cart", List.of("apple"));
+            manager.commit(session);
+        }
+
+        assertThat(manager.revokeAll(user)).isEqualTo(2);
+
+        assertThat(principalIndexOf(user)).isEmpty();
+        assertThat(manager.sessionsOf(user)).isEmpty();
+        assertThat(manager.sessionsOf(other)).hasSize(1);
     }
 }

@@ -8,6 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +45,26 @@ class FileSessionStoreContractTest extends SessionStoreContract {
             throw new UncheckedIOException(e);
         }
         return dump.toString();
+    }
+
+    /** The markers in the principal's index folder, named by the SHA-256 of the name, and whether the folder is there. */
+    @Override
+    protected String principalIndexOf(String principal) {
+        Path index;
+        try {
+            index = folder.resolve("sessions").resolve("principals").resolve(HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(principal.getBytes(StandardCharsets.UTF_8))));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!Files.exists(index)) {
+            return "";
+        }
+        try (Stream<Path> markers = Files.list(index)) {
+            return "folder " + index.getFileName() + ": " + markers.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -8,11 +8,18 @@ import dev.cloakroom.spi.SessionStore;
 @Tag("unit")
 class MemorySessionStoreContractTest extends SessionStoreContract {
     private RecordingStore recording;
+    private MemorySessionStore memory;
 
     @Override
     protected SessionStore createStore() {
-        recording = new RecordingStore(new MemorySessionStore());
+        memory = new MemorySessionStore();
+        recording = new RecordingStore(memory);
         return recording;
+    }
+
+    @Override
+    protected String principalIndexOf(String principal) {
+        return memory.holdsPrincipalIndexFor(principal) ? "an entry for " + principal : "";
     }
 
     @Override
