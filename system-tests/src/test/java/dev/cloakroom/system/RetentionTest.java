@@ -27,7 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Issue 9, item 6: with a lifetime of 2 s and a sweep every second, 10,000 sessions (3,000 in CI) made over HTTP, none
+ * Issue 9, item 6: with a lifetime of 2 s and a sweep every second, 10,000 sessions (2,000 in CI) made over HTTP, none
  * touched again,
  * each leave the store within 5 s of its deadline; and a store seeded with a great many expired records (see
  * {@link ExpiredSeed}: 1,000,000 on PostgreSQL and Redis and 200,000 files in the long mode; 100,000, 50,000 and 5,000
@@ -40,12 +40,12 @@ class RetentionTest {
     private static final Duration LIFETIME = Duration.ofSeconds(2);
     private static final Duration BOUND = Duration.ofSeconds(5);
     /** 10,000 in the long mode; fewer in CI, where making them over HTTP takes most of the time. */
-    private static final int SESSIONS = Mode.iterations(3_000, 10_000);
+    private static final int SESSIONS = Mode.iterations(2_000, 10_000);
     private static final int CREATORS = 8;
     private static final String SEED_PREFIX = "failover:sweep:";
     private static final int LIVE_VISITORS = 16;
-    private static final Duration WARM_UP = Duration.ofSeconds(3);
-    private static final Duration BASELINE = Duration.ofSeconds(Mode.iterations(5, 20));
+    private static final Duration WARM_UP = Duration.ofSeconds(2);
+    private static final Duration BASELINE = Duration.ofSeconds(Mode.iterations(4, 20));
     private static final Duration SWEEP_LIMIT = Duration.ofSeconds(Mode.iterations(120, 1200));
     /** Fewer live requests during the sweep than this would make its p99 a guess. */
     private static final int MIN_SAMPLES = 100;
