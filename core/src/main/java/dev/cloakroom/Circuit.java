@@ -58,6 +58,20 @@ final class Circuit {
         }
     }
 
+    /**
+     * A call that heeds the circuit but does not judge it: it fails at once while the circuit is open, and its own
+     * failure, however slow, never opens it. For the sweeper, whose long batches are its own affair, not a sign that
+     * requests would find the store down.
+     */
+    <T> T callWithoutJudging(Supplier<T> call) {
+        Open state = open;
+        if (state != null) {
+            throw new SessionStoreUnavailableException("store unavailable, circuit open since " + state.since()
+                    + ", last failure: " + state.lastFailure().getMessage(), state.lastFailure());
+        }
+        return call.get();
+    }
+
     private static boolean isOutage(SessionStoreUnavailableException e) {
         return !(e instanceof SessionLimitExceededException) && !Thread.currentThread().isInterrupted();
     }

@@ -29,9 +29,10 @@ import java.util.function.Supplier;
  * again, calls fail at once for another interval.
  *
  * <p>There is one {@link Circuit} per {@link SessionStore#failureDomain failure domain}: on Redis Cluster a hung master
- * fails fast for the sessions it holds while the others are served. Calls that concern no one key (sweeps, the sweep
- * lease) go through the circuit of {@link SessionStore#WHOLE_STORE}, which on a store up or down as a whole is the
- * one circuit of every call.
+ * fails fast for the sessions it holds while the others are served. Calls that concern no one key go through the
+ * circuit of {@link SessionStore#WHOLE_STORE}, which on a store up or down as a whole is the one circuit of every
+ * call. The sweeper's calls (sweeps, the sweep lease) heed that circuit, failing at once while it is open, but never
+ * open it: a sweep batch that outlasts the store timeout on a big table must not answer live requests with 503.
  *
  * <p>Not an outage: a {@link SessionLimitExceededException} (the store answered that it is full), and a failure seen
  * by an interrupted thread (the caller gave up, not the store). Nor is any other {@link SessionStoreException}: a
@@ -88,12 +89,12 @@ final class CircuitBreakingStore implements SessionStore {
 
     @Override
     public int sweep(Instant now, int limit, Consumer<SessionRecord> deleted) {
-        return call(WHOLE_STORE, StoreOperation.SWEEP, () -> store.sweep(now, limit, deleted));
+        return call(WHOLE_STORE, StoreOperation.SWEEP, false, () -> store.sweep(now, limit, deleted));
     }
 
     @Override
     public Optional<SweepLease> tryAcquireSweepLease(Duration ttl) {
-        return call(WHOLE_STORE, StoreOperation.SWEEP_LEASE, () -> store.tryAcquireSweepLease(ttl));
+        return call(WHOLE_STORE, StoreOperation.SWEEP_LEASE, false, () -> store.tryAcquireSweepLease(ttl));
     }
 
     @Override
@@ -116,22 +117,28 @@ final class CircuitBreakingStore implements SessionStore {
         store.close();
     }
 
+    private <T> T call(Object domain, StoreOperation operation, Supplier<T> call) {
+        return call(domain, operation, true, call);
+    }
+
     /**
      * The call through the domain's circuit, timed if it reached the store; an unavailable failure that did not reach
-     * it came from the open circuit.
+     * it came from the open circuit. Only a call that {@code judges} may open the circuit.
      */
-    private <T> T call(Object domain, StoreOperation operation, Supplier<T> call) {
+    private <T> T call(Object domain, StoreOperation operation, boolean judges, Supplier<T> call) {
         boolean[] reached = new boolean[1];
+        Supplier<T> timed = () -> {
+            reached[0] = true;
+            long started = System.nanoTime();
+            try {
+                return call.get();
+            } finally {
+                metrics.storeCall(operation, Duration.ofNanos(System.nanoTime() - started));
+            }
+        };
         try {
-            return circuitOf(domain).call(() -> {
-                reached[0] = true;
-                long started = System.nanoTime();
-                try {
-                    return call.get();
-                } finally {
-                    metrics.storeCall(operation, Duration.ofNanos(System.nanoTime() - started));
-                }
-            });
+            Circuit circuit = circuitOf(domain);
+            return judges ? circuit.call(timed) : circuit.callWithoutJudging(timed);
         } catch (SessionLimitExceededException e) {
             // an answer (the store is full), not an outage, though it is a SessionStoreUnavailableException
             metrics.storeError(operation, StoreError.OTHER);

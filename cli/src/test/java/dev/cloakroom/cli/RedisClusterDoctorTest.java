@@ -3,8 +3,8 @@ package dev.cloakroom.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cloakroom.redis.LocalRedisCluster;
-import dev.cloakroom.redis.RedisServerProcess;
+import dev.cloakroom.testkit.LocalRedisCluster;
+import dev.cloakroom.testkit.RedisServerProcess;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

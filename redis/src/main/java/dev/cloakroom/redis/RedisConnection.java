@@ -45,7 +45,7 @@ final class RedisConnection implements AutoCloseable {
     /** After a failed connect, calls fail at once for this long instead of each trying again. */
     private static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final List<String> TRANSIENT_ERRORS =
-            List.of("LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "OOM");
+            List.of("LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "OOM", "MOVED", "ASK");
 
     /** One connection, standalone or cluster, seen through the command set both share. */
     record Link(StatefulConnection<String, String> connection, RedisClusterCommands<String, String> sync,
@@ -64,6 +64,8 @@ final class RedisConnection implements AutoCloseable {
     private final Supplier<Link> connector;
     private final Runnable releaseClient;
     private final Duration commandTimeout;
+    private final int waitReplicas;
+    private final Duration waitTimeout;
     private final String description;
     private final Object lock = new Object();
     private volatile Link link;
@@ -72,10 +74,13 @@ final class RedisConnection implements AutoCloseable {
     private RuntimeException lastConnectError;
     private boolean closed;
 
-    RedisConnection(Supplier<Link> connector, Runnable releaseClient, Duration commandTimeout, String description) {
+    RedisConnection(Supplier<Link> connector, Runnable releaseClient, Duration commandTimeout, int waitReplicas,
+                    Duration waitTimeout, String description) {
         this.connector = connector;
         this.releaseClient = releaseClient;
         this.commandTimeout = commandTimeout;
+        this.waitReplicas = waitReplicas;
+        this.waitTimeout = waitTimeout;
         this.description = description;
     }
 
@@ -93,7 +98,41 @@ final class RedisConnection implements AutoCloseable {
         }
     }
 
-    /** The open connection, opening it if needed; waits at most the command timeout. */
+    /**
+     * Runs {@code action}, a write to {@code redisKey}'s slot, like {@link #call}; with {@code waitReplicas > 0}, then
+     * sends {@code WAIT waitReplicas timeout} on the same connection and fails with
+     * {@link SessionStoreUnavailableException} unless that many replicas confirmed. {@code WAIT} counts the writes of
+     * the connection it is sent on, so on a cluster both go over the connection to the master serving the slot (not
+     * the routing connection, which would send {@code WAIT} to any node); a stale slot map then shows as a
+     * {@code MOVED} error, which is transient. The write may stand on the master even when the answer is a failure.
+     */
+    <T> T replicatedWrite(String what, String redisKey, Function<RedisClusterCommands<String, String>, T> action) {
+        if (waitReplicas == 0) {
+            return call(what, l -> action.apply(l.sync()));
+        }
+        return call(what, l -> {
+            RedisClusterCommands<String, String> commands = l.connection() instanceof StatefulRedisClusterConnection<String, String> cluster
+                    ? masterOf(cluster, redisKey).sync()
+                    : l.sync();
+            T answer = action.apply(commands);
+            long confirmed = commands.waitForReplication(waitReplicas, waitTimeout.toMillis());
+            if (confirmed < waitReplicas) {
+                throw new SessionStoreUnavailableException("Redis " + what + ": " + confirmed + " of " + waitReplicas
+                        + " replicas confirmed the write within " + waitTimeout.toMillis() + " ms (" + description + ")");
+            }
+            return answer;
+        });
+    }
+
+    private static StatefulRedisConnection<String, String> masterOf(StatefulRedisClusterConnection<String, String> cluster,
+                                                                    String redisKey) {
+        RedisClusterNode node = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(redisKey));
+        if (node == null) {
+            throw new RedisException("no master known for the slot of a session key");
+        }
+        return cluster.getConnection(node.getNodeId());
+    }
+
     /**
      * The cluster node that serves {@code redisKey}'s slot as far as this connection knows, without I/O; the whole
      * store on a standalone or Sentinel connection, or before the first connection.
@@ -262,7 +301,10 @@ final class RedisConnection implements AutoCloseable {
         return new SessionStoreUnavailableException(context + ": " + e.getMessage(), e);
     }
 
-    /** Server errors that pass: loading, busy, failover, cluster resharding, out of memory. */
+    /**
+     * Server errors that pass: loading, busy, failover, cluster resharding (a redirect reaches the store only on a
+     * connection pinned to one node), out of memory.
+     */
     private static boolean isTransient(RedisException e) {
         String message = String.valueOf(e.getMessage());
         return TRANSIENT_ERRORS.stream().anyMatch(message::startsWith);

@@ -73,6 +73,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is bounded by the command timeout; while Redis is unreachable calls fail at once (commands are
  * rejected, not queued) with {@link SessionStoreUnavailableException}, and the same store recovers by itself when
  * Redis is back. Other Redis errors are {@link SessionStoreException}s. Thread-safe; one multiplexed connection.
+ * Writes are acknowledged once the master took them, or, with {@linkplain Builder#waitForReplicas waiting for
+ * replicas} on, once that many replicas confirmed them too.
  */
 public final class RedisSessionStore implements SessionStore {
     /** {@code SESSION_KEY_PREFIX}'s default, as in Flask-Session. */
@@ -85,12 +87,19 @@ public final class RedisSessionStore implements SessionStore {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = CloakroomConfig.DEFAULT_STORE_TIMEOUT;
     /** How much longer than its deadline an expired session stays in listener mode, for the sweeper to report it. */
     public static final Duration DEFAULT_EXPIRY_GRACE = Duration.ofMinutes(10);
+    /** The most replicas {@link Builder#waitForReplicas} may wait for. */
+    public static final int MAX_WAIT_REPLICAS = 16;
     /** The longest {@link Builder#expiryGrace}: a day is far more than any sweeper interval. */
     public static final Duration MAX_EXPIRY_GRACE = Duration.ofDays(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionStore.class);
     /** Commands that may wait for an answer at once before new ones are refused (a hanging server fills it). */
     private static final int REQUEST_QUEUE_SIZE = 10_000;
+    /**
+     * The least time between two topology refreshes that failures trigger (Lettuce's default is 30 s): a refresh
+     * while a failover is still under way sees the dead master, and the next one must come soon after the promotion.
+     */
+    private static final Duration ADAPTIVE_REFRESH_PAUSE = Duration.ofMillis(500);
     /** A move across slots takes three commands; its mark outlives them all by one more command timeout. */
     private static final int MOVE_LEASE_IN_COMMAND_TIMEOUTS = 4;
 
@@ -109,8 +118,11 @@ public final class RedisSessionStore implements SessionStore {
         this.moveLease = b.commandTimeout.multipliedBy(MOVE_LEASE_IN_COMMAND_TIMEOUTS);
         this.description = where + ", keys '" + layout.prefix() + "{..}v1…', expiry listeners "
                 + (b.expiryListeners ? "on (grace " + b.expiryGrace.toSeconds() + " s)" : "off")
-                + ", timeout " + b.commandTimeout.toMillis() + " ms";
-        this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, description);
+                + ", timeout " + b.commandTimeout.toMillis() + " ms"
+                + (b.waitReplicas > 0 ? ", writes wait for " + b.waitReplicas + " replica(s), at most "
+                        + b.waitTimeout.toMillis() + " ms" : "");
+        this.connection = new RedisConnection(connector, releaseClient, b.commandTimeout, b.waitReplicas, b.waitTimeout,
+                description);
         this.index = b.expiryListeners ? new ExpiryIndex(layout, connection) : null;
         this.scan = new KeyScan(layout, connection);
         this.principals = new PrincipalLookup(layout, connection);
@@ -215,7 +227,8 @@ public final class RedisSessionStore implements SessionStore {
         String[] keys = index != null
                 ? new String[] {layout.sessionKey(key), layout.indexKey(key)}
                 : new String[] {layout.sessionKey(key)};
-        Long answer = connection.call("write", l -> LuaScript.WRITE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        Long answer = connection.replicatedWrite("write", keys[0],
+                c -> LuaScript.WRITE.run(c, ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
         return result(answer, key);
     }
 
@@ -261,7 +274,8 @@ public final class RedisSessionStore implements SessionStore {
         String[] keys = index != null
                 ? new String[] {oldKey, newKey, layout.indexKey(from), layout.indexKey(write.key())}
                 : new String[] {oldKey, newKey};
-        Long answer = connection.call("move", l -> LuaScript.MOVE.run(l.sync(), ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
+        Long answer = connection.replicatedWrite("move", oldKey,
+                c -> LuaScript.MOVE.run(c, ScriptOutputType.INTEGER, keys, args.toArray(String[]::new)));
         return result(answer, write.key());
     }
 
@@ -269,7 +283,7 @@ public final class RedisSessionStore implements SessionStore {
         String oldKey = layout.sessionKey(from);
         String token = UUID.randomUUID().toString();
         String leaseEnd = Long.toString(write.now().toEpochMilli() + moveLease.toMillis());
-        List<Object> marked = connection.call("move", l -> LuaScript.MARK_MOVING.run(l.sync(), ScriptOutputType.MULTI,
+        List<Object> marked = connection.replicatedWrite("move", oldKey, c -> LuaScript.MARK_MOVING.run(c, ScriptOutputType.MULTI,
                 new String[] {oldKey}, Long.toString(write.now().toEpochMilli()), token, leaseEnd));
         if (((Number) marked.get(0)).intValue() != 0) {
             return WriteResult.GONE;
@@ -326,7 +340,7 @@ public final class RedisSessionStore implements SessionStore {
         String[] keys = index != null
                 ? new String[] {layout.sessionKey(from), layout.indexKey(from)}
                 : new String[] {layout.sessionKey(from)};
-        Long answer = connection.call("move", l -> LuaScript.FINISH_MOVE.run(l.sync(), ScriptOutputType.INTEGER, keys,
+        Long answer = connection.replicatedWrite("move", keys[0], c -> LuaScript.FINISH_MOVE.run(c, ScriptOutputType.INTEGER, keys,
                 token, from.value(), layout.principalIndexPrefix(from)));
         return answer;
     }
@@ -348,8 +362,9 @@ public final class RedisSessionStore implements SessionStore {
 
     private void unmark(SessionKey from, String token) {
         try {
-            connection.call("move", l -> LuaScript.UNMARK.run(l.sync(), ScriptOutputType.INTEGER,
-                    new String[] {layout.sessionKey(from)}, token));
+            String oldKey = layout.sessionKey(from);
+            connection.replicatedWrite("move", oldKey, c -> LuaScript.UNMARK.run(c, ScriptOutputType.INTEGER,
+                    new String[] {oldKey}, token));
         } catch (SessionStoreException e) {
             LOG.warn("could not take back the move mark of {}; writes to it answer 'gone' until its lease of {} ms ends: {}",
                     from, moveLease.toMillis(), e.toString());
@@ -395,8 +410,8 @@ public final class RedisSessionStore implements SessionStore {
     public boolean delete(SessionKey key) {
         String redisKey = layout.sessionKey(key);
         String[] keys = index != null ? new String[] {redisKey, layout.indexKey(key)} : new String[] {redisKey};
-        Long deleted = connection.call("delete", l -> LuaScript.DELETE.run(l.sync(), ScriptOutputType.INTEGER, keys,
-                key.value(), layout.principalIndexPrefix(key)));
+        Long deleted = connection.replicatedWrite("delete", redisKey, c -> LuaScript.DELETE.run(c, ScriptOutputType.INTEGER,
+                keys, key.value(), layout.principalIndexPrefix(key)));
         return deleted != null && deleted > 0;
     }
 
@@ -507,6 +522,8 @@ public final class RedisSessionStore implements SessionStore {
         private boolean expiryListeners;
         private Duration expiryGrace = DEFAULT_EXPIRY_GRACE;
         private boolean cluster;
+        private int waitReplicas;
+        private Duration waitTimeout = Duration.ZERO;
 
         private Builder(RedisTarget target) {
             this.target = target;
@@ -567,6 +584,27 @@ public final class RedisSessionStore implements SessionStore {
         }
 
         /**
+         * Acknowledges a write (create, change, id change, delete) only once {@code replicas} replicas of the master that
+         * took it confirmed it, through {@code WAIT replicas timeout} after the write, on the same connection (default
+         * off: Redis replicates asynchronously, and a failover may lose the last writes a master acknowledged). A write
+         * that fewer replicas confirm within {@code timeout} fails with {@link SessionStoreUnavailableException} (the
+         * visitor gets 503 and no cookie), although it may stand on the master. {@code WAIT} holds the connection it is
+         * sent on, so while a replica lags, the commands queued behind it on that connection wait too: {@code timeout}
+         * must be shorter than the {@linkplain #commandTimeout command timeout}, which still bounds every call.
+         *
+         * @param replicas 0 (off) to {@value #MAX_WAIT_REPLICAS}
+         * @param timeout positive; checked against the command timeout by {@link #build()}
+         */
+        public Builder waitForReplicas(int replicas, Duration timeout) {
+            if (replicas < 0 || replicas > MAX_WAIT_REPLICAS) {
+                throw new IllegalArgumentException("waitForReplicas must be 0 (off) to " + MAX_WAIT_REPLICAS + ": " + replicas);
+            }
+            this.waitTimeout = requirePositive("waitForReplicas timeout", timeout);
+            this.waitReplicas = replicas;
+            return this;
+        }
+
+        /**
          * Treats a single URI as a cluster node (e.g. a managed cluster's configuration endpoint; default false); lists
          * always are.
          *
@@ -586,6 +624,10 @@ public final class RedisSessionStore implements SessionStore {
          * {@link SessionStoreUnavailableException} within the command timeout until it answers.
          */
         public RedisSessionStore build() {
+            if (waitReplicas > 0 && waitTimeout.compareTo(commandTimeout) >= 0) {
+                throw new IllegalArgumentException("waitForReplicas timeout must be shorter than the command timeout ("
+                        + commandTimeout + "): " + waitTimeout);
+            }
             if (ownClient != null) {
                 Supplier<StatefulConnection<String, String>> connect = ownClient;
                 return new RedisSessionStore(this, () -> RedisConnection.Link.of(connect.get()), () -> { }, ownClientDescription);
@@ -616,6 +658,7 @@ public final class RedisSessionStore implements SessionStore {
                             .timeoutOptions(timeouts)
                             .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                                     .enableAllAdaptiveRefreshTriggers()
+                                    .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_PAUSE)
                                     .enablePeriodicRefresh(Duration.ofMinutes(1))
                                     .build())
                             .build());

@@ -4,6 +4,7 @@ import dev.cloakroom.CloakroomConfig;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionStoreProvider;
 import dev.cloakroom.Settings;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -11,7 +12,9 @@ import java.util.Set;
  * {@value RedisSessionStore#DEFAULT_URI}), {@code SESSION_REDIS_CLUSTER} (a single URI that is a cluster node),
  * {@code SESSION_KEY_PREFIX} (default {@value RedisSessionStore#DEFAULT_KEY_PREFIX}),
  * {@code SESSION_REDIS_EXPIRY_EVENTS} (expiry listeners, default false), {@code SESSION_REDIS_EXPIRY_GRACE} (seconds,
- * default 600) and {@link CloakroomConfig#storeTimeout()} for the command and connect timeouts. Rejects
+ * default 600), {@code SESSION_REDIS_WAIT_REPLICAS} (replicas that confirm each write, default 0 = off) with
+ * {@code SESSION_REDIS_WAIT_TIMEOUT_MS} (default half the store timeout), and {@link CloakroomConfig#storeTimeout()}
+ * for the command and connect timeouts. Rejects
  * {@code SESSION_MAX_SESSIONS}, which this store cannot honour cheaply (Redis's {@code maxmemory} does that job).
  */
 public final class RedisSessionStoreProvider implements SessionStoreProvider {
@@ -39,6 +42,13 @@ public final class RedisSessionStoreProvider implements SessionStoreProvider {
             builder.keyPrefix(settings.get("SESSION_KEY_PREFIX", RedisSessionStore.DEFAULT_KEY_PREFIX));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("SESSION_KEY_PREFIX: " + e.getMessage(), e);
+        }
+        int waitReplicas = (int) settings.getLong("SESSION_REDIS_WAIT_REPLICAS", 0, 0, RedisSessionStore.MAX_WAIT_REPLICAS);
+        if (waitReplicas > 0) {
+            Duration storeTimeout = config.storeTimeout();
+            Duration waitTimeout = settings.getMillis("SESSION_REDIS_WAIT_TIMEOUT_MS", storeTimeout.dividedBy(2),
+                    storeTimeout.minusMillis(1));
+            builder.waitForReplicas(waitReplicas, waitTimeout);
         }
         return builder
                 .cluster(settings.getBoolean("SESSION_REDIS_CLUSTER", false))

@@ -9,6 +9,8 @@ import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
+import dev.cloakroom.testkit.LocalRedisCluster;
+import dev.cloakroom.testkit.RedisServerProcess;
 import dev.cloakroom.testkit.SessionStoreContract;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;

@@ -14,6 +14,7 @@ import dev.cloakroom.spi.SessionRecord;
 import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.spi.WriteResult;
 import dev.cloakroom.testkit.TcpProxy;
+import dev.cloakroom.testkit.RedisServerProcess;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -9,6 +9,7 @@ import dev.cloakroom.SessionManager;
 import dev.cloakroom.spi.SessionStore;
 import dev.cloakroom.SessionStoreUnavailableException;
 import dev.cloakroom.testkit.SessionStoreContract;
+import dev.cloakroom.testkit.RedisServerProcess;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

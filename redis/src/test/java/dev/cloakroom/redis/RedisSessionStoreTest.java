@@ -16,6 +16,7 @@ import dev.cloakroom.spi.SessionWrite;
 import dev.cloakroom.Settings;
 import dev.cloakroom.spi.SweepLease;
 import dev.cloakroom.spi.WriteResult;
+import dev.cloakroom.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

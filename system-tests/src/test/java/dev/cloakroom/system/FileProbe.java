@@ -4,14 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloakroom.SessionKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -50,6 +55,29 @@ final class FileProbe extends StoreProbe {
             }
         }
         return records;
+    }
+
+    /** Lists the shard folders' names only, and tolerates records that a sweep deletes meanwhile. */
+    @Override
+    Set<String> sessionKeys() throws IOException {
+        Set<String> keys = new TreeSet<>();
+        if (!Files.isDirectory(dir)) {
+            return keys;
+        }
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(dir)) {
+            for (Path shard : shards) {
+                try (DirectoryStream<Path> names = Files.newDirectoryStream(shard)) {
+                    for (Path file : names) {
+                        if (SessionKey.isKey(file.getFileName().toString())) {
+                            keys.add(file.getFileName().toString());
+                        }
+                    }
+                } catch (NotDirectoryException | NoSuchFileException e) {
+                    // not a shard folder, or removed meanwhile
+                }
+            }
+        }
+        return keys;
     }
 
     @Override

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,6 +86,18 @@ final class RedisProbe extends StoreProbe {
             }
         }
         return records;
+    }
+
+    @Override
+    Set<String> sessionKeys() {
+        Set<String> sessions = new TreeSet<>();
+        for (String key : keys()) {
+            Matcher session = sessionHash.matcher(key);
+            if (session.matches()) {
+                sessions.add(session.group(1));
+            }
+        }
+        return sessions;
     }
 
     @Override

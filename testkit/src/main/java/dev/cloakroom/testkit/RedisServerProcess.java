@@ -1,4 +1,4 @@
-package dev.cloakroom.redis;
+package dev.cloakroom.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,7 +17,8 @@ import java.util.stream.Stream;
  * A private {@code redis-server} on a spare loopback port, for tests that must change server settings or count
  * commands without disturbing the shared Redis. Ports come from {@link #freePort()}, never fixed ones: test runs of
  * other worktrees on the same machine start their own servers at the same time. Nothing is kept on disk beyond the
- * test; a JVM shutdown hook stops the process if the test run dies first.
+ * test; a JVM shutdown hook stops the process if the test run dies first. Failure tests stop it hard
+ * ({@link #kill()}, {@code kill -9}) or freeze it ({@link #pause()}, {@code SIGSTOP}).
  */
 public final class RedisServerProcess implements AutoCloseable {
     private final int port;
@@ -34,12 +35,12 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     /** Starts {@code redis-server} on {@code port} (see {@link #freePort()}) with {@code extraArgs}. */
-    static RedisServerProcess start(int port, String... extraArgs) {
+    public static RedisServerProcess start(int port, String... extraArgs) {
         return launch(port, null, extraArgs);
     }
 
     /** Starts a Sentinel on {@code port} watching the master {@code mymaster} on {@code masterPort}, quorum 1. */
-    static RedisServerProcess startSentinel(int port, int masterPort) {
+    public static RedisServerProcess startSentinel(int port, int masterPort) {
         return launch(port, "sentinel monitor mymaster 127.0.0.1 " + masterPort + " 1\n"
                 + "sentinel down-after-milliseconds mymaster 1000\n"
                 + "sentinel failover-timeout mymaster 5000\n", "--sentinel");
@@ -73,7 +74,7 @@ public final class RedisServerProcess implements AutoCloseable {
         return port;
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
@@ -82,6 +83,43 @@ public final class RedisServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
         command.addAll(Arrays.asList(args));
         return run(command, Duration.ofSeconds(60));
+    }
+
+    /** The server's process id, for probes that read {@code /proc} or send signals. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether the process still runs (a paused one does). */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** {@code kill -9}: the server dies at once, without saving or telling its replicas or peers anything. */
+    public void kill() {
+        signal("KILL");
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code SIGSTOP}: the server keeps its connections open and answers nothing until {@link #resume()}. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** {@code SIGCONT} after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        String output = run(List.of("kill", "-" + name, Long.toString(process.pid())), Duration.ofSeconds(10));
+        if (!output.isBlank()) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + ": " + output);
+        }
     }
 
     private void awaitPing(Duration limit) {
@@ -110,7 +148,7 @@ public final class RedisServerProcess implements AutoCloseable {
      * A loopback port that nothing listens on now, and whose cluster bus port (port + 10000) is free too, so that it
      * also serves a cluster node.
      */
-    static int freePort() {
+    public static int freePort() {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port;
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -133,7 +171,8 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    static String run(List<String> command, Duration limit) {
+    /** Runs {@code command} to its end (at most {@code limit}) and returns what it printed, stderr included. */
+    public static String run(List<String> command, Duration limit) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
@@ -151,7 +190,8 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    static void sleep(long millis) {
+    /** {@link Thread#sleep}, with the interrupt flag restored and turned into an unchecked exception. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -162,6 +202,13 @@ public final class RedisServerProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        if (process.isAlive()) {
+            try {
+                resume(); // a paused server would not act on SIGTERM
+            } catch (IllegalStateException e) {
+                // it exited meanwhile
+            }
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
