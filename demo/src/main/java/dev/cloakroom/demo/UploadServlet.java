@@ -34,7 +34,7 @@ final class UploadServlet extends HttpServlet {
     static final String FILE_CONTENTS = "file_contents";
     static final String UPLOADS = "uploads";
     static final String ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS";
-    /** How much of an oversized body, as a multiple of the limit, is read away so that the client sees the 413. */
+    /** How much of a refused body, as a multiple of the limit, is read away so that the client sees the refusal. */
     static final long DRAINED_BODY_FACTOR = 4;
     static final String NO_FILE_MESSAGE = "No file was chosen. Choose a text file, then press Upload.";
 
@@ -108,7 +108,7 @@ final class UploadServlet extends HttpServlet {
         // Jetty signals a body that is not multipart with the same IllegalStateException as the size limit: tell them
         // apart here, so that a wrong content type is not answered "too large"
         if (!isMultipartForm(request.getContentType())) {
-            greeting(request, response, HttpServletResponse.SC_BAD_REQUEST, NO_FILE_MESSAGE);
+            refuseWithoutFile(request, response);
             return;
         }
         Part file;
@@ -123,7 +123,7 @@ final class UploadServlet extends HttpServlet {
                 return;
             }
             LOG.debug("upload without a readable multipart body: {}", e.toString());
-            greeting(request, response, HttpServletResponse.SC_BAD_REQUEST, NO_FILE_MESSAGE);
+            refuseWithoutFile(request, response);
             return;
         }
         if (file == null || file.getSubmittedFileName() == null || file.getSubmittedFileName().isBlank()) {
@@ -189,26 +189,37 @@ final class UploadServlet extends HttpServlet {
         return view;
     }
 
-    /**
-     * Answers 413 once the rest of a moderately oversized body has been read and thrown away. Closing a connection
-     * with unread bytes in its receive buffer makes the kernel reset it, and a client still sending (a browser, the
-     * JDK's client) then loses the 413 page and shows "connection reset" instead. Beyond
-     * {@value #DRAINED_BODY_FACTOR} times the limit the body is not worth reading and the connection is closed.
-     */
     private void refuseTooLarge(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        long budget = DRAINED_BODY_FACTOR * maxContentLength;
-        if (request.getContentLengthLong() <= budget) {
-            try (InputStream body = request.getInputStream()) {
-                byte[] buffer = new byte[8192];
-                int read;
-                while (budget > 0 && (read = body.read(buffer, 0, (int) Math.min(buffer.length, budget))) >= 0) {
-                    budget -= read;
-                }
-            } catch (IllegalStateException | IOException e) {
-                LOG.debug("the rest of an oversized upload could not be read: {}", e.toString());
-            }
-        }
+        discardBody(request);
         tooLarge(response);
+    }
+
+    private void refuseWithoutFile(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        discardBody(request);
+        greeting(request, response, HttpServletResponse.SC_BAD_REQUEST, NO_FILE_MESSAGE);
+    }
+
+    /**
+     * Reads away what is left of a refused request's body, so that the client sees the refusal. Closing a connection
+     * with unread bytes in its receive buffer makes the kernel reset it, and a client still sending (a browser, the
+     * JDK's client) then loses the page and shows "connection reset"; and a connection Jetty closes after answering
+     * is one the client may already have picked for its next request. Beyond {@value #DRAINED_BODY_FACTOR} times the
+     * limit the body is not worth reading and the connection is closed.
+     */
+    private void discardBody(HttpServletRequest request) {
+        long budget = DRAINED_BODY_FACTOR * maxContentLength;
+        if (request.getContentLengthLong() > budget) {
+            return;
+        }
+        try (InputStream body = request.getInputStream()) {
+            byte[] buffer = new byte[8192];
+            int read;
+            while (budget > 0 && (read = body.read(buffer, 0, (int) Math.min(buffer.length, budget))) >= 0) {
+                budget -= read;
+            }
+        } catch (IllegalStateException | IOException e) {
+            LOG.debug("the rest of a refused upload could not be read: {}", e.toString());
+        }
     }
 
     private void tooLarge(HttpServletResponse response) throws IOException {

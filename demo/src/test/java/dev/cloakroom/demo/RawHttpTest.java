@@ -6,6 +6,7 @@ import dev.cloakroom.Settings;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
@@ -120,6 +121,25 @@ class RawHttpTest {
         String response = exchange(upload(3 * (int) DemoApp.DEFAULT_MAX_CONTENT_LENGTH, true), 64 * 1024);
 
         assertThat(response).startsWith("HTTP/1.1 413 ").contains("limit of 1048576 bytes");
+        assertHeaders(response);
+    }
+
+    @Test
+    void uploadWhenNotMultipartAndSentSlowlyThen400PageArrives() throws Exception {
+        // chunked, so that no declared length sends it to the 413 before its content type is looked at
+        byte[] json = ("{\"textfile\": \"" + "x".repeat(3 * (int) DemoApp.DEFAULT_MAX_CONTENT_LENGTH) + "\"}")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] head = ("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(json.length) + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] tail = "\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] request = Arrays.copyOf(head, head.length + json.length + tail.length);
+        System.arraycopy(json, 0, request, head.length, json.length);
+        System.arraycopy(tail, 0, request, head.length + json.length, tail.length);
+
+        String response = exchange(request, 64 * 1024);
+
+        assertThat(response).startsWith("HTTP/1.1 400 ").contains(UploadServlet.NO_FILE_MESSAGE);
         assertHeaders(response);
     }
 }
