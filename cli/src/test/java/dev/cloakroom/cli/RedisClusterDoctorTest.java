@@ -30,7 +30,7 @@ class RedisClusterDoctorTest {
     }
 
     private static Map<String, String> settings() {
-        return Map.of("SESSION_TYPE", "redis", "SESSION_REDIS", cluster.uri(), "SESSION_STORE_TIMEOUT_MS", "500");
+        return Map.of("SESSION_TYPE", "redis", "SESSION_REDIS", cluster.uri(), "SESSION_STORE_TIMEOUT_MS", "1500");
     }
 
     @Test
@@ -51,7 +51,7 @@ class RedisClusterDoctorTest {
         RedisServerProcess fine = cluster.nodes().get(2);
         try {
             assertThat(evicting.cli("config", "set", "maxmemory-policy", "allkeys-lru").trim()).isEqualTo("OK");
-            assertThat(hung.cli("client", "pause", "3000", "ALL").trim()).isEqualTo("OK");
+            assertThat(hung.cli("client", "pause", "6000", "ALL").trim()).isEqualTo("OK");
 
             Cli.Result result = new Cli(settings()).run("doctor", "--json");
 
