@@ -59,13 +59,8 @@ final class CloakroomWiring implements Wiring {
     }
 
     @Override
-    public long statements() {
-        return pool == null ? 0 : pool.dataSource().statements();
-    }
-
-    @Override
-    public long commits() {
-        return pool == null ? 0 : pool.dataSource().commits();
+    public Pool pool() {
+        return pool;
     }
 
     @Override

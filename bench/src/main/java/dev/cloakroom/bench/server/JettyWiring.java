@@ -68,13 +68,8 @@ final class JettyWiring implements Wiring {
     }
 
     @Override
-    public long statements() {
-        return pool == null ? 0 : pool.dataSource().statements();
-    }
-
-    @Override
-    public long commits() {
-        return pool == null ? 0 : pool.dataSource().commits();
+    public Pool pool() {
+        return pool;
     }
 
     @Override

@@ -11,11 +11,18 @@ interface Wiring extends AutoCloseable {
     /** Deletes the expired sessions as the product's cleanup does, on the calling thread; how many, or -1 if unknown. */
     long cleanUp();
 
+    /** The counting pool of a JDBC store, or null for a store without JDBC. */
+    Pool pool();
+
     /** JDBC statements sent so far, or 0 for a store without JDBC. */
-    long statements();
+    default long statements() {
+        return pool() == null ? 0 : pool().dataSource().statements();
+    }
 
     /** JDBC commits and rollbacks sent so far. */
-    long commits();
+    default long commits() {
+        return pool() == null ? 0 : pool().dataSource().commits();
+    }
 
     @Override
     void close() throws Exception;
