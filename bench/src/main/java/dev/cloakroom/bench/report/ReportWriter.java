@@ -450,9 +450,11 @@ public final class ReportWriter {
                 .append("and is still faster spends less time per trip (or in its servlet layer), not fewer trips.\n");
         md.append("- **Filesystem.** Cloakroom's file store writes a temp file, fsyncs it, renames it over the record ")
                 .append("and fsyncs the folder (its crash-safety guarantee, `FileSessionStore`'s javadoc), so each ")
-                .append("changing request pays two fsyncs; Jetty's `DefaultSessionCache` serves reads from memory. ")
-                .append("Issue 10 asks for the cost with and without fsync; this harness has no switch for that, since ")
-                .append("the store offers none (see \"left undone\").\n");
+                .append("changing request pays two fsyncs; Jetty's file store fsyncs nothing, and its ")
+                .append("`DefaultSessionCache` serves reads from memory. The `cloakroom-file-atomic` row shows the ")
+                .append("cost of the folder fsync: `SESSION_FILE_SYNC=atomic` drops it and keeps records whole after ")
+                .append("a crash, but may lose the last writes on a power cut, which is why `durable` stays the ")
+                .append("default.\n");
         md.append("- **PostgreSQL.** Cloakroom's change merges the changed attributes into a `jsonb` column in one ")
                 .append("`UPDATE` (`PostgresDialect`); Jetty writes the whole Java-serialized session as one blob, ")
                 .append("Spring Session a row per attribute. Spring Session runs its changes in a transaction, whose ")
@@ -461,16 +463,16 @@ public final class ReportWriter {
                 .append("commandstats column lists; Spring Session's are plain commands.\n");
         md.append("- **Lost updates.** Spring Session and Jetty behind a `NullSessionCache` offer no atomic update: ")
                 .append("their last writer wins. Jetty's `DefaultSessionCache` keeps one in-memory session object that ")
-                .append("all tabs share in this one JVM; what a second node would do is not measured. A Cloakroom row ")
-                .append("with refused increments means `update` gave up within the store timeout (2 s) under ")
-                .append("contention, which issue 10 asks to fix with a local queue.\n");
+                .append("all tabs share in this one JVM; what a second node would do is not measured. Cloakroom's ")
+                .append("`update` queues same-session calls of one process on a local lock, so only another node's ")
+                .append("write costs a compare-and-set retry; a refused increment means `update` gave up within the ")
+                .append("store timeout (2 s).\n");
         md.append("- **Baseline.** The no-session page costs store round trips on Jetty's JDBC store (see the round ")
                 .append("trip table): its session handler loads the session named by the cookie whether or not the page ")
                 .append("uses it, which is why its baseline latency is far above the others'.\n");
         md.append("- **Flask-Session** (the seed's system) is not measured here: see the machine table.\n\n");
-        md.append("Left undone by this harness: the fsync on/off comparison (no switch in the store), the locks held ")
-                .append("during cleanup (not sampled), and a `pg_stat_statements` cross-check where the extension is not ")
-                .append("loaded.\n");
+        md.append("Left undone by this harness: the locks held during cleanup (not sampled), and a ")
+                .append("`pg_stat_statements` cross-check where the extension is not loaded.\n");
     }
 
     /** Issue 10's bar, checked against this run's medians; every miss is listed. */
