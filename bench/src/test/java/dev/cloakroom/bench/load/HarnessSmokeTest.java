@@ -44,11 +44,14 @@ class HarnessSmokeTest {
     @Test
     void concurrentIncrementsAddUpAndCloakroomLosesNone() {
         assertThat(results.lost).hasSize(Contender.values().length).allSatisfy(l -> {
-            assertThat(l.errors()).as("%s non-200 increments", l.contender()).isZero();
             assertThat(l.attempted()).isEqualTo(Mode.SMOKE.clients() * Mode.SMOKE.increments());
-            assertThat(l.counted()).as("%s counted", l.contender()).isBetween(1, l.attempted());
             if (l.contender().isCloakroom()) {
+                assertThat(l.errors()).as("%s non-200 increments", l.contender()).isZero();
                 assertThat(l.counted()).as("%s lost updates", l.contender()).isEqualTo(l.attempted());
+            } else if (l.errors() == 0) {
+                // a peer may fail under concurrent writes to one session (Jetty's file store reading a file another
+                // request is writing): that is a finding the report shows in its errors column, not a harness fault
+                assertThat(l.counted()).as("%s counted", l.contender()).isBetween(1, l.attempted());
             }
         });
     }
