@@ -1,5 +1,6 @@
 package dev.cloakroom.bench;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,13 @@ public enum Contender {
      */
     CLOAKROOM_FILE_ATOMIC("cloakroom-file-atomic", "Cloakroom, SESSION_FILE_SYNC=atomic", Store.FILESYSTEM, List.of(),
             null, Tokens.CLOAKROOM, null),
+    /**
+     * The default {@code FileSessionStore}, its folder on tmpfs ({@code /dev/shm}), where an fsync returns at once: the
+     * same code and the same two fsyncs per write, so its distance to {@link #CLOAKROOM_FILE} is what the fsyncs cost
+     * on the disk, and its distance to Jetty's file store (which fsyncs nothing) is the rest of the write path.
+     */
+    CLOAKROOM_FILE_TMPFS("cloakroom-file-tmpfs", "Cloakroom, folder on tmpfs (fsync costs nothing)", Store.FILESYSTEM,
+            List.of(), null, Tokens.CLOAKROOM, null),
     /** {@code JdbcSessionStore}: one row per session, attributes merged in a {@code jsonb} column. */
     CLOAKROOM_PG("cloakroom-pg", "Cloakroom", Store.POSTGRESQL, List.of("bench_cloakroom"), null, Tokens.CLOAKROOM,
             "expires_at"),
@@ -39,6 +47,9 @@ public enum Contender {
     /** Jetty's {@code FileSessionDataStore} behind a {@code DefaultSessionCache}. */
     JETTY_FILE_CACHE("jetty-file-cache", "Jetty File + DefaultSessionCache", Store.FILESYSTEM, List.of(), null,
             Tokens.JETTY, null);
+
+    /** Linux's tmpfs, on every machine this harness runs on; {@code Machine} reports its file system type. */
+    public static final Path TMPFS = Path.of("/dev/shm");
 
     private final String id;
     private final String label;
@@ -93,13 +104,20 @@ public enum Contender {
         return expiryColumn;
     }
 
-    /** The folder this contender's files live in, under the run's data folder. */
-    public String folderName() {
-        return id;
+    /**
+     * The folder this contender's files live in: its own under the run's data folder, or for the tmpfs contender one
+     * named after the run's data folder under {@code /dev/shm}, so that the harness and the contender find the same.
+     */
+    public Path folder(Path dataDir) {
+        if (this == CLOAKROOM_FILE_TMPFS) {
+            return TMPFS.resolve(dataDir.toAbsolutePath().toString().substring(1).replace('/', '-') + "-" + id);
+        }
+        return dataDir.resolve(id);
     }
 
     public boolean isCloakroom() {
-        return this == CLOAKROOM_FILE || this == CLOAKROOM_FILE_ATOMIC || this == CLOAKROOM_PG || this == CLOAKROOM_REDIS;
+        return this == CLOAKROOM_FILE || this == CLOAKROOM_FILE_ATOMIC || this == CLOAKROOM_FILE_TMPFS
+                || this == CLOAKROOM_PG || this == CLOAKROOM_REDIS;
     }
 
     public static Contender byId(String id) {

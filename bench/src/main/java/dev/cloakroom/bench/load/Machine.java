@@ -1,6 +1,8 @@
 package dev.cloakroom.bench.load;
 
+import dev.cloakroom.bench.Contender;
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,9 +30,20 @@ final class Machine {
         m.put("pg_stat_statements", preload.contains("pg_stat_statements") ? "loaded"
                 : "not loaded (not in shared_preload_libraries; the shared server may not be restarted to load it), "
                 + "so statement counts come from the counting DataSource only");
+        m.put("file stores' folders", fileSystem(Path.of(System.getProperty("java.io.tmpdir"))) + "; the tmpfs contender's "
+                + fileSystem(Contender.TMPFS));
         m.put("load average at start", loadAverage());
         m.put("Flask-Session reference", flask());
         return m;
+    }
+
+    private static String fileSystem(Path folder) {
+        try {
+            FileStore fs = Files.getFileStore(folder);
+            return folder + " on " + fs.type() + " (" + fs.name() + ")";
+        } catch (IOException e) {
+            return folder + ": " + e.getMessage();
+        }
     }
 
     static String loadAverage() {

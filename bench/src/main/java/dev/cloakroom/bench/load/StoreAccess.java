@@ -326,7 +326,7 @@ final class StoreAccess implements AutoCloseable {
     }
 
     private Path folder(Contender c) {
-        return target.dataDir().resolve(c.folderName());
+        return c.folder(target.dataDir());
     }
 
     /** The session files under the contender's folder: every regular file named by a session id. */

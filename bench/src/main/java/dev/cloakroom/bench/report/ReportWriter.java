@@ -59,6 +59,7 @@ public final class ReportWriter {
         header();
         sequential(charts);
         ratios();
+        FsyncSection.write(r, md);
         concurrent(charts);
         trips();
         lostUpdates();
@@ -454,7 +455,8 @@ public final class ReportWriter {
                 .append("`DefaultSessionCache` serves reads from memory. The `cloakroom-file-atomic` row shows the ")
                 .append("cost of the folder fsync: `SESSION_FILE_SYNC=atomic` drops it and keeps records whole after ")
                 .append("a crash, but may lose the last writes on a power cut, which is why `durable` stays the ")
-                .append("default.\n");
+                .append("default. The `cloakroom-file-tmpfs` row runs the default store where fsyncs are free: the ")
+                .append("fsync section above says how much of each gap they are.\n");
         md.append("- **PostgreSQL.** Cloakroom's change merges the changed attributes into a `jsonb` column in one ")
                 .append("`UPDATE` (`PostgresDialect`); Jetty writes the whole Java-serialized session as one blob, ")
                 .append("Spring Session a row per attribute. Spring Session runs its changes in a transaction, whose ")

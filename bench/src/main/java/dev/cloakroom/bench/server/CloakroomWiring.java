@@ -26,8 +26,8 @@ final class CloakroomWiring implements Wiring {
     CloakroomWiring(Contender contender, Path dataDir, String jdbcUrl, String redisUri) {
         this.pool = contender == Contender.CLOAKROOM_PG ? new Pool(jdbcUrl) : null;
         SessionStore store = switch (contender) {
-            case CLOAKROOM_FILE -> FileSessionStore.builder(dataDir.resolve(contender.folderName())).build();
-            case CLOAKROOM_FILE_ATOMIC -> FileSessionStore.builder(dataDir.resolve(contender.folderName()))
+            case CLOAKROOM_FILE, CLOAKROOM_FILE_TMPFS -> FileSessionStore.builder(contender.folder(dataDir)).build();
+            case CLOAKROOM_FILE_ATOMIC -> FileSessionStore.builder(contender.folder(dataDir))
                     .sync(FileSync.ATOMIC).build();
             case CLOAKROOM_PG -> JdbcSessionStore.builder().dataSource(pool.dataSource())
                     .table(contender.tables().get(0)).build();

@@ -27,7 +27,7 @@ final class JettyWiring implements Wiring {
         this.contender = contender;
         boolean jdbc = contender == Contender.JETTY_JDBC_NULL || contender == Contender.JETTY_JDBC_CACHE;
         this.pool = jdbc ? new Pool(jdbcUrl) : null;
-        this.folder = jdbc ? null : Files.createDirectories(dataDir.resolve(contender.folderName()));
+        this.folder = jdbc ? null : Files.createDirectories(contender.folder(dataDir));
     }
 
     @Override
