@@ -262,9 +262,8 @@ final class Harness implements AutoCloseable {
                 progress.accept("scale " + level + ": seeding " + c);
                 store.clear(c);
                 try (ContenderProcess p = start(c)) {
-                    Client template = new Client(p.port());
-                    expect(template, Workload.INCREMENT, 0);
-                    expect(template, Workload.UPLOAD, 1);
+                    // a counter only: with the upload, a million copies would not fit in Redis's memory
+                    expect(new Client(p.port()), Workload.INCREMENT, 0);
                     Thread.sleep(300);
                 }
                 store.copy(c, level - 1, null);

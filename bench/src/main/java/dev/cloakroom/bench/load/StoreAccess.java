@@ -11,6 +11,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,7 +107,7 @@ final class StoreAccess implements AutoCloseable {
     /**
      * What the contender's sessions occupy in the store, in bytes: PostgreSQL, the stored size of every column of
      * every row ({@code pg_column_size}, after compression, without row headers and indexes); Redis,
-     * {@code MEMORY USAGE} of every key; files, the size of every file but the store's own lock files.
+     * {@code MEMORY USAGE} of every key, every field counted; files, the size of every file but the store's own lock files.
      */
     long bytes(Contender c) throws IOException, SQLException {
         return switch (c.store()) {
@@ -118,7 +122,7 @@ final class StoreAccess implements AutoCloseable {
             }
             case REDIS -> {
                 long[] total = {0};
-                scan(c, keys -> keys.forEach(k -> total[0] += redis.sync().memoryUsage(k)));
+                scan(c, keys -> keys.forEach(k -> total[0] += exactMemoryUsage(k)));
                 yield total[0];
             }
             case FILESYSTEM -> {
@@ -323,6 +327,16 @@ final class StoreAccess implements AutoCloseable {
             }
         }
         return new String(chars);
+    }
+
+    /**
+     * {@code MEMORY USAGE key SAMPLES 0}: by default Redis sizes a hash from five sampled fields, which for a hash of a
+     * few small fields and one large one (a session with an upload) can be off by half in either direction.
+     */
+    private long exactMemoryUsage(String key) {
+        Long bytes = redis.sync().dispatch(CommandType.MEMORY, new IntegerOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).add("USAGE").addKey(key).add("SAMPLES").add(0));
+        return bytes == null ? 0 : bytes;
     }
 
     private Path folder(Contender c) {

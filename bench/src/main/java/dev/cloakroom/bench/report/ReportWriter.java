@@ -320,8 +320,9 @@ public final class ReportWriter {
             return;
         }
         md.append("## Scale: per-request cost as the store fills\n\n");
-        md.append("The store is seeded with copies of one real session (the counter and the upload) under fresh ids, ")
-                .append("written straight into the store with the contender stopped; then the contender starts and ")
+        md.append("The store is seeded with copies of one real session holding a counter (a few hundred bytes, so that ")
+                .append("a million sessions of every contender fit in this machine's memory and disk at once) under ")
+                .append("fresh ids, written straight into the store with the contender stopped; then the contender starts and ")
                 .append("one client measures ").append(r.mode.scaleRequests()).append(" sequential read-only and ")
                 .append(r.mode.scaleRequests()).append(" increment requests on its own session (after ")
                 .append(r.mode.warmup()).append(" of each as warm-up). p50 in ms.\n\n");
