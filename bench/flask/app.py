@@ -12,7 +12,7 @@ the environment, so that the harness can point it at its own folder, database an
   SESSION_KEY_PREFIX          Flask-Session's default: session:
   PERMANENT_SESSION_LIFETIME  seconds; the article's 60 for sqlalchemy and redis, Flask's 31 days for filesystem
 
-Run under gunicorn: gunicorn --chdir bench/flask app:app
+Run under gunicorn: gunicorn --preload --chdir bench/flask app:app
 """
 import os
 from datetime import datetime
@@ -107,6 +107,10 @@ if session_type == "sqlalchemy":
     # the article's workaround: Flask-Session does not create its table
     with app.app_context():
         app.session_interface.db.create_all()
+        # Needed under gunicorn only: run with --preload, this module is imported once, in the master, so that five
+        # workers do not race on CREATE TABLE (PostgreSQL refuses all but one, and a worker that fails to boot stops
+        # gunicorn); the pool's connection is closed here so that each forked worker opens its own.
+        app.session_interface.db.engine.dispose()
 
 
 @app.route("/", methods=('GET', 'POST'))

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
@@ -150,8 +151,11 @@ final class SeedWorkload {
         }
         StoreAccess.ensureDatabase(JDBC_URL);
         results.seedNotes.add("gunicorn " + version() + ", " + workers + " sync workers ((2 x " + Runtime.getRuntime()
-                .availableProcessors() + " cores) + 1, as gunicorn's documentation recommends); the demo in one JVM "
-                + "with the contenders' flags (" + String.join(" ", jvmFlags()) + ")");
+                .availableProcessors() + " cores) + 1, as gunicorn's documentation recommends), `--preload` (the app "
+                + "imported once, in the master, so that the workers do not race on the article's `create_all`); the "
+                + "demo in one JVM with the contenders' flags (" + String.join(" ", jvmFlags()) + ")");
+        results.seedNotes.add(String.format(Locale.ROOT, "each load measured for %.1f s, after %.1f s of the same load "
+                + "unmeasured, in each fresh process", seconds(mode), warmupSeconds(mode)));
         Map<String, Long> warnings = new LinkedHashMap<>();
         List<String> systems = List.of(DEMO, FLASK);
         // within a round, the two apps run back to back on each store, the first of them swapped every round
@@ -166,6 +170,10 @@ final class SeedWorkload {
                         Process p = start(system, store, log);
                         try {
                             measure(system, store, round, system.equals(DEMO) ? DEMO_PORT : FLASK_PORT);
+                            if (!p.isAlive()) {
+                                results.seedNotes.add(system + " on " + store.label() + ", round " + round
+                                        + ": the server exited during the run (exit " + p.exitValue() + "; see " + log + ")");
+                            }
                         } finally {
                             stop(p);
                         }
@@ -241,7 +249,7 @@ final class SeedWorkload {
             command.add(demoJar().orElseThrow().toString());
         } else {
             command.addAll(List.of(GUNICORN.toString(), "--chdir", appFolder().orElseThrow().toString(),
-                    "--worker-class", "sync", "--workers", Integer.toString(workers),
+                    "--worker-class", "sync", "--workers", Integer.toString(workers), "--preload",
                     "--bind", "127.0.0.1:" + port, "app:app"));
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -281,20 +289,22 @@ final class SeedWorkload {
         long setupErrors = 0;
         for (int i = 0; i < CLIENTS; i++) {
             SeedClient c = new SeedClient(port);
-            setupErrors += c.upload(true) ? 0 : 1;
+            setupErrors += c.upload(true) == Outcome.RIGHT ? 0 : 1;
             clients.add(c);
         }
         for (SeedLoad load : SeedLoad.values()) {
+            // the set-up's and the warm-up's wrong answers count too: only the timing of the warm-up is dropped
+            long errors = setupErrors;
+            setupErrors = 0;
             if (warmupSeconds(mode) > 0) {
-                drive(clients, load, warmupSeconds(mode));
+                errors += drive(clients, load, warmupSeconds(mode)).errors();
             }
             Drive d = drive(clients, load, seconds(mode));
-            long errors = d.errors() + setupErrors;
-            setupErrors = 0;
+            errors += d.errors();
             if (load == SeedLoad.UPLOADS) {
                 // what the uploads left: every session still lists its lines
                 for (SeedClient c : clients) {
-                    errors += c.read() ? 0 : 1;
+                    errors += c.read() == Outcome.RIGHT ? 0 : 1;
                 }
             }
             results.seed.add(new Results.SeedRun(system, store, load, round, d.latencies().getTotalCount(), d.seconds(),
@@ -304,6 +314,9 @@ final class SeedWorkload {
 
     private record Drive(Histogram latencies, double seconds, long errors) {
     }
+
+    /** What one request got: a right answer, a wrong one, or no answer at all (refused or dropped connection). */
+    private enum Outcome { RIGHT, WRONG, FAILED }
 
     /** Every client sends one load's requests back to back until the time is up. */
     private static Drive drive(List<SeedClient> clients, SeedLoad load, double seconds) throws Exception {
@@ -319,14 +332,20 @@ final class SeedWorkload {
                     go.await();
                     while (System.nanoTime() < deadline[0]) {
                         long started = System.nanoTime();
-                        boolean right = switch (load) {
+                        Outcome o = switch (load) {
                             case READS -> client.read();
                             case UPLOADS -> client.upload(false);
                             case NEW_SESSIONS -> client.upload(true);
                         };
-                        Summary.record(h, System.nanoTime() - started);
-                        if (!right) {
+                        if (o != Outcome.RIGHT) {
                             errors.incrementAndGet();
+                        }
+                        if (o == Outcome.FAILED) {
+                            // no answer is no request served, and a refused connection fails at once: without a
+                            // pause a server that died would be counted millions of times
+                            Thread.sleep(10);
+                        } else {
+                            Summary.record(h, System.nanoTime() - started);
                         }
                     }
                     return h;
@@ -363,7 +382,7 @@ final class SeedWorkload {
          * Posts the file; right if the answer is a redirect to {@code /action} (Flask's 302, the demo's 303) that
          * names a session. {@code fresh}: without a cookie, and a set-up client keeps the one it gets.
          */
-        boolean upload(boolean fresh) {
+        Outcome upload(boolean fresh) {
             HttpRequest.Builder r = HttpRequest.newBuilder(form).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(UPLOAD_BODY));
@@ -372,7 +391,7 @@ final class SeedWorkload {
             }
             Optional<HttpResponse<String>> a = send(r);
             if (a.isEmpty()) {
-                return false;
+                return Outcome.FAILED;
             }
             HttpResponse<String> answer = a.get();
             Optional<String> set = answer.headers().allValues("Set-Cookie").stream()
@@ -383,18 +402,21 @@ final class SeedWorkload {
             if (fresh && cookie == null && set.isPresent()) {
                 cookie = set.get();
             }
-            return right;
+            return right ? Outcome.RIGHT : Outcome.WRONG;
         }
 
         /** Reads {@code /action}; right if it lists the upload's first and last line. */
-        boolean read() {
+        Outcome read() {
             if (cookie == null) {
-                return false;
+                return Outcome.WRONG;
             }
             Optional<HttpResponse<String>> a = send(HttpRequest.newBuilder(action).timeout(Duration.ofSeconds(30))
                     .header("Cookie", "session=" + cookie).GET());
-            return a.isPresent() && a.get().statusCode() == 200 && a.get().body().contains(FIRST_LINE)
-                    && a.get().body().contains(LAST_LINE);
+            if (a.isEmpty()) {
+                return Outcome.FAILED;
+            }
+            return a.get().statusCode() == 200 && a.get().body().contains(FIRST_LINE)
+                    && a.get().body().contains(LAST_LINE) ? Outcome.RIGHT : Outcome.WRONG;
         }
 
         private Optional<HttpResponse<String>> send(HttpRequest.Builder r) {
