@@ -6,6 +6,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -241,6 +243,13 @@ final class SeedWorkload {
 
     private Process start(String system, Store store, Path log) throws Exception {
         int port = system.equals(DEMO) ? DEMO_PORT : FLASK_PORT;
+        // a server left over on the port would answer the readiness check and be measured in this one's place
+        try (ServerSocket free = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            free.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " is in use: the seed's app needs ports "
+                    + DEMO_PORT + "-" + FLASK_PORT, e);
+        }
         List<String> command = new ArrayList<>();
         if (system.equals(DEMO)) {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -310,6 +319,7 @@ final class SeedWorkload {
             results.seed.add(new Results.SeedRun(system, store, load, round, d.latencies().getTotalCount(), d.seconds(),
                     d.latencies().getTotalCount() / d.seconds(), Summary.of(d.latencies()), errors));
         }
+        clients.forEach(SeedClient::close);
     }
 
     private record Drive(Histogram latencies, double seconds, long errors) {
@@ -365,17 +375,14 @@ final class SeedWorkload {
         }
     }
 
-    /** One browser: its own connection (reopened when gunicorn closes it) and its session cookie. */
-    private static final class SeedClient {
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(30)).build();
-        private final URI form;
-        private final URI action;
+    /** One browser: its own connection (opened again when gunicorn closes it) and its session cookie. */
+    private static final class SeedClient implements AutoCloseable {
+        private static final List<String> FORM_HEADERS = List.of("Content-Type: multipart/form-data; boundary=" + BOUNDARY);
+        private final RawHttp http;
         private String cookie;
 
         SeedClient(int port) {
-            this.form = URI.create("http://127.0.0.1:" + port + "/");
-            this.action = URI.create("http://127.0.0.1:" + port + "/action");
+            this.http = new RawHttp(port);
         }
 
         /**
@@ -383,21 +390,17 @@ final class SeedWorkload {
          * names a session. {@code fresh}: without a cookie, and a set-up client keeps the one it gets.
          */
         Outcome upload(boolean fresh) {
-            HttpRequest.Builder r = HttpRequest.newBuilder(form).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(UPLOAD_BODY));
-            if (!fresh) {
-                r.header("Cookie", "session=" + cookie);
-            }
-            Optional<HttpResponse<String>> a = send(r);
+            List<String> headers = fresh ? FORM_HEADERS
+                    : List.of(FORM_HEADERS.get(0), "Cookie: session=" + cookie);
+            Optional<RawHttp.Answer> a = send("POST", "/", headers, UPLOAD_BODY);
             if (a.isEmpty()) {
                 return Outcome.FAILED;
             }
-            HttpResponse<String> answer = a.get();
-            Optional<String> set = answer.headers().allValues("Set-Cookie").stream()
+            RawHttp.Answer answer = a.get();
+            Optional<String> set = answer.all("set-cookie").stream()
                     .filter(c -> c.startsWith("session=")).map(c -> c.substring(8).split(";", 2)[0]).findFirst();
-            boolean right = (answer.statusCode() == 302 || answer.statusCode() == 303)
-                    && answer.headers().firstValue("Location").orElse("").endsWith("/action")
+            boolean right = (answer.status() == 302 || answer.status() == 303)
+                    && answer.header("location").endsWith("/action")
                     && (set.isPresent() || !fresh);
             if (fresh && cookie == null && set.isPresent()) {
                 cookie = set.get();
@@ -410,25 +413,27 @@ final class SeedWorkload {
             if (cookie == null) {
                 return Outcome.WRONG;
             }
-            Optional<HttpResponse<String>> a = send(HttpRequest.newBuilder(action).timeout(Duration.ofSeconds(30))
-                    .header("Cookie", "session=" + cookie).GET());
+            Optional<RawHttp.Answer> a = send("GET", "/action", List.of("Cookie: session=" + cookie), null);
             if (a.isEmpty()) {
                 return Outcome.FAILED;
             }
-            return a.get().statusCode() == 200 && a.get().body().contains(FIRST_LINE)
+            return a.get().status() == 200 && a.get().body().contains(FIRST_LINE)
                     && a.get().body().contains(LAST_LINE) ? Outcome.RIGHT : Outcome.WRONG;
         }
 
-        private Optional<HttpResponse<String>> send(HttpRequest.Builder r) {
+        private Optional<RawHttp.Answer> send(String method, String path, List<String> headers, byte[] body) {
             try {
-                return Optional.of(http.send(r.build(), HttpResponse.BodyHandlers.ofString()));
-            } catch (IOException e) {
-                // counted as a wrong answer by the caller: a refused or dropped connection is an error of the run
-                return Optional.empty();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                return Optional.of(http.send(method, path, headers, body));
+            } catch (IOException | RuntimeException e) {
+                // counted by the caller: a refused or dropped connection, or an answer that is not HTTP, is an error
+                http.close();
                 return Optional.empty();
             }
+        }
+
+        @Override
+        public void close() {
+            http.close();
         }
     }
 

@@ -71,8 +71,10 @@ final class SeedSection {
                 .append("**uploads** of the file to the 16 sessions (right when answered with a redirect to `/action`; ")
                 .append("afterwards every session must still list its lines), **new sessions**: the upload without a ")
                 .append("cookie (right when redirected with a new session cookie). An error is any other answer or a ")
-                .append("failed connection. The load generator is a thread per client in the harness's JVM, on the same ")
-                .append("cores as the servers.\n\n");
+                .append("failed connection. The load generator is a thread per client in the harness's JVM on a plain ")
+                .append("blocking socket (`RawHttp`: as wrk does, the connection is kept alive where the server allows it ")
+                .append("and opened again where it closes it, as gunicorn's sync workers do after every answer), on the ")
+                .append("same cores as the servers.\n\n");
         r.seedNotes.forEach(n -> md.append("- ").append(n).append("\n"));
         md.append("\n| store | load | demo req/s | Flask req/s | demo ÷ Flask | outside | demo p50 / p99 ms | Flask p50 / p99 ms | errors demo / Flask |\n")
                 .append("|---|---|---|---|---|---|---|---|---|\n");
