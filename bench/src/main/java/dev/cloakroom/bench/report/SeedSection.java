@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * The report's section on the seed's app: Cloakroom's demo against Flask-Session under gunicorn on each store, set
@@ -48,7 +49,8 @@ final class SeedSection {
         if (r.seed.isEmpty()) {
             md.append("Not measured in this run");
             if (!r.seedNotes.isEmpty()) {
-                md.append(": ").append(String.join("; ", r.seedNotes));
+                md.append(": ").append(r.seedNotes.stream().map(n -> n.replaceFirst("^not measured: ", ""))
+                        .collect(Collectors.joining("; ")));
             }
             md.append(".\n\n");
             return md.toString();
@@ -60,7 +62,8 @@ final class SeedSection {
                 .append("every upload) under gunicorn, against Cloakroom's Java port of it (`demo/target/cloakroom-demo.jar`, ")
                 .append("`java -jar`). Both get the same settings in their environment: the filesystem store with ")
                 .append("`SESSION_FILE_THRESHOLD=500` (Flask-Session's default and Cloakroom's; the article's 5 is its ")
-                .append("test value, with which cachelib deletes live sessions' files once a sixth exists), ")
+                .append("test value: past it cachelib deletes the oldest files, live sessions' included, so most of the ")
+                .append("16 clients would read a page without their upload), ")
                 .append("PostgreSQL (database `cloakroom_bench_flask`, a table each) and Redis (DB 9, a key prefix each) ")
                 .append("with the article's `PERMANENT_SESSION_LIFETIME=60`. ")
                 .append(rounds).append(" round(s); in each, every store once per app, each app started fresh (the ")
@@ -125,8 +128,10 @@ final class SeedSection {
         return "- **Flask-Session** (the seed's system): gunicorn's sync workers serve one request each at a time in "
                 + "separate processes, and Flask-Session 0.3.2 writes the whole pickled session back on every request, "
                 + "reads included (its `save_session` skips no unchanged session); its file cache (cachelib) writes a "
-                + "temporary file and renames it, with no fsync, where Cloakroom's durable file store fsyncs twice; its SQL interface runs an ORM "
-                + "query to load, another before the write and a commit, and the article's clean-up adds a `DELETE` "
+                + "temporary file and renames it, with no fsync, where Cloakroom's durable file store fsyncs twice; once "
+                + "the folder holds more files than `SESSION_FILE_THRESHOLD`, every write first reads the header of every "
+                + "file to delete the expired ones and then the oldest (live sessions' included), so a new session costs "
+                + "a scan of the folder; its SQL interface runs an ORM query to load, another before the write and a commit, and the article's clean-up adds a `DELETE` "
                 + "to every upload. See the seed's app section.\n\n";
     }
 
