@@ -24,7 +24,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: java -jar bench/target/cloakroom-bench.jar full|quick|report [--out DIR] "
-                    + "[--contenders id,id] [--jdbc URL] [--redis URI]");
+                    + "[--contenders id,id] [--jdbc URL] [--redis URI] [--seed-only]");
             System.exit(2);
         }
         Path out = Path.of(option(args, "--out", "docs"));
@@ -40,8 +40,9 @@ public final class BenchMain {
         Path work = Files.createTempDirectory("cloakroom-bench-");
         Target target = new Target(work.resolve("data"), option(args, "--jdbc", Target.DEFAULT_JDBC_URL),
                 option(args, "--redis", Target.DEFAULT_REDIS_URI));
-        Results results = measure(mode, target, contenders, BASE_PORT, work);
-        if (mode.jmh() > 0) {
+        boolean seedOnly = Arrays.asList(args).contains("--seed-only");
+        Results results = measure(mode, target, contenders, BASE_PORT, work, seedOnly);
+        if (mode.jmh() > 0 && !seedOnly) {
             System.out.println("[bench] JMH micro-benchmarks");
             results.micro.addAll(MicroBenchmarks.run(mode.jmh() > 1));
         }
@@ -57,11 +58,17 @@ public final class BenchMain {
 
     /** Measures everything but the JMH benchmarks: what the smoke test runs too. */
     static Results measure(Mode mode, Target target, List<Contender> contenders, int basePort, Path work) throws Exception {
+        return measure(mode, target, contenders, basePort, work, false);
+    }
+
+    /** {@code seedOnly}: only the seed's app against Flask-Session, no contender ({@code --seed-only}). */
+    static Results measure(Mode mode, Target target, List<Contender> contenders, int basePort, Path work,
+                           boolean seedOnly) throws Exception {
         Files.createDirectories(target.dataDir());
         long started = System.nanoTime();
         try (Harness harness = new Harness(mode, target, contenders, basePort, work,
                 line -> System.out.printf("[bench] %5.0f s  %s%n", (System.nanoTime() - started) / 1e9, line))) {
-            return harness.run();
+            return seedOnly ? harness.runSeedOnly() : harness.run();
         }
     }
 

@@ -65,6 +65,7 @@ final class Harness implements AutoCloseable {
                 }
             }
         }
+        seed();
         if (!mode.scaleLevels().isEmpty()) {
             measureScale();
         }
@@ -76,6 +77,18 @@ final class Harness implements AutoCloseable {
         }
         results.finishedMillis = System.currentTimeMillis();
         return results;
+    }
+
+    /** Only issue 10's reference row, the seed's app ({@code --seed-only}): no contender is started. */
+    Results runSeedOnly() throws Exception {
+        results.startedMillis = System.currentTimeMillis();
+        seed();
+        results.finishedMillis = System.currentTimeMillis();
+        return results;
+    }
+
+    private void seed() throws Exception {
+        new SeedWorkload(mode, target.dataDir(), logs, progress, results).run();
     }
 
     private ContenderProcess start(Contender c) throws Exception {

@@ -33,7 +33,8 @@ final class Machine {
         m.put("file stores' folders", fileSystem(Path.of(System.getProperty("java.io.tmpdir"))) + "; the tmpfs contender's "
                 + fileSystem(Contender.TMPFS));
         m.put("load average at start", loadAverage());
-        m.put("Flask-Session reference", flask());
+        m.put("Flask-Session reference", SeedWorkload.unavailable().orElse("python3-flask-session and gunicorn installed; "
+                + "see the seed's app section"));
         return m;
     }
 
@@ -55,18 +56,7 @@ final class Machine {
         }
     }
 
-    /** The reference row needs Debian's packages already installed; the harness installs nothing. */
-    private static String flask() {
-        boolean flask = installed("python3-flask-session");
-        boolean gunicorn = installed("gunicorn");
-        if (flask && gunicorn) {
-            return "python3-flask-session and gunicorn installed";
-        }
-        return "not measured: " + (flask ? "" : "python3-flask-session ") + (gunicorn ? "" : "gunicorn ")
-                + "not installed (dpkg), and the harness installs nothing";
-    }
-
-    private static boolean installed(String pkg) {
+    static boolean installed(String pkg) {
         try {
             Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Status}", pkg).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());

@@ -1,6 +1,7 @@
 package dev.cloakroom.bench.load;
 
 import dev.cloakroom.bench.Contender;
+import dev.cloakroom.bench.Store;
 import dev.cloakroom.bench.micro.MicroBenchmarks;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonCreator;
@@ -54,6 +55,15 @@ public final class Results {
                           long leftExpired, long errors) {
     }
 
+    /**
+     * The seed's app ({@link SeedWorkload}): {@code system} is {@link SeedWorkload#DEMO} or {@link SeedWorkload#FLASK};
+     * {@code requests} answered in {@code seconds} by 16 clients at once, {@code errors} of them non-2xx, wrong or
+     * failed (the set-up's included).
+     */
+    public record SeedRun(String system, Store store, SeedLoad load, int round, long requests, double seconds,
+                          double perSecond, Summary latency, long errors) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY);
 
@@ -66,6 +76,9 @@ public final class Results {
     public final List<ScalePoint> scale = new ArrayList<>();
     public final List<Cleanup> cleanups = new ArrayList<>();
     public final List<MicroBenchmarks.Score> micro = new ArrayList<>();
+    public final List<SeedRun> seed = new ArrayList<>();
+    /** How the seed part ran (workers, settings, what the servers logged), or why it did not. */
+    public final List<String> seedNotes = new ArrayList<>();
     public final List<Contender> contenders;
     public long startedMillis;
     public long finishedMillis;

@@ -68,6 +68,7 @@ public final class ReportWriter {
         cleanup(charts);
         micro();
         outside();
+        md.append(new SeedSection(r).markdown());
         bar();
         closingNote();
         Path file = dir.resolve("benchmarks.md");
@@ -473,7 +474,7 @@ public final class ReportWriter {
         md.append("- **Baseline.** The no-session page costs store round trips on Jetty's JDBC store (see the round ")
                 .append("trip table): its session handler loads the session named by the cookie whether or not the page ")
                 .append("uses it, which is why its baseline latency is far above the others'.\n");
-        md.append("- **Flask-Session** (the seed's system) is not measured here: see the machine table.\n\n");
+        md.append(new SeedSection(r).closingLine());
         md.append("Left undone by this harness: the locks held during cleanup (not sampled), and a ")
                 .append("`pg_stat_statements` cross-check where the extension is not loaded.\n");
     }
