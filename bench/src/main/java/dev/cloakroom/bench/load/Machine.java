@@ -33,7 +33,7 @@ final class Machine {
         m.put("file stores' folders", fileSystem(Path.of(System.getProperty("java.io.tmpdir"))) + "; the tmpfs contender's "
                 + fileSystem(Contender.TMPFS));
         m.put("load average at start", loadAverage());
-        m.put("Flask-Session reference", SeedWorkload.unavailable().orElse("python3-flask-session and gunicorn installed; "
+        m.put("Flask-Session reference", SeedApps.unavailable().orElse("python3-flask-session and gunicorn installed; "
                 + "see the seed's app section"));
         return m;
     }

@@ -93,7 +93,7 @@ class HarnessSmokeTest {
 
     @Test
     void theSeedsAppRanOnEveryStoreOrTheRunSaysWhyNot() {
-        if (SeedWorkload.unavailable().isPresent()) {
+        if (SeedApps.unavailable().isPresent()) {
             // CI installs neither Flask-Session nor gunicorn: the part is skipped, and the report says why
             assertThat(results.seed).isEmpty();
             assertThat(results.seedNotes).singleElement().asString().startsWith("not measured: ");
@@ -102,7 +102,7 @@ class HarnessSmokeTest {
         assertThat(results.seed).hasSize(2 * Store.values().length * SeedLoad.values().length);
         assertThat(results.seed).allSatisfy(s -> {
             assertThat(s.requests()).as("%s %s %s answers", s.system(), s.store(), s.load()).isPositive();
-            if (s.system().equals(SeedWorkload.DEMO)) {
+            if (s.system().equals(SeedApps.DEMO)) {
                 // Flask-Session's wrong answers are a finding for the report; the demo's would be a defect
                 assertThat(s.errors()).as("%s %s %s errors", s.system(), s.store(), s.load()).isZero();
             }
