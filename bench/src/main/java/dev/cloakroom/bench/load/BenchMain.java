@@ -12,7 +12,8 @@ import java.util.List;
  * The load generator's entry point: {@code java -jar bench/target/cloakroom-bench.jar full|quick [--out docs]}, run
  * from the repository's root. Measures every contender, runs the JMH benchmarks, and writes
  * {@code docs/benchmarks.md} with its charts and raw figures ({@code results.json}) in {@code docs/benchmarks/};
- * {@code report} draws the report again from those raw figures, measuring nothing.
+ * {@code report} draws the report again from those raw figures, measuring nothing. PostgreSQL is a cluster of the
+ * run's own ({@link PrivatePostgres}, with {@code pg_stat_statements} loaded) unless {@code --jdbc URL} names a server.
  */
 public final class BenchMain {
     /** Contender {@code i} listens on {@code BASE_PORT + i}. */
@@ -24,7 +25,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: java -jar bench/target/cloakroom-bench.jar full|quick|report [--out DIR] "
-                    + "[--contenders id,id] [--jdbc URL] [--redis URI]");
+                    + "[--contenders id,id] [--jdbc URL] [--redis URI] [--base-port N] [--rounds N] [--only cleanup]");
             System.exit(2);
         }
         Path out = Path.of(option(args, "--out", "docs"));
@@ -35,13 +36,33 @@ public final class BenchMain {
             return;
         }
         Mode mode = Mode.byName(args[0]);
+        String rounds = option(args, "--rounds", null);
+        if (rounds != null) {
+            mode = mode.withRounds(Integer.parseInt(rounds));
+        }
+        String only = option(args, "--only", null);
+        if (only != null && !only.equals("cleanup")) {
+            throw new IllegalArgumentException("--only takes cleanup, not '" + only + "'");
+        }
+        boolean cleanupOnly = only != null;
         List<Contender> contenders = Arrays.stream(option(args, "--contenders", allIds()).split(","))
                 .map(Contender::byId).toList();
+        int basePort = Integer.parseInt(option(args, "--base-port", Integer.toString(BASE_PORT)));
         Path work = Files.createTempDirectory("cloakroom-bench-");
-        Target target = new Target(work.resolve("data"), option(args, "--jdbc", Target.DEFAULT_JDBC_URL),
-                option(args, "--redis", Target.DEFAULT_REDIS_URI));
-        Results results = measure(mode, target, contenders, BASE_PORT, work);
-        if (mode.jmh() > 0) {
+        String jdbc = option(args, "--jdbc", null);
+        String redis = option(args, "--redis", Target.DEFAULT_REDIS_URI);
+        Results results;
+        if (jdbc != null) {
+            results = measure(mode, new Target(work.resolve("data"), jdbc, redis), contenders, basePort, work, cleanupOnly);
+        } else {
+            // the run's own cluster, where pg_stat_statements can be loaded; stopped before JMH takes the cores
+            try (PrivatePostgres postgres = PrivatePostgres.start()) {
+                System.out.println("[bench] " + postgres);
+                results = measure(mode, Target.on(postgres, work.resolve("data"), redis), contenders, basePort, work,
+                        cleanupOnly);
+            }
+        }
+        if (mode.jmh() > 0 && !cleanupOnly) {
             System.out.println("[bench] JMH micro-benchmarks");
             results.micro.addAll(MicroBenchmarks.run(mode.jmh() > 1));
         }
@@ -57,10 +78,15 @@ public final class BenchMain {
 
     /** Measures everything but the JMH benchmarks: what the smoke test runs too. */
     static Results measure(Mode mode, Target target, List<Contender> contenders, int basePort, Path work) throws Exception {
+        return measure(mode, target, contenders, basePort, work, false);
+    }
+
+    private static Results measure(Mode mode, Target target, List<Contender> contenders, int basePort, Path work,
+                                   boolean cleanupOnly) throws Exception {
         Files.createDirectories(target.dataDir());
         long started = System.nanoTime();
         try (Harness harness = new Harness(mode, target, contenders, basePort, work,
-                line -> System.out.printf("[bench] %5.0f s  %s%n", (System.nanoTime() - started) / 1e9, line))) {
+                line -> System.out.printf("[bench] %5.0f s  %s%n", (System.nanoTime() - started) / 1e9, line), cleanupOnly)) {
             return harness.run();
         }
     }
