@@ -33,6 +33,13 @@ import org.HdrHistogram.Histogram;
  * (in a rotated order each round, so that drift on the machine does not always favour the same one).
  */
 final class Harness implements AutoCloseable {
+    /** One returning user every this often, while the cleanup runs, ... */
+    private static final long RETURNING_EVERY_MILLIS = 100;
+    /** ... and at most this many waiting at once: each holds a pooled connection while it waits. */
+    private static final int RETURNING_AT_ONCE = 4;
+    /** Spring's one DELETE of a million rows runs for minutes on two busy cores. */
+    private static final Duration CLEANUP_TIMEOUT = Duration.ofMinutes(10);
+
     private final Mode mode;
     private final Target target;
     private final List<Contender> contenders;
@@ -366,13 +373,6 @@ final class Harness implements AutoCloseable {
     private int returningUsers() {
         return (int) Math.max(20, Math.min(600, mode.cleanupRows() / 2000));
     }
-
-    /** One returning user every this often, while the cleanup runs, ... */
-    private static final long RETURNING_EVERY_MILLIS = 100;
-    /** ... and at most this many waiting at once: each holds a pooled connection while it waits. */
-    private static final int RETURNING_AT_ONCE = 4;
-    /** Spring's one DELETE of a million rows runs for minutes on two busy cores. */
-    private static final Duration CLEANUP_TIMEOUT = Duration.ofMinutes(10);
 
     private Results.Cleanup cleanUnderLoad(ContenderProcess p, int round, List<Client> returning, long setupErrors)
             throws Exception {
