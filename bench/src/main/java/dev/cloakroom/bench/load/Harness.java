@@ -33,6 +33,8 @@ import org.HdrHistogram.Histogram;
  * (in a rotated order each round, so that drift on the machine does not always favour the same one).
  */
 final class Harness implements AutoCloseable {
+    /** How long the store may still be written to after the last counted response. */
+    private static final long SETTLE_MILLIS = 200;
     /** One returning user every this often, while the cleanup runs, ... */
     private static final long RETURNING_EVERY_MILLIS = 100;
     /** ... and at most this many waiting at once: each holds a pooled connection while it waits. */
@@ -198,6 +200,8 @@ final class Harness implements AutoCloseable {
             RedisCounters.delta(statsBefore, redisCounters.commandStats())
                     .forEach((name, n) -> serverCalls.put(name, n / (double) mode.tripRequests()));
         }
+        // Jetty writes a session once its response has gone: let the last request's write land in this page's count
+        Thread.sleep(SETTLE_MILLIS);
         long[] jdbcAfter = jdbcCounters(p);
         double n = mode.tripRequests();
         Results.PgCalls pg = null;
