@@ -43,7 +43,12 @@ final class Client {
     }
 
     Answer send(String method, String path, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        return send(method, path, body, TIMEOUT);
+    }
+
+    /** With a timeout of its own: a cleanup, or a request that may wait for one. */
+    Answer send(String method, String path, String body, Duration timeout) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (!cookies.isEmpty()) {
             request.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())

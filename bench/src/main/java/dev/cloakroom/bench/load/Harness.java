@@ -4,19 +4,26 @@ import dev.cloakroom.bench.Contender;
 import dev.cloakroom.bench.Pages;
 import dev.cloakroom.bench.Store;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -27,6 +34,20 @@ import org.HdrHistogram.Histogram;
  * (in a rotated order each round, so that drift on the machine does not always favour the same one).
  */
 final class Harness implements AutoCloseable {
+    /** The phases of a cleanup under load: the loaders warm up, are measured before, then during it. */
+    private static final int WARMING = 0;
+    private static final int BEFORE = 1;
+    private static final int DURING = 2;
+    private static final int DONE = 3;
+    /** How long the store may still be written to after the last counted response. */
+    private static final long SETTLE_MILLIS = 200;
+    /** One returning user every this often, while the cleanup runs, ... */
+    private static final long RETURNING_EVERY_MILLIS = 100;
+    /** ... and at most this many waiting at once: each holds a pooled connection while it waits. */
+    private static final int RETURNING_AT_ONCE = 4;
+    /** Spring's one DELETE of a million rows runs for minutes on two busy cores. */
+    private static final Duration CLEANUP_TIMEOUT = Duration.ofMinutes(10);
+
     private final Mode mode;
     private final Target target;
     private final List<Contender> contenders;
@@ -36,19 +57,46 @@ final class Harness implements AutoCloseable {
     private final StoreAccess store;
     private final RedisCounters redisCounters;
     private final Results results;
+    /** The contenders' statements as the server counts them; null where {@code pg_stat_statements} is not loaded. */
+    private final StatementStats statements;
+    private final Set<Phase> phases;
+
+    /** The parts of a run, in the order they run; {@code --only NAME} runs one (the million-row cleanup alone takes minutes). */
+    enum Phase {
+        /** Every contender's four pages: sequential, concurrent, round trips, lost updates, bytes stored. */
+        PATHS,
+        /** Issue 10's reference row: the seed's app on Flask-Session beside the demo. */
+        SEED,
+        /** Per-request cost as the store fills. */
+        SCALE,
+        /** Expired sessions cleaned up under load, on PostgreSQL. */
+        CLEANUP;
+
+        static Phase byName(String name) {
+            for (Phase p : values()) {
+                if (p.name().equalsIgnoreCase(name)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("--only takes paths, seed, scale or cleanup, not '" + name + "'");
+        }
+    }
 
     Harness(Mode mode, Target target, List<Contender> contenders, int basePort, Path logs,
-            Consumer<String> progress) throws Exception {
+            Consumer<String> progress, Set<Phase> phases) throws Exception {
         this.mode = mode;
         this.target = target;
         this.contenders = List.copyOf(contenders);
         this.basePort = basePort;
         this.logs = logs;
         this.progress = progress;
-        StoreAccess.ensureDatabase(target.jdbcUrl());
+        this.phases = Set.copyOf(phases);
+        StoreAccess.ensureDatabase(target.adminJdbcUrl());
         this.store = new StoreAccess(target);
         this.redisCounters = new RedisCounters(store.redis(), target.redisUri());
         this.results = new Results(mode, Machine.describe(store), contenders);
+        String role = StatementStats.userOf(target.jdbcUrl());
+        this.statements = role == null ? null : StatementStats.open(target.adminJdbcUrl(), role);
     }
 
     Results run() throws Exception {
@@ -57,7 +105,7 @@ final class Harness implements AutoCloseable {
             store.clear(c);
             store.dropTables(c);
         }
-        for (int round = 1; round <= mode.rounds(); round++) {
+        for (int round = 1; round <= (phases.contains(Phase.PATHS) ? mode.rounds() : 0); round++) {
             for (Contender c : rotated(contenders, round)) {
                 progress.accept("round " + round + ": " + c);
                 try (ContenderProcess p = start(c)) {
@@ -65,24 +113,18 @@ final class Harness implements AutoCloseable {
                 }
             }
         }
-        seed();
-        if (!mode.scaleLevels().isEmpty()) {
+        if (phases.contains(Phase.SEED)) {
+            seed();
+        }
+        if (!mode.scaleLevels().isEmpty() && phases.contains(Phase.SCALE)) {
             measureScale();
         }
-        if (mode.cleanupRows() > 0) {
+        if (mode.cleanupRows() > 0 && phases.contains(Phase.CLEANUP)) {
             measureCleanup();
         }
         for (Contender c : contenders) {
             store.clear(c);
         }
-        results.finishedMillis = System.currentTimeMillis();
-        return results;
-    }
-
-    /** Only issue 10's reference row, the seed's app ({@code --seed-only}): no contender is started. */
-    Results runSeedOnly() throws Exception {
-        results.startedMillis = System.currentTimeMillis();
-        seed();
         results.finishedMillis = System.currentTimeMillis();
         return results;
     }
@@ -170,6 +212,8 @@ final class Harness implements AutoCloseable {
         long[] jdbcBefore = jdbcCounters(p);
         Map<String, Long> statsBefore = c.store() == Store.REDIS ? redisCounters.commandStats() : Map.of();
         RedisCounters.Monitor monitor = c.store() == Store.REDIS ? redisCounters.monitor(c.redisPrefix()) : null;
+        boolean serverCounts = c.store() == Store.POSTGRESQL && statements != null;
+        Map<List<Object>, StatementStats.Entry> pgBefore = serverCounts ? statements.snapshot() : null;
         long errors = 0;
         long clientCommands;
         try {
@@ -184,10 +228,21 @@ final class Harness implements AutoCloseable {
             RedisCounters.delta(statsBefore, redisCounters.commandStats())
                     .forEach((name, n) -> serverCalls.put(name, n / (double) mode.tripRequests()));
         }
+        // Jetty writes a session once its response has gone: let the last request's write land in this page's count
+        Thread.sleep(SETTLE_MILLIS);
         long[] jdbcAfter = jdbcCounters(p);
         double n = mode.tripRequests();
+        Results.PgCalls pg = null;
+        if (serverCounts) {
+            // top level only: what the contender sent, not what ran inside its statements
+            List<StatementStats.Entry> ran = StatementStats.delta(pgBefore, statements.snapshot()).stream()
+                    .filter(StatementStats.Entry::toplevel).toList();
+            pg = new Results.PgCalls(ran.stream().mapToLong(StatementStats.Entry::calls).sum() / n,
+                    ran.stream().filter(StatementStats.Entry::isBegin).mapToLong(StatementStats.Entry::calls).sum() / n,
+                    ran.stream().filter(StatementStats.Entry::isEnd).mapToLong(StatementStats.Entry::calls).sum() / n);
+        }
         results.trips.add(new Results.Trips(c, round, w, (jdbcAfter[0] - jdbcBefore[0]) / n,
-                (jdbcAfter[1] - jdbcBefore[1]) / n, clientCommands / n, serverCalls));
+                (jdbcAfter[1] - jdbcBefore[1]) / n, clientCommands / n, serverCalls, pg));
         return errors;
     }
 
@@ -309,7 +364,10 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    /** Cloakroom's sweeper against Spring Session JDBC's cleanup statement, each under load, on PostgreSQL. */
+    /**
+     * Cloakroom's sweeper against Spring Session JDBC's cleanup statement, each under load, on PostgreSQL: the
+     * expired rows are seeded, then users come back to sessions that expired too while the cleanup runs.
+     */
     private void measureCleanup() throws Exception {
         List<Contender> cleaners = contenders.stream().filter(c -> c.expiryColumn() != null).toList();
         for (int round = 1; round <= mode.rounds(); round++) {
@@ -318,10 +376,22 @@ final class Harness implements AutoCloseable {
                 store.clear(c);
                 try (ContenderProcess p = start(c)) {
                     Client template = new Client(p.port());
-                    expect(template, Workload.INCREMENT, 0);
-                    store.copy(c, mode.cleanupRows(), Instant.now().minusSeconds(3600));
-                    store.analyze(c);
-                    results.cleanups.add(cleanUnderLoad(p, round));
+                    long errors = expect(template, Workload.INCREMENT, 0);
+                    Instant expiredAt = Instant.now().minusSeconds(3600);
+                    long seeding = System.nanoTime();
+                    store.copy(c, mode.cleanupRows(), expiredAt);
+                    List<Client> returning = new ArrayList<>();
+                    for (int i = 0; i < returningUsers(); i++) {
+                        Client user = new Client(p.port());
+                        errors += expect(user, Workload.INCREMENT, 0);
+                        returning.add(user);
+                    }
+                    // the template's and the returning users' sessions expire with the copies
+                    store.expireLive(c, expiredAt);
+                    store.vacuum(c);
+                    progress.accept(String.format(Locale.ROOT, "seeded and vacuumed in %.1f s",
+                            (System.nanoTime() - seeding) / 1e9));
+                    results.cleanups.add(cleanUnderLoad(p, round, returning, errors));
                 }
             }
         }
@@ -330,13 +400,21 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    private Results.Cleanup cleanUnderLoad(ContenderProcess p, int round) throws Exception {
+    /** Users whose session expired and who come back during the cleanup: enough for one every 100 ms of a long run. */
+    private int returningUsers() {
+        return (int) Math.max(20, Math.min(600, mode.cleanupRows() / 2000));
+    }
+
+    private Results.Cleanup cleanUnderLoad(ContenderProcess p, int round, List<Client> returning, long setupErrors)
+            throws Exception {
         Contender c = p.contender();
         int loaders = Math.max(2, mode.clients() / 4);
         AtomicInteger phase = new AtomicInteger();
         Histogram before = Summary.histogram();
         Histogram during = Summary.histogram();
-        AtomicLong errors = new AtomicLong();
+        Histogram comeback = Summary.histogram();
+        AtomicLong errors = new AtomicLong(setupErrors);
+        AtomicLong comebackErrors = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(loaders + 1);
         try {
             List<Future<?>> load = new ArrayList<>();
@@ -348,7 +426,7 @@ final class Harness implements AutoCloseable {
                     errors.addAndGet(expect(client, Workload.UPLOAD, count[0]));
                     Histogram mine = Summary.histogram();
                     Histogram mineDuring = Summary.histogram();
-                    for (int r = 0; phase.get() < 2; r++) {
+                    for (int r = 0; phase.get() < DONE; r++) {
                         Workload w = r % 2 == 0 ? Workload.READ : Workload.INCREMENT;
                         int now = phase.get();
                         Client.Answer a = client.send(w);
@@ -359,7 +437,9 @@ final class Harness implements AutoCloseable {
                         if (!right) {
                             errors.incrementAndGet();
                         }
-                        Summary.record(now == 0 ? mine : mineDuring, a.nanos());
+                        if (now != WARMING) {
+                            Summary.record(now == BEFORE ? mine : mineDuring, a.nanos());
+                        }
                     }
                     synchronized (before) {
                         before.add(mine);
@@ -368,24 +448,111 @@ final class Harness implements AutoCloseable {
                     return null;
                 }));
             }
+            // the contender's JVM is fresh and idled while the rows were seeded: its first requests are no baseline
+            Thread.sleep(mode.equals(Mode.SMOKE) ? 200 : 2000);
+            phase.set(BEFORE);
             Thread.sleep(mode.equals(Mode.SMOKE) ? 300 : 2000);
-            phase.set(1);
-            Client admin = new Client(p.port());
-            Client.Answer cleaned = admin.send("POST", Pages.CLEANUP, "");
-            phase.set(2);
+            Map<List<Object>, StatementStats.Entry> pgBefore = statements == null ? null : statements.snapshot();
+            Results.Locks locks;
+            Client.Answer cleaned;
+            Future<?> comingBack;
+            try (CleanupSampler sampler = new CleanupSampler(target.adminJdbcUrl(), c.expiryColumn())) {
+                phase.set(DURING);
+                comingBack = pool.submit((Callable<Void>) () -> {
+                    comeBack(returning, phase, comeback, comebackErrors);
+                    return null;
+                });
+                cleaned = new Client(p.port()).send("POST", Pages.CLEANUP, "", CLEANUP_TIMEOUT);
+                phase.set(DONE);
+                locks = sampler.stop();
+            }
             for (Future<?> f : load) {
                 f.get(1, TimeUnit.MINUTES);
             }
+            comingBack.get(CLEANUP_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+            Results.CleanupRows rows = pgBefore == null ? null : cleanupRows(c, StatementStats.delta(pgBefore, statements.snapshot()));
             long millis = cleaned.status() == 200 ? Long.parseLong(cleaned.body().split(" ")[0]) : -1;
             return new Results.Cleanup(c, round, mode.cleanupRows(), millis, Summary.of(before), Summary.of(during),
-                    store.expired(c), errors.get() + (cleaned.status() == 200 ? 0 : 1));
+                    store.expired(c), errors.get() + (cleaned.status() == 200 ? 0 : 1), locks, rows,
+                    Summary.of(comeback), comebackErrors.get());
         } finally {
             pool.shutdownNow();
         }
     }
 
+    /**
+     * While the cleanup runs, one user after another comes back to a session that expired: a read-only request,
+     * which must answer 404 (no session). Each may wait for the cleanup's row locks where the product deletes the
+     * expired session it finds (Spring Session does); its latency includes that wait, and never a queue of ours.
+     */
+    private static void comeBack(List<Client> users, AtomicInteger phase, Histogram latencies, AtomicLong wrong)
+            throws InterruptedException {
+        ExecutorService senders = Executors.newFixedThreadPool(RETURNING_AT_ONCE);
+        Semaphore free = new Semaphore(RETURNING_AT_ONCE);
+        List<Future<?>> sent = new ArrayList<>();
+        try {
+            Iterator<Client> next = users.iterator();
+            while (phase.get() == DURING && next.hasNext()) {
+                if (free.tryAcquire()) {
+                    Client user = next.next();
+                    sent.add(senders.submit(() -> {
+                        try {
+                            Client.Answer a = user.send("GET", Pages.READ, null, CLEANUP_TIMEOUT);
+                            synchronized (latencies) {
+                                Summary.record(latencies, a.nanos());
+                            }
+                            if (a.status() != 404) {
+                                wrong.incrementAndGet();
+                            }
+                        } catch (RuntimeException e) {
+                            wrong.incrementAndGet();
+                        } finally {
+                            free.release();
+                        }
+                    }));
+                }
+                Thread.sleep(RETURNING_EVERY_MILLIS);
+            }
+            for (Future<?> f : sent) {
+                try {
+                    f.get(CLEANUP_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+                } catch (ExecutionException | TimeoutException e) {
+                    wrong.incrementAndGet();
+                }
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    /** The cleanup's deleting statements among what the contender ran: those naming its expiry column, and nested ones. */
+    private static Results.CleanupRows cleanupRows(Contender c, List<StatementStats.Entry> ran) {
+        String column = c.expiryColumn().toLowerCase(Locale.ROOT);
+        long calls = 0;
+        long rows = 0;
+        long nestedCalls = 0;
+        long nestedRows = 0;
+        for (StatementStats.Entry e : ran) {
+            String q = e.query().strip().toLowerCase(Locale.ROOT);
+            if (!q.startsWith("delete")) {
+                continue;
+            }
+            if (e.toplevel() && q.contains(column)) {
+                calls += e.calls();
+                rows += e.rows();
+            } else if (!e.toplevel()) {
+                nestedCalls += e.calls();
+                nestedRows += e.rows();
+            }
+        }
+        return new Results.CleanupRows(calls, rows, nestedCalls, nestedRows);
+    }
+
     @Override
     public void close() throws Exception {
+        if (statements != null) {
+            statements.close();
+        }
         store.close();
     }
 }

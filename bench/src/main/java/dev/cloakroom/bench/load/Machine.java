@@ -26,10 +26,20 @@ final class Machine {
         m.put("PostgreSQL", store.queryText("SELECT version()").replaceAll(" on .*", ""));
         m.put("Redis", store.redis().info("server").lines().filter(l -> l.startsWith("redis_version:"))
                 .map(l -> l.substring("redis_version:".length())).findFirst().orElse("?"));
-        String preload = store.queryText("SHOW shared_preload_libraries");
-        m.put("pg_stat_statements", preload.contains("pg_stat_statements") ? "loaded"
-                : "not loaded (not in shared_preload_libraries; the shared server may not be restarted to load it), "
-                + "so statement counts come from the counting DataSource only");
+        boolean own = !store.target().jdbcUrl().equals(store.target().adminJdbcUrl());
+        m.put("PostgreSQL server", (own ? "the run's own cluster (initdb in a temp folder, 127.0.0.1:"
+                : "an existing server given with --jdbc (127.0.0.1:") + store.queryText("SELECT inet_server_port()")
+                + "), contenders logged in as `" + StatementStats.userOf(store.target().jdbcUrl()) + "`");
+        m.put("PostgreSQL settings", store.queryText("""
+                SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY ord)
+                  FROM pg_settings JOIN unnest(ARRAY['fsync', 'synchronous_commit', 'full_page_writes', 'wal_level',
+                       'shared_buffers', 'max_connections', 'autovacuum', 'shared_preload_libraries',
+                       'pg_stat_statements.track']) WITH ORDINALITY AS wanted(name, ord) USING (name)""")
+                + (own ? "; all else as initdb sets it" : ""));
+        String why = StatementStats.why(store.sql());
+        m.put("pg_stat_statements", why == null
+                ? "loaded: the round trip table cross-checks the DataSource's counts with it, and the cleanup's rows come from it"
+                : "not loaded (" + why + "), so statement counts come from the counting DataSource only");
         m.put("file stores' folders", fileSystem(Path.of(System.getProperty("java.io.tmpdir"))) + "; the tmpfs contender's "
                 + fileSystem(Contender.TMPFS));
         m.put("load average at start", loadAverage());

@@ -31,6 +31,15 @@ public record Mode(String name, int rounds, int warmup, int sequential, int trip
     public static final Mode SMOKE = new Mode("smoke", 1, 20, 30, 10, 4, 10, 10, List.of(), 0, 200, 0,
             List.of("-XX:TieredStopAtLevel=1"));
 
+    /** The same amounts over another number of rounds. */
+    public Mode withRounds(int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be positive: " + rounds);
+        }
+        return new Mode(name, rounds, warmup, sequential, tripRequests, clients, perClient, increments, scaleLevels,
+                scaleRequests, cleanupRows, jmh, jvmFlags);
+    }
+
     public static Mode byName(String name) {
         for (Mode m : List.of(FULL, QUICK, SMOKE)) {
             if (m.name.equals(name)) {

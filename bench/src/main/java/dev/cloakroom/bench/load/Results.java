@@ -30,7 +30,15 @@ public final class Results {
      * from {@code INFO commandstats} (script-internal calls included).
      */
     public record Trips(Contender contender, int round, Workload workload, double statements, double commits,
-                        double redisClientCommands, Map<String, Double> redisServerCalls) {
+                        double redisClientCommands, Map<String, Double> redisServerCalls, PgCalls pg) {
+    }
+
+    /**
+     * The same requests as {@code pg_stat_statements} counted them on the server, per request: every top-level
+     * statement of the contenders' role ({@code calls}), of which {@code begins} were {@code BEGIN} and {@code ends}
+     * {@code COMMIT} or {@code ROLLBACK}. Null where the extension is not loaded.
+     */
+    public record PgCalls(double calls, double begins, double ends) {
     }
 
     /** {@code attempted} increments by {@code clients} concurrent clients on one session; {@code counted} survived. */
@@ -52,7 +60,26 @@ public final class Results {
      * the clients' latencies before and during it; {@code leftExpired} is what was still expired afterwards.
      */
     public record Cleanup(Contender contender, int round, long rows, long millis, Summary before, Summary during,
-                          long leftExpired, long errors) {
+                          long leftExpired, long errors, Locks locks, CleanupRows statements, Summary returning,
+                          long returningErrors) {
+    }
+
+    /**
+     * What {@code CleanupSampler} saw while a cleanup ran: over {@code samples}, {@code cleanupSamples} found a cleanup
+     * transaction open; the oldest a deleting transaction and the sweep lease's transaction got (ms); the most locks
+     * the cleanup's backends held at once, and which (locktype, mode, relation); the most backends waiting on a lock
+     * at once, in how many samples any waited, and what waited.
+     */
+    public record Locks(int samples, int cleanupSamples, double longestTransactionMillis, double longestLeaseMillis,
+                        int mostLocks, List<String> modes, int mostWaiting, int waitingSamples, List<String> waiters) {
+    }
+
+    /**
+     * The cleanup's deleting statements as {@code pg_stat_statements} counted them: top-level calls and the rows they
+     * deleted, and what ran nested in them (Spring's foreign key cascade to its attribute table). Null where the
+     * extension is not loaded.
+     */
+    public record CleanupRows(long calls, long rows, long nestedCalls, long nestedRows) {
     }
 
     /**

@@ -24,7 +24,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -32,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,6 +47,8 @@ import java.util.stream.Stream;
  */
 final class StoreAccess implements AutoCloseable {
     private static final int BATCH = 1000;
+    /** Copies per {@code INSERT ... SELECT}: each statement a transaction of its own, of bounded size. */
+    private static final long SQL_CHUNK = 100_000;
 
     private final Target target;
     private final Connection sql;
@@ -56,7 +58,7 @@ final class StoreAccess implements AutoCloseable {
 
     StoreAccess(Target target) throws SQLException {
         this.target = target;
-        this.sql = DriverManager.getConnection(target.jdbcUrl());
+        this.sql = DriverManager.getConnection(target.adminJdbcUrl());
         this.redisClient = RedisClient.create(target.redisUri());
         this.redis = redisClient.connect();
         this.redisBytes = redisClient.connect(ByteArrayCodec.INSTANCE);
@@ -77,6 +79,15 @@ final class StoreAccess implements AutoCloseable {
                 }
             }
         }
+    }
+
+    Target target() {
+        return target;
+    }
+
+    /** The harness's own connection, for reading the server's settings. */
+    Connection sql() {
+        return sql;
     }
 
     RedisCommands<String, String> redis() {
@@ -148,10 +159,14 @@ final class StoreAccess implements AutoCloseable {
         };
     }
 
-    /** Updates the planner's statistics after a bulk insert, as autovacuum would soon do. */
-    void analyze(Contender c) throws SQLException {
+    /**
+     * Vacuums and analyzes after a bulk insert, as autovacuum would soon do: so that autovacuum, which the insert
+     * triggers, does not start in the middle of a measured cleanup, and the cleanup's first scan does not pay for
+     * setting the new rows' hint bits; sessions that expired over days have been through vacuum, too.
+     */
+    void vacuum(Contender c) throws SQLException {
         for (String table : c.tables()) {
-            execute("ANALYZE " + table);
+            execute("VACUUM (ANALYZE) " + table);
         }
     }
 
@@ -175,66 +190,185 @@ final class StoreAccess implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies in the server, {@link #SQL_CHUNK} copies per statement ({@code INSERT ... SELECT} over
+     * {@code generate_series}), from a temp table holding the template session's rows: a million sessions take
+     * seconds, not the minutes of one {@code INSERT} per row. Every session id in a text column is replaced by a fresh
+     * one of the same shape, computed from the copy's number (so a child row names its own parent); other columns
+     * are copied as they are.
+     */
     private void copyRows(Contender c, long copies, Instant expiredAt) throws SQLException {
-        Map<String, List<Object[]>> rows = new HashMap<>();
         Map<String, List<String>> columns = new HashMap<>();
+        Map<String, List<Object[]>> rows = new HashMap<>();
         for (String table : c.tables()) {
-            try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
-                ResultSetMetaData meta = rs.getMetaData();
-                List<String> names = new ArrayList<>();
-                for (int i = 1; i <= meta.getColumnCount(); i++) {
-                    names.add(meta.getColumnName(i));
-                }
-                List<Object[]> list = new ArrayList<>();
-                while (rs.next()) {
-                    Object[] row = new Object[names.size()];
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] = rs.getObject(i + 1);
-                    }
-                    list.add(row);
-                }
-                columns.put(table, names);
-                rows.put(table, list);
-            }
+            columns.put(table, columns(table).stream().map(n -> n.replace("\"", "")).toList());
+            rows.put(table, rowsOf(table, columns.get(table)));
         }
         requireOneSession(c, rows.get(c.tables().get(0)).size());
-        sql.setAutoCommit(false);
-        try {
-            for (long done = 0; done < copies; ) {
-                long batch = Math.min(BATCH, copies - done);
-                List<Map<String, String>> renames = new ArrayList<>();
-                for (long i = 0; i < batch; i++) {
-                    renames.add(new HashMap<>());
+        Map<String, Integer> tokens = new LinkedHashMap<>();
+        rows.values().forEach(list -> list.forEach(row -> {
+            for (Object value : row) {
+                if (value instanceof String text) {
+                    c.token().matcher(text).results().forEach(m -> tokens.putIfAbsent(m.group(), tokens.size()));
                 }
-                for (String table : c.tables()) {
-                    List<String> names = columns.get(table);
-                    String insert = "INSERT INTO " + table + " (" + String.join(", ", names) + ") VALUES ("
-                            + String.join(", ", names.stream().map(n -> "?").toList()) + ")";
-                    try (PreparedStatement ps = sql.prepareStatement(insert)) {
-                        for (Map<String, String> rename : renames) {
-                            for (Object[] row : rows.get(table)) {
-                                for (int i = 0; i < row.length; i++) {
-                                    ps.setObject(i + 1, copied(c, names.get(i), row[i], rename, expiredAt));
-                                }
-                                ps.addBatch();
-                            }
-                        }
-                        ps.executeBatch();
+            }
+        }));
+        String salt = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        for (String table : c.tables()) {
+            execute("CREATE TEMP TABLE bench_template AS SELECT * FROM " + table);
+            try {
+                List<String> names = columns.get(table);
+                List<String> values = new ArrayList<>();
+                boolean expiryBound = false;
+                for (int i = 0; i < names.size(); i++) {
+                    String name = names.get(i);
+                    if (expiredAt != null && name.equalsIgnoreCase(c.expiryColumn())) {
+                        values.add("?");
+                        expiryBound = true;
+                    } else {
+                        values.add(renamedColumn(c, name, i, rows.get(table), tokens));
                     }
                 }
-                sql.commit();
-                done += batch;
+                String insert = "INSERT INTO " + table + " (" + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList())
+                        + ") SELECT " + String.join(", ", values) + " FROM bench_template AS tpl"
+                        + " CROSS JOIN generate_series(?::bigint, ?::bigint) AS g(n)"
+                        + " CROSS JOIN LATERAL (SELECT " + freshDigits(tokens.size(), salt) + ") AS f";
+                Object expired = !expiryBound ? null
+                        : rows.get(table).get(0)[indexOf(names, c.expiryColumn())] instanceof Number
+                        ? (Object) expiredAt.toEpochMilli() : Timestamp.from(expiredAt);
+                try (PreparedStatement ps = sql.prepareStatement(insert)) {
+                    for (long from = 1; from <= copies; from += SQL_CHUNK) {
+                        int p = 1;
+                        if (expiryBound) {
+                            ps.setObject(p++, expired);
+                        }
+                        ps.setLong(p++, from);
+                        ps.setLong(p, Math.min(copies, from + SQL_CHUNK - 1));
+                        ps.executeUpdate();
+                    }
+                }
+            } finally {
+                execute("DROP TABLE bench_template");
             }
-        } finally {
-            sql.setAutoCommit(true);
+            // the planner still takes the table for the one row it held: without this, the foreign key check of every
+            // child row inserted next scans the whole parent table
+            execute("ANALYZE " + table);
         }
     }
 
-    private static Object copied(Contender c, String column, Object value, Map<String, String> rename, Instant expiredAt) {
-        if (expiredAt != null && column.equalsIgnoreCase(c.expiryColumn())) {
-            return value instanceof Number ? (Object) expiredAt.toEpochMilli() : Timestamp.from(expiredAt);
+    private List<Object[]> rowsOf(String table, List<String> names) throws SQLException {
+        List<Object[]> list = new ArrayList<>();
+        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
+            while (rs.next()) {
+                Object[] row = new Object[names.size()];
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = rs.getObject(i + 1);
+                }
+                list.add(row);
+            }
         }
-        return value instanceof String text ? renamed(c, text, rename) : value;
+        return list;
+    }
+
+    private static int indexOf(List<String> names, String column) {
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).equalsIgnoreCase(column)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no column " + column + " in " + names);
+    }
+
+    /**
+     * The column as copied: as it is, or, where a template row holds session ids in it, that row's text with each id
+     * replaced by the copy's fresh one (a {@code CASE} on the template's value, since a table may hold several rows).
+     */
+    private static String renamedColumn(Contender c, String name, int index, List<Object[]> rows, Map<String, Integer> tokens) {
+        String column = "tpl.\"" + name + "\"";
+        StringBuilder cases = new StringBuilder();
+        for (String text : rows.stream().map(r -> r[index]).filter(String.class::isInstance).map(String.class::cast).distinct().toList()) {
+            Matcher m = c.token().matcher(text);
+            List<String> parts = new ArrayList<>();
+            int at = 0;
+            while (m.find()) {
+                parts.add(literal(text.substring(at, m.start())));
+                parts.add(freshToken(m.group(), tokens.get(m.group())));
+                at = m.end();
+            }
+            if (parts.isEmpty()) {
+                continue;
+            }
+            parts.add(literal(text.substring(at)));
+            cases.append(" WHEN ").append(literal(text)).append(" THEN ").append(String.join(" || ", parts));
+        }
+        return cases.isEmpty() ? column : "CASE " + column + cases + " ELSE " + column + " END";
+    }
+
+    /** Per copy, 96 hex digits for each template id: {@code f.h0}, {@code f.h1}, ... */
+    private static String freshDigits(int tokens, String salt) {
+        List<String> digits = new ArrayList<>();
+        for (int k = 0; k < Math.max(1, tokens); k++) {
+            String seed = "'" + salt + ":" + k + ":' || g.n";
+            digits.add("md5(" + seed + " || 'a') || md5(" + seed + " || 'b') || md5(" + seed + " || 'c') AS h" + k);
+        }
+        return String.join(", ", digits);
+    }
+
+    /** As {@link #fresh}, in SQL: the first five characters kept, hex digits from {@code f.hK}, letters from them too. */
+    private static String freshToken(String token, int k) {
+        if (token.length() - 5 > 96) {
+            throw new IllegalStateException("session id longer than a copy can rename: " + token.length());
+        }
+        List<String> parts = new ArrayList<>(List.of(literal(token.substring(0, 5))));
+        for (int i = 5; i < token.length(); ) {
+            int kind = kind(token.charAt(i));
+            int end = i;
+            while (end < token.length() && kind(token.charAt(end)) == kind) {
+                end++;
+            }
+            String digits = "substr(f.h" + k + ", " + (i - 4) + ", " + (end - i) + ")";
+            parts.add(switch (kind) {
+                case 0 -> digits;
+                case 1 -> "translate(" + digits + ", '0123456789abcdef', 'ghijklmnopqrstuv')";
+                default -> literal(token.substring(i, end));
+            });
+            i = end;
+        }
+        return "(" + String.join(" || ", parts) + ")";
+    }
+
+    /** 0 a hex digit, 1 another lower-case letter, 2 anything else (kept as it is). */
+    private static int kind(char ch) {
+        if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) {
+            return 0;
+        }
+        return ch >= 'g' && ch <= 'z' ? 1 : 2;
+    }
+
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    /**
+     * PostgreSQL contenders: every session still live is made expired at {@code at}, as if its user had left then
+     * (the expiry column, and the last access the product itself checks: Spring Session reads
+     * {@code LAST_ACCESS_TIME} plus the interval, not its expiry column).
+     */
+    void expireLive(Contender c, Instant at) throws SQLException {
+        String table = c.tables().get(0);
+        boolean millis = c == Contender.SPRING_JDBC;
+        String update = millis
+                ? "UPDATE " + table + " SET expiry_time = ?, last_access_time = ? - max_inactive_interval * 1000::bigint"
+                  + " WHERE expiry_time >= ?"
+                : "UPDATE " + table + " SET expires_at = ?, last_accessed_at = ?::timestamptz - max_inactive_ms * interval '1 millisecond'"
+                  + " WHERE expires_at >= ?";
+        Instant now = Instant.now();
+        try (PreparedStatement ps = sql.prepareStatement(update)) {
+            ps.setObject(1, millis ? (Object) at.toEpochMilli() : Timestamp.from(at));
+            ps.setObject(2, millis ? (Object) at.toEpochMilli() : Timestamp.from(at));
+            ps.setObject(3, millis ? (Object) now.toEpochMilli() : Timestamp.from(now));
+            ps.executeUpdate();
+        }
     }
 
     private void copyKeys(Contender c, long copies) {

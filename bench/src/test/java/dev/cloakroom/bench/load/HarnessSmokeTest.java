@@ -1,6 +1,7 @@
 package dev.cloakroom.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.cloakroom.bench.Contender;
 import dev.cloakroom.bench.Store;
@@ -8,6 +9,7 @@ import dev.cloakroom.bench.report.ReportWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -15,20 +17,33 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The harness end to end on a few hundred requests per contender (mode {@code smoke}): every contender starts in its
- * own JVM, answers every page correctly, and the counters add up. Asserts no timing: figures on a CI machine mean
- * nothing, and performance claims live in the benchmark report only.
+ * own JVM, answers every page correctly, and the counters add up. PostgreSQL is a private cluster, as in a real run,
+ * so that {@code pg_stat_statements} counts too. Asserts no timing: figures on a CI machine mean nothing, and
+ * performance claims live in the benchmark report only. {@code -Dcloakroom.bench.basePort} and
+ * {@code -Dcloakroom.bench.redis} move it off the default ports and Redis database.
  */
 @Tag("server")
 class HarnessSmokeTest {
-    private static final int BASE_PORT = 7650;
+    private static final int BASE_PORT = Integer.getInteger("cloakroom.bench.basePort", 7650);
+    private static final String REDIS = System.getProperty("cloakroom.bench.redis", Target.DEFAULT_REDIS_URI);
+    private static PrivatePostgres postgres;
+    private static Target target;
     private static Results results;
     @TempDir
     static Path work;
 
     @BeforeAll
     static void run() throws Exception {
-        Target target = new Target(work.resolve("data"), Target.DEFAULT_JDBC_URL, Target.DEFAULT_REDIS_URI);
+        postgres = PrivatePostgres.start();
+        target = Target.on(postgres, work.resolve("data"), REDIS);
         results = BenchMain.measure(Mode.SMOKE, target, List.of(Contender.values()), BASE_PORT, work);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (postgres != null) {
+            postgres.close();
+        }
     }
 
     @Test
@@ -75,6 +90,21 @@ class HarnessSmokeTest {
     }
 
     @Test
+    void theServerCountsTheStatementsTheDataSourceCounted() {
+        assertThat(results.trips.stream().filter(t -> t.contender().store() == Store.POSTGRESQL)).isNotEmpty().allSatisfy(t -> {
+            assertThat(t.pg()).as("%s %s pg_stat_statements", t.contender(), t.workload()).isNotNull();
+            // BEGIN travels with the transaction's first statement: the DataSource sees no call for it
+            assertThat(t.pg().calls() - t.pg().begins() - t.pg().ends()).as("%s %s statements", t.contender(), t.workload())
+                    .isCloseTo(t.statements(), within(1e-9));
+            // every transaction opens with one BEGIN; the COMMITs are no measure: PgJDBC prepares COMMIT on the server
+            // once per connection, and pg_stat_statements (PostgreSQL 15) counts only that first, parsed, execution
+            assertThat(t.pg().begins()).as("%s %s transactions", t.contender(), t.workload()).isCloseTo(t.commits(), within(1e-9));
+        });
+        assertThat(results.trips.stream().filter(t -> t.contender() == Contender.SPRING_JDBC && t.workload().changes()))
+                .allSatisfy(t -> assertThat(t.pg().begins()).isPositive());
+    }
+
+    @Test
     void everySessionOccupiesBytesInItsStore() {
         assertThat(results.bytes).hasSize(Contender.values().length)
                 .allSatisfy(b -> assertThat(b.bytes()).as("%s bytes", b.contender()).isGreaterThan(Workload.UPLOAD_LINES * 32L));
@@ -88,6 +118,11 @@ class HarnessSmokeTest {
             assertThat(c.leftExpired()).as("%s left expired", c.contender()).isZero();
             assertThat(c.errors()).as("%s errors during cleanup", c.contender()).isZero();
             assertThat(c.during().count() + c.before().count()).isPositive();
+            assertThat(c.returningErrors()).as("%s returning users not answered 404", c.contender()).isZero();
+            assertThat(c.locks().samples()).as("%s lock samples", c.contender()).isPositive();
+            // the seeded rows, and the template's and returning users' sessions that expired with them
+            assertThat(c.statements().rows()).as("%s rows deleted", c.contender()).isGreaterThan(Mode.SMOKE.cleanupRows());
+            assertThat(c.statements().calls()).isPositive();
         });
     }
 
@@ -127,8 +162,7 @@ class HarnessSmokeTest {
 
     @Test
     void storesAreLeftEmpty() throws Exception {
-        try (StoreAccess store = new StoreAccess(new Target(work.resolve("data"), Target.DEFAULT_JDBC_URL,
-                Target.DEFAULT_REDIS_URI))) {
+        try (StoreAccess store = new StoreAccess(target)) {
             for (Contender c : Contender.values()) {
                 assertThat(store.count(c)).as("%s sessions left", c).isZero();
             }
