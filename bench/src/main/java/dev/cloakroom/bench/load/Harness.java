@@ -114,19 +114,36 @@ final class Harness implements AutoCloseable {
             }
         }
         if (phases.contains(Phase.SEED)) {
-            seed();
+            survive(Phase.SEED, this::seed);
         }
         if (!mode.scaleLevels().isEmpty() && phases.contains(Phase.SCALE)) {
-            measureScale();
+            survive(Phase.SCALE, this::measureScale);
         }
         if (mode.cleanupRows() > 0 && phases.contains(Phase.CLEANUP)) {
-            measureCleanup();
+            survive(Phase.CLEANUP, this::measureCleanup);
         }
         for (Contender c : contenders) {
             store.clear(c);
         }
         results.finishedMillis = System.currentTimeMillis();
         return results;
+    }
+
+    private interface PhaseRun {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a later phase so that its failure (a store that fills up at a million sessions, say) costs only its own
+     * figures: the report keeps what was measured and says which phase failed, and why, in its machine table.
+     */
+    private void survive(Phase phase, PhaseRun run) {
+        try {
+            run.run();
+        } catch (Exception e) {
+            progress.accept(phase + " failed: " + e);
+            results.machine.put("phase " + phase.name().toLowerCase(Locale.ROOT) + " failed", e.toString());
+        }
     }
 
     private void seed() throws Exception {
@@ -346,7 +363,7 @@ final class Harness implements AutoCloseable {
                         expect(client, Workload.UPLOAD, count[0]);
                         Histogram read = Summary.histogram();
                         Histogram change = Summary.histogram();
-                        for (int i = 0; i < mode.warmup(); i++) {
+                        for (int i = 0; i < mode.scaleRequests(); i++) {
                             step(client, Workload.READ, count, null);
                             step(client, Workload.INCREMENT, count, null);
                         }
@@ -370,7 +387,7 @@ final class Harness implements AutoCloseable {
      */
     private void measureCleanup() throws Exception {
         List<Contender> cleaners = contenders.stream().filter(c -> c.expiryColumn() != null).toList();
-        for (int round = 1; round <= mode.rounds(); round++) {
+        for (int round = 1; round <= mode.cleanupRounds(); round++) {
             for (Contender c : rotated(cleaners, round)) {
                 progress.accept("cleanup of " + mode.cleanupRows() + ", round " + round + ": " + c);
                 store.clear(c);

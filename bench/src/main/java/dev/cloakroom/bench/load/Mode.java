@@ -14,21 +14,23 @@ import java.util.List;
  * @param perClient       requests per concurrent client per page
  * @param increments      increments per client in the lost-update test
  * @param scaleLevels     live sessions in the store for the scale test (empty: skipped)
- * @param scaleRequests   sequential requests per page measured at each scale level
+ * @param scaleRequests   sequential requests per page measured at each scale level, after as many unmeasured
  * @param cleanupRows     expired sessions seeded for the cleanup test (0: skipped)
+ * @param cleanupRounds   times each cleanup contender cleans them (a million-row round takes minutes)
  * @param jmh             whether to run the JMH micro-benchmarks, and how long: 0 none, 1 short, 2 long
  * @param jvmFlags        added to every contender's JVM flags alike
  */
 public record Mode(String name, int rounds, int warmup, int sequential, int tripRequests, int clients, int perClient,
-                   int increments, List<Long> scaleLevels, int scaleRequests, long cleanupRows, int jmh,
-                   List<String> jvmFlags) {
+                   int increments, List<Long> scaleLevels, int scaleRequests, long cleanupRows, int cleanupRounds,
+                   int jmh, List<String> jvmFlags) {
 
-    public static final Mode FULL = new Mode("full", 3, 1000, 2000, 100, 16, 250, 50,
-            List.of(1_000L, 10_000L, 100_000L, 1_000_000L), 1000, 1_000_000, 2, List.of());
+    /** About an hour on two quiet cores. */
+    public static final Mode FULL = new Mode("full", 3, 1000, 1000, 100, 16, 100, 50,
+            List.of(1_000L, 10_000L, 100_000L, 1_000_000L), 500, 1_000_000, 2, 2, List.of());
     public static final Mode QUICK = new Mode("quick", 3, 500, 500, 50, 16, 50, 20,
-            List.of(1_000L, 10_000L, 100_000L), 300, 20_000, 1, List.of());
+            List.of(1_000L, 10_000L, 100_000L), 300, 20_000, 3, 1, List.of());
     /** Its contenders skip the optimising compiler: they start faster, and their figures are not read. */
-    public static final Mode SMOKE = new Mode("smoke", 1, 20, 30, 10, 4, 10, 10, List.of(), 0, 200, 0,
+    public static final Mode SMOKE = new Mode("smoke", 1, 20, 30, 10, 4, 10, 10, List.of(), 0, 200, 1, 0,
             List.of("-XX:TieredStopAtLevel=1"));
 
     /** The same amounts over another number of rounds. */
@@ -37,7 +39,7 @@ public record Mode(String name, int rounds, int warmup, int sequential, int trip
             throw new IllegalArgumentException("rounds must be positive: " + rounds);
         }
         return new Mode(name, rounds, warmup, sequential, tripRequests, clients, perClient, increments, scaleLevels,
-                scaleRequests, cleanupRows, jmh, jvmFlags);
+                scaleRequests, cleanupRows, Math.min(cleanupRounds, rounds), jmh, jvmFlags);
     }
 
     public static Mode byName(String name) {

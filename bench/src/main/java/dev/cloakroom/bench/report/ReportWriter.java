@@ -370,7 +370,7 @@ public final class ReportWriter {
                 .append("fresh ids, written straight into the store with the contender stopped; then the contender starts and ")
                 .append("one client measures ").append(r.mode.scaleRequests()).append(" sequential read-only and ")
                 .append(r.mode.scaleRequests()).append(" increment requests on its own session (after ")
-                .append(r.mode.warmup()).append(" of each as warm-up). p50 in ms.\n\n");
+                .append(r.mode.scaleRequests()).append(" of each as warm-up). p50 in ms.\n\n");
         List<Long> levels = r.scale.stream().map(Results.ScalePoint::level).distinct().sorted().toList();
         md.append("| store | contender |");
         levels.forEach(l -> md.append(" read @").append(l).append(" |"));
