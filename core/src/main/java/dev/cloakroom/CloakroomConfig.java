@@ -144,7 +144,10 @@ public final class CloakroomConfig {
     /** Persistent cookie with {@code Max-Age} (true) or a browser-session cookie (false); server expiry applies either way. */
     public boolean permanent() { return permanent; }
 
-    /** A read-only request writes a touch once this fraction of the idle timeout has passed since the last write. */
+    /**
+     * A read-only request writes a touch once this fraction of the idle timeout has passed since the last write (with a
+     * persistent cookie: had passed when the request opened the session, so that the cookie can follow the touch).
+     */
     public double touchRatio() { return touchRatio; }
 
     public long maxSessionBytes() { return maxSessionBytes; }

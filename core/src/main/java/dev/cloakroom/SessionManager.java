@@ -205,7 +205,11 @@ public final class SessionManager implements AutoCloseable {
         if (session.renamedFrom() != null) {
             return move(session, changes, now);
         }
-        boolean touchDue = !Duration.between(session.lastWrittenAt(), now).minus(touchInterval(session)).isNegative();
+        // A persistent cookie's Max-Age must follow a touch, so the touch is decided by when the request opened the
+        // session: a later commit of the same request (after the body, when the response may be committed and can no
+        // longer carry the cookie) does not take up a touch that fell due meanwhile; the next request does.
+        Instant touchedBy = config.permanent() ? session.lastAccessedAt() : now;
+        boolean touchDue = !Duration.between(session.lastWrittenAt(), touchedBy).minus(touchInterval(session)).isNegative();
         boolean onlyTimes = changes.isEmpty() && !session.maxInactiveIntervalChanged() && !session.principalChanged();
         if (onlyTimes && !touchDue) {
             return writtenByUpdate ? CommitOutcome.SAVED : CommitOutcome.UNCHANGED;

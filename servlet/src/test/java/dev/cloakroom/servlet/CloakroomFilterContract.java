@@ -54,6 +54,8 @@ abstract class CloakroomFilterContract {
     final AtomicInteger updateConflicts = new AtomicInteger();
     SessionManager manager;
     TestServer server;
+    /** How far {@code /get-sized} moves the clock once its body is written. */
+    volatile Duration afterBody = Duration.ZERO;
 
     abstract TestServer.Starter container();
 
@@ -99,7 +101,7 @@ abstract class CloakroomFilterContract {
                         updateConflicts.incrementAndGet();
                     }
                 }).build();
-        server = container().start(new CloakroomFilter(manager, events), new TestApp());
+        server = container().start(new CloakroomFilter(manager, events), new TestApp(() -> clock.advance(afterBody)));
     }
 
     void start() throws Exception {
@@ -258,6 +260,27 @@ abstract class CloakroomFilterContract {
         Reply due = browser.get("/get?name=a");
         assertThat(store.writes.get()).isEqualTo(1);
         assertThat(due.sessionCookie()).contains("; Max-Age=6000;");
+        assertThat(onlyRecord().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(100)));
+    }
+
+    // Proves docs/persistence.md#lifecycle
+    @Test
+    void touchWhenDueOnlyOnceTheBodyIsWrittenThenLeftToTheNextRequestWhoseCookieCarriesIt() throws Exception {
+        start(b -> b.idleTimeout(Duration.ofMinutes(100)).touchRatio(0.1));
+        Browser browser = browserWith("a", "1");
+        store.resetCounts();
+        clock.advance(Duration.ofMinutes(9));
+        afterBody = Duration.ofMinutes(2);
+
+        Reply crossing = browser.get("/get-sized?name=a");
+        assertThat(crossing.body()).isEqualTo("1");
+        assertThat(crossing.sessionCookies()).as("the response was complete before the touch fell due").isEmpty();
+        assertThat(store.writes.get()).as("a touch whose Max-Age could not reach the browser").isZero();
+
+        afterBody = Duration.ZERO;
+        Reply next = browser.get("/get?name=a");
+        assertThat(store.writes.get()).isEqualTo(1);
+        assertThat(next.sessionCookie()).contains("; Max-Age=6000;");
         assertThat(onlyRecord().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(100)));
     }
 

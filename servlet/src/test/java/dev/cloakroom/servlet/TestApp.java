@@ -12,6 +12,16 @@ import java.util.List;
 
 /** The application under test: one action per path, answers in plain text. */
 final class TestApp extends HttpServlet {
+    private final transient Runnable afterBody;
+
+    TestApp() {
+        this(() -> { });
+    }
+
+    /** {@code afterBody}: run by {@code /get-sized} once its whole body is written (a test advances its clock there). */
+    TestApp(Runnable afterBody) {
+        this.afterBody = afterBody;
+    }
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -27,6 +37,13 @@ final class TestApp extends HttpServlet {
             case "/get" -> {
                 HttpSession session = request.getSession(false);
                 response.getWriter().print(session == null ? "no session" : String.valueOf(session.getAttribute(name)));
+            }
+            case "/get-sized" -> {
+                // a declared length, reached by the one write: containers may commit the response right there
+                byte[] body = String.valueOf(request.getSession().getAttribute(name)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                response.setContentLength(body.length);
+                response.getOutputStream().write(body);
+                afterBody.run();
             }
             case "/remove" -> {
                 request.getSession().removeAttribute(name);
