@@ -61,11 +61,11 @@ public final class ReportWriter {
         ratios();
         FsyncSection.write(r, md);
         concurrent(charts);
-        trips();
+        new TripsSection(r, md).write();
         lostUpdates();
         bytes();
         scale(charts);
-        cleanup(charts);
+        new CleanupSection(r, md).write(charts);
         micro();
         outside();
         md.append(new SeedSection(r).markdown());
@@ -88,10 +88,9 @@ public final class ReportWriter {
                 .append(r.mode.rounds()).append(" rounds; in each round every contender runs in a fresh JVM, ")
                 .append("contenders interleaved (the order rotated each round). A figure is the median of the rounds, ")
                 .append("the rounds' range in parentheses; a ratio is taken within each round, then summarised the same way.\n\n");
-        md.append("**The machine is shared and was noisy during this run** (other builds and test suites on the same ")
-                .append("cores, see the load averages below): absolute figures are not comparable with another ")
-                .append("machine's, nor even with another run here. The ratios hold, because they compare contenders ")
-                .append("measured minutes apart on the same servers.\n\n");
+        md.append("**Absolute figures hold for this machine and this run only**: the contender, the stores and the ")
+                .append("load generator share its cores, and the load averages below show whether anything else ran. ")
+                .append("The ratios hold, because they compare contenders measured minutes apart on the same servers.\n\n");
         r.notes.forEach(n -> md.append("Note: ").append(n).append("\n\n"));
         md.append("| machine | |\n|---|---|\n");
         r.machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
@@ -110,11 +109,11 @@ public final class ReportWriter {
                 .append(r.mode.perClient()).append(" requests each per page.\n\n");
     }
 
-    private List<Contender> contenders(Store store) {
+    static List<Contender> contenders(Results r, Store store) {
         return r.contenders.stream().filter(c -> c.store() == store).toList();
     }
 
-    private List<Store> stores() {
+    static List<Store> stores(Results r) {
         return r.contenders.stream().map(Contender::store).distinct().toList();
     }
 
@@ -123,7 +122,7 @@ public final class ReportWriter {
                 .map(p -> f.applyAsDouble(p)).toList());
     }
 
-    private static String name(Contender c) {
+    static String name(Contender c) {
         return c.label() + " (`" + c.id() + "`)";
     }
 
@@ -137,8 +136,8 @@ public final class ReportWriter {
         md.append("read p99 | increment p99 |\n|---|---|");
         md.append("---|".repeat(Workload.values().length + 2)).append("\n");
         Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
-        for (Store s : stores()) {
-            for (Contender c : contenders(s)) {
+        for (Store s : stores(r)) {
+            for (Contender c : contenders(r, s)) {
                 md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" | ");
                 for (Workload w : Workload.values()) {
                     Spread p50 = path(c, w, p -> p.sequential().p50());
@@ -160,9 +159,9 @@ public final class ReportWriter {
                 .append("of that same round (p50 of sequential requests; throughput of the concurrent run, where above ")
                 .append("1 is better); median and range over the rounds.\n\n");
         md.append("| store | page | sequential p50 ratio | fastest peer (median) | concurrent throughput ratio |\n|---|---|---|---|---|\n");
-        for (Store s : stores()) {
-            Optional<Contender> cloak = contenders(s).stream().filter(Contender::isCloakroom).findFirst();
-            List<Contender> peers = contenders(s).stream().filter(c -> !c.isCloakroom()).toList();
+        for (Store s : stores(r)) {
+            Optional<Contender> cloak = contenders(r, s).stream().filter(Contender::isCloakroom).findFirst();
+            List<Contender> peers = contenders(r, s).stream().filter(c -> !c.isCloakroom()).toList();
             if (cloak.isEmpty() || peers.isEmpty()) {
                 continue;
             }
@@ -206,8 +205,8 @@ public final class ReportWriter {
                 .append("and concurrent requests), summed over the rounds.\n\n");
         md.append("| store | contender | page | req/s | p50 | p99 | max | errors |\n|---|---|---|---|---|---|---|---|\n");
         Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
-        for (Store s : stores()) {
-            for (Contender c : contenders(s)) {
+        for (Store s : stores(r)) {
+            for (Contender c : contenders(r, s)) {
                 for (Workload w : Workload.values()) {
                     Spread perSecond = path(c, w, Results.PathRun::concurrentPerSecond);
                     chart.computeIfAbsent(w.label(), k -> new LinkedHashMap<>()).put(c.id(), perSecond.median());
@@ -226,94 +225,8 @@ public final class ReportWriter {
         md.append("\n![concurrent throughput](benchmarks/concurrent-throughput.png)\n\n");
     }
 
-    private Spread trip(Contender c, Workload w, ToDoubleFunction<Results.Trips> f) {
+    static Spread trip(Results r, Contender c, Workload w, ToDoubleFunction<Results.Trips> f) {
         return Spread.of(r.trips.stream().filter(t -> t.contender() == c && t.workload() == w).map(t -> f.applyAsDouble(t)).toList());
-    }
-
-    private void trips() {
-        md.append("## Store round trips per request\n\n");
-        md.append("Counted over ").append(r.mode.tripRequests()).append(" sequential requests per page. PostgreSQL: ")
-                .append("statements executed and commits/rollbacks, through the counting `DataSource` around each ")
-                .append("contender's pool (what HikariCP does on its own, beneath it, is not counted for anyone). ")
-                .append("Redis: the commands each contender's clients sent that name one of its keys, from `MONITOR` ")
-                .append("(a script is one round trip); and, from `INFO commandstats` deltas, every call the server ")
-                .append("executed, the commands run inside scripts included (the shared server's other traffic can ")
-                .append("add to these). PostgreSQL, cross-checked on the server: the statements `pg_stat_statements` ")
-                .append("counted for the contenders' role (top level only, BEGIN and COMMIT/ROLLBACK included and named), ")
-                .append("as a difference taken around the same requests.\n\n");
-        md.append("| store | contender | page | statements | commits | statements (pg_stat_statements) | round trips | server calls (commandstats) |\n|---|---|---|---|---|---|---|---|\n");
-        for (Store s : stores()) {
-            if (s == Store.FILESYSTEM) {
-                continue;
-            }
-            for (Contender c : contenders(s)) {
-                for (Workload w : List.of(Workload.NONE, Workload.READ, Workload.INCREMENT, Workload.UPLOAD)) {
-                    Spread statements = trip(c, w, Results.Trips::statements);
-                    Spread commits = trip(c, w, Results.Trips::commits);
-                    Spread total = s == Store.REDIS ? trip(c, w, Results.Trips::redisClientCommands)
-                            : trip(c, w, t -> t.statements() + t.commits());
-                    md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" | ").append(w.label())
-                            .append(" | ").append(s == Store.REDIS ? "-" : statements.format("%.2f"))
-                            .append(" | ").append(s == Store.REDIS ? "-" : commits.format("%.2f"))
-                            .append(" | ").append(s == Store.REDIS ? "-" : serverStatements(c, w))
-                            .append(" | ").append(total.format("%.2f"))
-                            .append(" | ").append(s == Store.REDIS ? serverCalls(c, w) : "-").append(" |\n");
-                }
-            }
-        }
-        md.append("\n").append(serverAgreement()).append("\n\n");
-        md.append("The file stores make no network round trips; their cost shows in the latency tables.\n\n");
-    }
-
-    private String serverStatements(Contender c, Workload w) {
-        List<Results.Trips> counted = r.trips.stream().filter(t -> t.contender() == c && t.workload() == w && t.pg() != null).toList();
-        if (counted.isEmpty()) {
-            return "-";
-        }
-        Spread calls = Spread.of(counted.stream().map(t -> t.pg().calls()).toList());
-        double begins = Spread.of(counted.stream().map(t -> t.pg().begins()).toList()).median();
-        double ends = Spread.of(counted.stream().map(t -> t.pg().ends()).toList()).median();
-        return calls.format("%.2f") + (begins == 0 && ends == 0 ? ""
-                : String.format(Locale.ROOT, " (%.2f BEGIN, %.2f COMMIT)", begins, ends));
-    }
-
-    /**
-     * Whether the server's count and the DataSource's agree, row by row: the statements less BEGIN and COMMIT are the
-     * DataSource's statements, and the BEGINs its commits (one BEGIN per transaction).
-     */
-    private String serverAgreement() {
-        List<Results.Trips> counted = r.trips.stream().filter(t -> t.pg() != null).toList();
-        if (counted.isEmpty()) {
-            return "No cross-check: `pg_stat_statements` is not loaded on this run's server (see the machine table).";
-        }
-        List<String> differ = new ArrayList<>();
-        for (Results.Trips t : counted) {
-            double statements = t.pg().calls() - t.pg().begins() - t.pg().ends();
-            if (Math.abs(statements - t.statements()) > 0.005 || Math.abs(t.pg().begins() - t.commits()) > 0.005) {
-                differ.add(String.format(Locale.ROOT, "%s %s in round %d (server %.2f statements and %.2f BEGIN, DataSource %.2f and %.2f commits)",
-                        t.contender().id(), t.workload().label(), t.round(), statements, t.pg().begins(), t.statements(), t.commits()));
-            }
-        }
-        String why = "PgJDBC sends BEGIN in the same message as a transaction's first statement (no round trip of its "
-                + "own), and prepares COMMIT on the server once per connection, whose later executions "
-                + "`pg_stat_statements` does not count (PostgreSQL 15 counts a prepared utility statement only when it "
-                + "is parsed), so the server's COMMIT count is no measure; its BEGINs count the transactions instead.";
-        return (differ.isEmpty()
-                ? "**pg_stat_statements agrees with the counting DataSource on every PostgreSQL row and round**: its "
-                  + "statements less BEGIN and COMMIT are the DataSource's statements, and its BEGINs the DataSource's commits. "
-                : "**pg_stat_statements and the counting DataSource differ** on " + String.join("; ", differ) + ". ")
-                + why;
-    }
-
-    private String serverCalls(Contender c, Workload w) {
-        Map<String, List<Double>> calls = new TreeMap<>();
-        r.trips.stream().filter(t -> t.contender() == c && t.workload() == w)
-                .forEach(t -> t.redisServerCalls().forEach((name, n) -> calls.computeIfAbsent(name, k -> new ArrayList<>()).add(n)));
-        if (calls.isEmpty()) {
-            return "none";
-        }
-        return calls.entrySet().stream().map(e -> e.getKey() + " " + Spread.of(e.getValue()).format("%.2f"))
-                .collect(Collectors.joining(", "));
     }
 
     private void lostUpdates() {
@@ -325,8 +238,8 @@ public final class ReportWriter {
                 .append("(Cloakroom: 503 once `update` gave up within the store timeout), so the client knows; ")
                 .append("silently lost: answered 200 and yet missing from the counter.\n\n");
         md.append("| store | contender | attempted | counted | refused (non-200, all rounds) | silently lost |\n|---|---|---|---|---|---|\n");
-        for (Store s : stores()) {
-            for (Contender c : contenders(s)) {
+        for (Store s : stores(r)) {
+            for (Contender c : contenders(r, s)) {
                 List<Results.Lost> runs = r.lost.stream().filter(l -> l.contender() == c).toList();
                 if (runs.isEmpty()) {
                     continue;
@@ -351,8 +264,8 @@ public final class ReportWriter {
                 .append("`pg_column_size` of every column of its rows (as stored, after compression; no row headers, ")
                 .append("no indexes); Redis, `MEMORY USAGE` of its keys; files, the size of its file.\n\n");
         md.append("| store | contender | bytes |\n|---|---|---|\n");
-        for (Store s : stores()) {
-            for (Contender c : contenders(s)) {
+        for (Store s : stores(r)) {
+            for (Contender c : contenders(r, s)) {
                 r.bytes.stream().filter(b -> b.contender() == c).findFirst().ifPresent(b ->
                         md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" | ").append(b.bytes()).append(" |\n"));
             }
@@ -377,8 +290,8 @@ public final class ReportWriter {
         levels.forEach(l -> md.append(" increment @").append(l).append(" |"));
         md.append("\n|---|---|").append("---|".repeat(levels.size() * 2)).append("\n");
         Map<String, Map<Long, Double>> chart = new LinkedHashMap<>();
-        for (Store s : stores()) {
-            for (Contender c : contenders(s)) {
+        for (Store s : stores(r)) {
+            for (Contender c : contenders(r, s)) {
                 md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" |");
                 for (long l : levels) {
                     md.append(" ").append(scaleSpread(c, l, Summary::p50, true).format("%.2f")).append(" |");
@@ -398,98 +311,6 @@ public final class ReportWriter {
     private Spread scaleSpread(Contender c, long level, ToDoubleFunction<Summary> f, boolean read) {
         return Spread.of(r.scale.stream().filter(p -> p.contender() == c && p.level() == level)
                 .map(p -> f.applyAsDouble(read ? p.read() : p.change())).toList());
-    }
-
-    private void cleanup(Path charts) throws IOException {
-        if (r.cleanups.isEmpty()) {
-            return;
-        }
-        long rows = r.cleanups.get(0).rows();
-        md.append("## Cleanup of ").append(String.format(Locale.ROOT, "%,d", rows)).append(" expired sessions in PostgreSQL, under load\n\n");
-        md.append("Expired rows are seeded straight into each contender's tables (Spring: a session row and its ")
-                .append("attribute row each; `INSERT ... SELECT` over `generate_series`), with ")
-                .append("the sessions of the returning users below and the template, then vacuumed and analyzed (as ")
-                .append("autovacuum would soon do; else it starts in the middle of the cleanup). Clients keep sending read-only and increment requests on their ")
-                .append("own live sessions: 2 s of warm-up in the contender's fresh JVM, not counted, then 2 s (\"before\"), then ")
-                .append("while the cleanup runs (\"during\"). ")
-                .append("Cloakroom: its sweeper's `runOnce()` back to back until it finds nothing (each run deletes ")
-                .append("batches of 500 under `FOR UPDATE SKIP LOCKED`, within a 10 s budget, holding an advisory lock); ")
-                .append("Spring Session JDBC: its scheduled `cleanUpExpiredSessions()`, one `DELETE ... WHERE EXPIRY_TIME < ?`. ")
-                .append("Left expired is counted in the table afterwards.\n\n");
-        md.append("| contender | time to empty (ms) | p99 before | p99 during | max during | left expired | errors |\n|---|---|---|---|---|---|---|\n");
-        Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
-        for (Contender c : r.cleanups.stream().map(Results.Cleanup::contender).distinct().toList()) {
-            List<Results.Cleanup> runs = r.cleanups.stream().filter(x -> x.contender() == c).toList();
-            Spread before = Spread.of(runs.stream().map(x -> x.before().p99()).toList());
-            Spread during = Spread.of(runs.stream().map(x -> x.during().p99()).toList());
-            chart.computeIfAbsent("p99 before", k -> new LinkedHashMap<>()).put(c.id(), before.median());
-            chart.computeIfAbsent("p99 during", k -> new LinkedHashMap<>()).put(c.id(), during.median());
-            md.append("| ").append(name(c)).append(" | ").append(Spread.of(runs.stream().map(x -> (double) x.millis()).toList()).format("%.0f"))
-                    .append(" | ").append(before.format("%.2f")).append(" | ").append(during.format("%.2f"))
-                    .append(" | ").append(Spread.of(runs.stream().map(x -> x.during().max()).toList()).format("%.1f"))
-                    .append(" | ").append(runs.stream().mapToLong(Results.Cleanup::leftExpired).max().orElse(0))
-                    .append(" | ").append(runs.stream().mapToLong(Results.Cleanup::errors).sum()).append(" |\n");
-        }
-        Charts.bars(charts.resolve("cleanup.png"), "Client p99 (ms) before and during the cleanup", "ms", chart);
-        md.append("\n![cleanup](benchmarks/cleanup.png)\n\n");
-        cleanupLocks();
-    }
-
-    /** What the sampler and pg_stat_statements saw of each cleanup; medians over the rounds, lists over all rounds. */
-    private void cleanupLocks() {
-        List<Results.Cleanup> sampled = r.cleanups.stream().filter(x -> x.locks() != null).toList();
-        if (sampled.isEmpty()) {
-            return;
-        }
-        md.append("### Locks, waits and rows per statement during the cleanup\n\n");
-        md.append("A separate connection sampled `pg_stat_activity` and `pg_locks` every 20 ms while the cleanup ran. ")
-                .append("Cleanup backends: those whose statement is a `DELETE` on the expiry column, and Cloakroom's ")
-                .append("sweep lease (a transaction holding `pg_try_advisory_xact_lock`, idle while the deletes run on ")
-                .append("other connections). Open transaction: age of its `xact_start`. Locks: what those backends held ")
-                .append("at once in one sample (row locks never show in `pg_locks`; the rows one statement deleted, all ")
-                .append("locked until it commits, stand in for them, from `pg_stat_statements`). Waiting: backends in ")
-                .append("`wait_event_type = 'Lock'`. Returning users: while the cleanup ran, one user every 100 ms (at ")
-                .append("most 4 waiting at once, each holding a pooled connection) came back to a session that had ")
-                .append("expired and asked for the read-only page, which must answer 404.\n\n");
-        md.append("| contender | samples (in cleanup) | longest deleting transaction (ms) | sweep lease held (ms) | most locks at once | most backends waiting | samples with waiters | deleting statements | rows deleted | rows per statement (mean) | rows deleted by cascade | returning users | their p50 / max (ms) | their errors |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (Contender c : sampled.stream().map(Results.Cleanup::contender).distinct().toList()) {
-            List<Results.Cleanup> runs = sampled.stream().filter(x -> x.contender() == c).toList();
-            List<Results.Cleanup> counted = runs.stream().filter(x -> x.statements() != null).toList();
-            md.append("| ").append(name(c))
-                    .append(" | ").append(spread(runs, x -> x.locks().samples(), "%.0f")).append(" (")
-                    .append(spread(runs, x -> x.locks().cleanupSamples(), "%.0f")).append(")")
-                    .append(" | ").append(spread(runs, x -> x.locks().longestTransactionMillis(), "%.1f"))
-                    .append(" | ").append(c.isCloakroom() ? spread(runs, x -> x.locks().longestLeaseMillis(), "%.0f") : "none")
-                    .append(" | ").append(spread(runs, x -> x.locks().mostLocks(), "%.0f"))
-                    .append(" | ").append(spread(runs, x -> x.locks().mostWaiting(), "%.0f"))
-                    .append(" | ").append(spread(runs, x -> x.locks().waitingSamples(), "%.0f"))
-                    .append(" | ").append(spread(counted, x -> x.statements().calls(), "%.0f"))
-                    .append(" | ").append(spread(counted, x -> x.statements().rows(), "%.0f"))
-                    .append(" | ").append(spread(counted, x -> x.statements().calls() == 0 ? Double.NaN
-                            : x.statements().rows() / (double) x.statements().calls(), "%.1f"))
-                    .append(" | ").append(spread(counted, x -> x.statements().nestedRows(), "%.0f"))
-                    .append(" | ").append(spread(runs, x -> x.returning().count(), "%.0f"))
-                    .append(" | ").append(spread(runs, x -> x.returning().count() == 0 ? Double.NaN : x.returning().p50(), "%.1f"))
-                    .append(" / ").append(spread(runs, x -> x.returning().count() == 0 ? Double.NaN : x.returning().max(), "%.1f"))
-                    .append(" | ").append(runs.stream().mapToLong(Results.Cleanup::returningErrors).sum()).append(" |\n");
-        }
-        md.append("\n");
-        for (Contender c : sampled.stream().map(Results.Cleanup::contender).distinct().toList()) {
-            List<Results.Cleanup> runs = sampled.stream().filter(x -> x.contender() == c).toList();
-            List<String> modes = runs.stream().flatMap(x -> x.locks().modes().stream()).distinct().sorted().toList();
-            List<String> waiters = runs.stream().flatMap(x -> x.locks().waiters().stream()).distinct().sorted().toList();
-            md.append("- ").append(name(c)).append(": locks seen held by the cleanup: ")
-                    .append(modes.isEmpty() ? "none sampled" : String.join("; ", modes.stream().map(m -> "`" + m + "`").toList()))
-                    .append(". Waiting on a lock: ")
-                    .append(waiters.isEmpty() ? "nobody sampled" : String.join("; ", waiters.stream().map(w -> "`" + w + "`").toList()))
-                    .append(".\n");
-        }
-        md.append("\n");
-    }
-
-    private static String spread(List<Results.Cleanup> runs, ToDoubleFunction<Results.Cleanup> f, String pattern) {
-        return Spread.of(runs.stream().map(x -> f.applyAsDouble(x)).toList()).format(pattern);
     }
 
     private void micro() {
@@ -528,11 +349,11 @@ public final class ReportWriter {
                     .append(path(c, Workload.NONE, p -> p.sequential().p50()).format("%.2f")).append(" |\n");
         });
         md.append("\n");
-        for (Store s : stores()) {
+        for (Store s : stores(r)) {
             for (int i = 0; i < 2; i++) {
                 Workload w = i == 0 ? Workload.READ : Workload.INCREMENT;
                 int k = i;
-                List<Contender> known = contenders(s).stream().filter(OUTSIDE::containsKey).toList();
+                List<Contender> known = contenders(r, s).stream().filter(OUTSIDE::containsKey).toList();
                 if (known.size() < 2) {
                     continue;
                 }
@@ -597,8 +418,8 @@ public final class ReportWriter {
             }
             ToDoubleFunction<Results.Trips> f = c.store() == Store.REDIS ? Results.Trips::redisClientCommands
                     : t -> t.statements() + t.commits();
-            double read = trip(c, Workload.READ, f).median();
-            double change = Math.max(trip(c, Workload.INCREMENT, f).median(), trip(c, Workload.UPLOAD, f).median());
+            double read = trip(r, c, Workload.READ, f).median();
+            double change = Math.max(trip(r, c, Workload.INCREMENT, f).median(), trip(r, c, Workload.UPLOAD, f).median());
             (read <= 1 ? holds : misses).add(String.format(Locale.ROOT, "%s: %.2f round trips per read-only request (bar: at most 1)", c.id(), read));
             (change <= 2 ? holds : misses).add(String.format(Locale.ROOT, "%s: %.2f round trips per changing request (bar: at most 2)", c.id(), change));
         }
@@ -613,12 +434,12 @@ public final class ReportWriter {
                 }
             }
         }
-        for (Store s : stores()) {
-            Optional<Contender> cloak = contenders(s).stream().filter(Contender::isCloakroom).findFirst();
+        for (Store s : stores(r)) {
+            Optional<Contender> cloak = contenders(r, s).stream().filter(Contender::isCloakroom).findFirst();
             if (cloak.isEmpty()) {
                 continue;
             }
-            for (Contender peer : contenders(s)) {
+            for (Contender peer : contenders(r, s)) {
                 if (peer.isCloakroom()) {
                     continue;
                 }
