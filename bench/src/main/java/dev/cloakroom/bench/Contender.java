@@ -28,6 +28,15 @@ public enum Contender {
     /** {@code JdbcSessionStore}: one row per session, attributes merged in a {@code jsonb} column. */
     CLOAKROOM_PG("cloakroom-pg", "Cloakroom", Store.POSTGRESQL, List.of("bench_cloakroom"), null, Tokens.CLOAKROOM,
             "expires_at"),
+    /**
+     * The same store built from a URL ({@code SESSION_JDBC_URL}) instead of handed the application's pool: it builds
+     * its own HikariCP pool of the same size, whose wait it bounds itself, so a request checks out a connection on its
+     * own thread. Against {@link #CLOAKROOM_PG} it shows what bounding an application's pool costs: that pool would
+     * wait 30 s, so each checkout is handed to a helper thread the request stops waiting for at its deadline. Its
+     * statements are counted by {@code pg_stat_statements} only (the pool is the store's, no counting proxy around it).
+     */
+    CLOAKROOM_PG_OWN_POOL("cloakroom-pg-own-pool", "Cloakroom, its own pool (SESSION_JDBC_URL)", Store.POSTGRESQL,
+            List.of("bench_cloakroom_own"), null, Tokens.CLOAKROOM, null),
     /** {@code RedisSessionStore}: one hash per session, every write one Lua script. */
     CLOAKROOM_REDIS("cloakroom-redis", "Cloakroom", Store.REDIS, List.of(), "bench:cloakroom:", Tokens.CLOAKROOM, null),
     /** Spring Session's {@code JdbcIndexedSessionRepository}: a session row and one row per attribute. */
@@ -117,7 +126,20 @@ public enum Contender {
 
     public boolean isCloakroom() {
         return this == CLOAKROOM_FILE || this == CLOAKROOM_FILE_ATOMIC || this == CLOAKROOM_FILE_TMPFS
-                || this == CLOAKROOM_PG || this == CLOAKROOM_REDIS;
+                || this == CLOAKROOM_PG || this == CLOAKROOM_PG_OWN_POOL || this == CLOAKROOM_REDIS;
+    }
+
+    /** Whether the harness counts its JDBC statements through the counting {@code DataSource} around its pool. */
+    public boolean countsThroughDataSource() {
+        return store == Store.POSTGRESQL && this != CLOAKROOM_PG_OWN_POOL;
+    }
+
+    /**
+     * Whether the scale test measures it: not the own-pool variant, whose store and statements are
+     * {@link #CLOAKROOM_PG}'s (only the checkout differs, and the number of live sessions does not change that).
+     */
+    public boolean scales() {
+        return this != CLOAKROOM_PG_OWN_POOL;
     }
 
     public static Contender byId(String id) {

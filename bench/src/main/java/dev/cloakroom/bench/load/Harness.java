@@ -272,32 +272,44 @@ final class Harness implements AutoCloseable {
     private record Concurrent(Histogram latencies, double perSecond, long errors) {
     }
 
-    /** Every client sends {@code perClient} requests of one page at once, each on its own session. */
+    /**
+     * Every client sends requests of one page back to back, each on its own session: unmeasured for the warm-up, then
+     * measured for the window. Throughput is the requests sent in the window over the time until the last of them
+     * was answered, so that one slow client does not stretch everyone's figure as a fixed count per client would.
+     */
     private Concurrent concurrent(List<Client> clients, List<int[]> counts, Workload w) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients.size());
         try {
             CyclicBarrier go = new CyclicBarrier(clients.size() + 1);
             List<Future<Histogram>> done = new ArrayList<>();
             AtomicLong errors = new AtomicLong();
+            AtomicLong lastAnswer = new AtomicLong();
+            long[] window = new long[2];
             for (int i = 0; i < clients.size(); i++) {
                 Client client = clients.get(i);
                 int[] count = counts.get(i);
                 done.add(pool.submit(() -> {
                     Histogram h = Summary.histogram();
                     go.await();
-                    for (int r = 0; r < mode.perClient(); r++) {
+                    while (System.nanoTime() - window[0] < 0) {
+                        errors.addAndGet(step(client, w, count, null));
+                    }
+                    while (System.nanoTime() - window[1] < 0) {
                         errors.addAndGet(step(client, w, count, h));
                     }
+                    lastAnswer.accumulateAndGet(System.nanoTime(), Math::max);
                     return h;
                 }));
             }
-            go.await();
             long started = System.nanoTime();
+            window[0] = started + TimeUnit.MILLISECONDS.toNanos(mode.concurrentWarmupMillis());
+            window[1] = window[0] + TimeUnit.MILLISECONDS.toNanos(mode.concurrentMillis());
+            go.await(); // publishes the window to the clients
             Histogram all = Summary.histogram();
             for (Future<Histogram> f : done) {
                 all.add(f.get(10, TimeUnit.MINUTES));
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
+            double seconds = (lastAnswer.get() - window[0]) / 1e9;
             return new Concurrent(all, all.getTotalCount() / seconds, errors.get());
         } finally {
             pool.shutdownNow();
@@ -342,8 +354,9 @@ final class Harness implements AutoCloseable {
 
     /** Per-request cost of sequential reads and increments as the store fills with live sessions. */
     private void measureScale() throws Exception {
+        List<Contender> scaling = contenders.stream().filter(Contender::scales).toList();
         for (long level : mode.scaleLevels()) {
-            for (Contender c : contenders) {
+            for (Contender c : scaling) {
                 progress.accept("scale " + level + ": seeding " + c);
                 store.clear(c);
                 try (ContenderProcess p = start(c)) {
@@ -354,7 +367,7 @@ final class Harness implements AutoCloseable {
                 store.copy(c, level - 1, null);
             }
             for (int round = 1; round <= mode.rounds(); round++) {
-                for (Contender c : rotated(contenders, round)) {
+                for (Contender c : rotated(scaling, round)) {
                     progress.accept("scale " + level + ", round " + round + ": " + c);
                     try (ContenderProcess p = start(c)) {
                         Client client = new Client(p.port());
@@ -376,7 +389,7 @@ final class Harness implements AutoCloseable {
                 }
             }
         }
-        for (Contender c : contenders) {
+        for (Contender c : scaling) {
             store.clear(c);
         }
     }

@@ -50,17 +50,12 @@ final class FsyncSection {
     private static Spread perRound(Results r, Workload w, Contender other, Against f) {
         List<Double> values = new ArrayList<>();
         for (int round = 1; round <= r.mode.rounds(); round++) {
-            Results.PathRun theirs = run(r, other, w, round);
-            Results.PathRun tmpfs = run(r, Contender.CLOAKROOM_FILE_TMPFS, w, round);
+            Results.PathRun theirs = ReportWriter.run(r, other, w, round);
+            Results.PathRun tmpfs = ReportWriter.run(r, Contender.CLOAKROOM_FILE_TMPFS, w, round);
             if (theirs != null && tmpfs != null) {
                 values.add(f.apply(theirs.sequential().p50(), tmpfs.sequential().p50()));
             }
         }
         return Spread.of(values);
-    }
-
-    private static Results.PathRun run(Results r, Contender c, Workload w, int round) {
-        return r.paths.stream().filter(p -> p.contender() == c && p.workload() == w && p.round() == round)
-                .findFirst().orElse(null);
     }
 }

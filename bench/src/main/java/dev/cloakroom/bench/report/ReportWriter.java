@@ -60,6 +60,7 @@ public final class ReportWriter {
         sequential(charts);
         ratios();
         FsyncSection.write(r, md);
+        PoolSection.write(r, md);
         concurrent(charts);
         new TripsSection(r, md).write();
         lostUpdates();
@@ -100,13 +101,16 @@ public final class ReportWriter {
                 .append("as a browser would), `/read` reads a counter and a 64-line list, `/increment` adds one to the ")
                 .append("counter (Cloakroom through its atomic `update`, the peers through get-and-set, which is all ")
                 .append("they offer), `/upload` keeps 4 KB of lines. JDBC contenders get the same HikariCP pool (")
-                .append("10 connections) wrapped in a statement-counting `DataSource`; each product keeps its shipped ")
+                .append("10 connections, HikariCP's defaults otherwise) wrapped in a statement-counting `DataSource`, ")
+                .append("but for `cloakroom-pg-own-pool`, which builds its own of the same size from the URL; each ")
+                .append("product keeps its shipped ")
                 .append("serialization (Cloakroom JSON, the peers Java serialization). The load generator is a ")
                 .append("separate JVM (java.net.http, one connection per client, HdrHistogram). ")
                 .append("Sequential: one client, ").append(r.mode.warmup()).append(" warm-up requests per page in each ")
                 .append("fresh JVM, then ").append(r.mode.sequential()).append(" measured per page. Concurrent: ")
-                .append(r.mode.clients()).append(" clients at once, each on its own session, ")
-                .append(r.mode.perClient()).append(" requests each per page.\n\n");
+                .append(r.mode.clients()).append(" clients at once, each on its own session, sending one page back ")
+                .append("to back: ").append(r.mode.concurrentWarmupMillis()).append(" ms unmeasured, then ")
+                .append(r.mode.concurrentMillis()).append(" ms measured, per page.\n\n");
     }
 
     static List<Contender> contenders(Results r, Store store) {
@@ -195,6 +199,11 @@ public final class ReportWriter {
     }
 
     private Results.PathRun run(Contender c, Workload w, int round) {
+        return run(r, c, w, round);
+    }
+
+    /** One contender's figures for one page in one round; null if that run failed. */
+    static Results.PathRun run(Results r, Contender c, Workload w, int round) {
         return r.paths.stream().filter(p -> p.contender() == c && p.workload() == w && p.round() == round).findFirst().orElse(null);
     }
 
@@ -223,6 +232,21 @@ public final class ReportWriter {
         Charts.bars(charts.resolve("concurrent-throughput.png"),
                 r.mode.clients() + " concurrent clients: throughput per page (req/s, median of rounds)", "req/s", chart);
         md.append("\n![concurrent throughput](benchmarks/concurrent-throughput.png)\n\n");
+    }
+
+    /**
+     * A contender's store round trips per request: Redis commands sent; JDBC statements and commits through the
+     * counting {@code DataSource}, or where there is none, the statements the server counted (BEGIN travels with the
+     * statement after it; NaN without {@code pg_stat_statements}).
+     */
+    static ToDoubleFunction<Results.Trips> roundTrips(Contender c) {
+        if (c.store() == Store.REDIS) {
+            return Results.Trips::redisClientCommands;
+        }
+        if (c.countsThroughDataSource() || c.store() != Store.POSTGRESQL) {
+            return t -> t.statements() + t.commits();
+        }
+        return t -> t.pg() == null ? Double.NaN : t.pg().calls() - t.pg().begins();
     }
 
     static Spread trip(Results r, Contender c, Workload w, ToDoubleFunction<Results.Trips> f) {
@@ -416,8 +440,7 @@ public final class ReportWriter {
             if (!c.isCloakroom() || c.store() == Store.FILESYSTEM) {
                 continue;
             }
-            ToDoubleFunction<Results.Trips> f = c.store() == Store.REDIS ? Results.Trips::redisClientCommands
-                    : t -> t.statements() + t.commits();
+            ToDoubleFunction<Results.Trips> f = roundTrips(c);
             double read = trip(r, c, Workload.READ, f).median();
             double change = Math.max(trip(r, c, Workload.INCREMENT, f).median(), trip(r, c, Workload.UPLOAD, f).median());
             (read <= 1 ? holds : misses).add(String.format(Locale.ROOT, "%s: %.2f round trips per read-only request (bar: at most 1)", c.id(), read));

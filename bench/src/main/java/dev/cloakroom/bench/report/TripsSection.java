@@ -2,6 +2,7 @@ package dev.cloakroom.bench.report;
 
 import static dev.cloakroom.bench.report.ReportWriter.contenders;
 import static dev.cloakroom.bench.report.ReportWriter.name;
+import static dev.cloakroom.bench.report.ReportWriter.roundTrips;
 import static dev.cloakroom.bench.report.ReportWriter.stores;
 import static dev.cloakroom.bench.report.ReportWriter.trip;
 
@@ -40,7 +41,9 @@ final class TripsSection {
                 .append("executed, the commands run inside scripts included (the shared server's other traffic can ")
                 .append("add to these). PostgreSQL, cross-checked on the server: the statements `pg_stat_statements` ")
                 .append("counted for the contenders' role (top level only, BEGIN and COMMIT/ROLLBACK included and named), ")
-                .append("as a difference taken around the same requests.\n\n");
+                .append("as a difference taken around the same requests. `cloakroom-pg-own-pool` has no counting ")
+                .append("`DataSource` (its pool is the store's own): its round trips are the server's count, BEGINs ")
+                .append("aside.\n\n");
         md.append("| store | contender | page | statements | commits | statements (pg_stat_statements) | round trips | server calls (commandstats) |\n|---|---|---|---|---|---|---|---|\n");
         for (Store s : stores(r)) {
             if (s == Store.FILESYSTEM) {
@@ -50,13 +53,14 @@ final class TripsSection {
                 for (Workload w : List.of(Workload.NONE, Workload.READ, Workload.INCREMENT, Workload.UPLOAD)) {
                     Spread statements = trip(r, c, w, Results.Trips::statements);
                     Spread commits = trip(r, c, w, Results.Trips::commits);
-                    Spread total = s == Store.REDIS ? trip(r, c, w, Results.Trips::redisClientCommands)
-                            : trip(r, c, w, t -> t.statements() + t.commits());
+                    boolean counted = c.countsThroughDataSource();
+                    String server = s == Store.REDIS ? "-" : serverStatements(c, w);
+                    String total = trip(r, c, w, roundTrips(c)).format("%.2f");
                     md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" | ").append(w.label())
-                            .append(" | ").append(s == Store.REDIS ? "-" : statements.format("%.2f"))
-                            .append(" | ").append(s == Store.REDIS ? "-" : commits.format("%.2f"))
-                            .append(" | ").append(s == Store.REDIS ? "-" : serverStatements(c, w))
-                            .append(" | ").append(total.format("%.2f"))
+                            .append(" | ").append(counted ? statements.format("%.2f") : "-")
+                            .append(" | ").append(counted ? commits.format("%.2f") : "-")
+                            .append(" | ").append(server)
+                            .append(" | ").append(total)
                             .append(" | ").append(s == Store.REDIS ? serverCalls(c, w) : "-").append(" |\n");
                 }
             }
@@ -82,7 +86,8 @@ final class TripsSection {
      * DataSource's statements, and the BEGINs its commits (one BEGIN per transaction).
      */
     private String serverAgreement() {
-        List<Results.Trips> counted = r.trips.stream().filter(t -> t.pg() != null).toList();
+        List<Results.Trips> counted = r.trips.stream()
+                .filter(t -> t.pg() != null && t.contender().countsThroughDataSource()).toList();
         if (counted.isEmpty()) {
             return "No cross-check: `pg_stat_statements` is not loaded on this run's server (see the machine table).";
         }

@@ -31,6 +31,8 @@ final class CloakroomWiring implements Wiring {
                     .sync(FileSync.ATOMIC).build();
             case CLOAKROOM_PG -> JdbcSessionStore.builder().dataSource(pool.dataSource())
                     .table(contender.tables().get(0)).build();
+            case CLOAKROOM_PG_OWN_POOL -> JdbcSessionStore.builder().url(jdbcUrl).maxPoolSize(Pool.SIZE)
+                    .table(contender.tables().get(0)).build();
             case CLOAKROOM_REDIS -> RedisSessionStore.builder(redisUri).keyPrefix(contender.redisPrefix()).build();
             default -> throw new IllegalArgumentException("not a Cloakroom contender: " + contender);
         };

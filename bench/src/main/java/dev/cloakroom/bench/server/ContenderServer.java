@@ -62,7 +62,7 @@ public final class ContenderServer {
 
     private static Wiring wiring(Contender contender, Path dataDir, String jdbcUrl, String redisUri) throws Exception {
         return switch (contender) {
-            case CLOAKROOM_FILE, CLOAKROOM_FILE_ATOMIC, CLOAKROOM_FILE_TMPFS, CLOAKROOM_PG, CLOAKROOM_REDIS -> new CloakroomWiring(contender, dataDir, jdbcUrl, redisUri);
+            case CLOAKROOM_FILE, CLOAKROOM_FILE_ATOMIC, CLOAKROOM_FILE_TMPFS, CLOAKROOM_PG, CLOAKROOM_PG_OWN_POOL, CLOAKROOM_REDIS -> new CloakroomWiring(contender, dataDir, jdbcUrl, redisUri);
             case SPRING_JDBC, SPRING_REDIS -> new SpringWiring(contender, jdbcUrl, redisUri);
             case JETTY_JDBC_NULL, JETTY_JDBC_CACHE, JETTY_FILE_NULL, JETTY_FILE_CACHE -> new JettyWiring(contender, dataDir, jdbcUrl);
         };
