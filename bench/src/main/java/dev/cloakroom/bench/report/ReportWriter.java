@@ -307,7 +307,9 @@ public final class ReportWriter {
                 .append("fresh ids, written straight into the store with the contender stopped; then the contender starts and ")
                 .append("one client measures ").append(r.mode.scaleRequests()).append(" sequential read-only and ")
                 .append(r.mode.scaleRequests()).append(" increment requests on its own session (after ")
-                .append(r.mode.scaleRequests()).append(" of each as warm-up). p50 in ms.\n\n");
+                .append(r.mode.scaleRequests()).append(" of each as warm-up). p50 in ms. `")
+                .append(Contender.CLOAKROOM_PG_OWN_POOL.id()).append("` is left out: it differs from `")
+                .append(Contender.CLOAKROOM_PG.id()).append("` only in its connection checkout.\n\n");
         List<Long> levels = r.scale.stream().map(Results.ScalePoint::level).distinct().sorted().toList();
         md.append("| store | contender |");
         levels.forEach(l -> md.append(" read @").append(l).append(" |"));
@@ -315,7 +317,7 @@ public final class ReportWriter {
         md.append("\n|---|---|").append("---|".repeat(levels.size() * 2)).append("\n");
         Map<String, Map<Long, Double>> chart = new LinkedHashMap<>();
         for (Store s : stores(r)) {
-            for (Contender c : contenders(r, s)) {
+            for (Contender c : contenders(r, s).stream().filter(Contender::scales).toList()) {
                 md.append("| ").append(s.label()).append(" | ").append(name(c)).append(" |");
                 for (long l : levels) {
                     md.append(" ").append(scaleSpread(c, l, Summary::p50, true).format("%.2f")).append(" |");
