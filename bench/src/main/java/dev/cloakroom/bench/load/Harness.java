@@ -301,8 +301,7 @@ final class Harness implements AutoCloseable {
                     return h;
                 }));
             }
-            long started = System.nanoTime();
-            window[0] = started + TimeUnit.MILLISECONDS.toNanos(mode.concurrentWarmupMillis());
+            window[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(mode.concurrentWarmupMillis());
             window[1] = window[0] + TimeUnit.MILLISECONDS.toNanos(mode.concurrentMillis());
             go.await(); // publishes the window to the clients
             Histogram all = Summary.histogram();

@@ -6,10 +6,7 @@ import dev.cloakroom.bench.load.Results;
 import dev.cloakroom.bench.load.Workload;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalDouble;
-import java.util.function.ToDoubleFunction;
-import java.util.stream.DoubleStream;
 
 /**
  * What bounding an application's pool costs: the PostgreSQL store on the application's pool (each checkout handed to
@@ -55,8 +52,8 @@ final class PoolSection {
                 }
                 gap.add(app.sequential().p50() - own.sequential().p50());
                 speedup.add(own.concurrentPerSecond() / app.concurrentPerSecond());
-                OptionalDouble fastest = peerFigures(r, peers, w, round, p -> p.sequential().p50()).min();
-                OptionalDouble most = peerFigures(r, peers, w, round, Results.PathRun::concurrentPerSecond).max();
+                OptionalDouble fastest = ReportWriter.peerFigures(r, peers, w, round, p -> p.sequential().p50()).min();
+                OptionalDouble most = ReportWriter.peerFigures(r, peers, w, round, Results.PathRun::concurrentPerSecond).max();
                 if (fastest.isPresent() && most.isPresent()) {
                     latencyRatio.add(own.sequential().p50() / fastest.getAsDouble());
                     throughputRatio.add(own.concurrentPerSecond() / most.getAsDouble());
@@ -68,11 +65,5 @@ final class PoolSection {
                     .append(" | ").append(Spread.of(throughputRatio).format("%.2f")).append(" |\n");
         }
         md.append("\n");
-    }
-
-    /** {@code figure} of each peer that ran this page in this round. */
-    private static DoubleStream peerFigures(Results r, List<Contender> peers, Workload w, int round,
-                                            ToDoubleFunction<Results.PathRun> figure) {
-        return peers.stream().map(peer -> ReportWriter.run(r, peer, w, round)).filter(Objects::nonNull).mapToDouble(figure);
     }
 }

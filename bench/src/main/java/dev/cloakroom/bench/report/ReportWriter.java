@@ -19,10 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
+import java.util.stream.DoubleStream;
 
 /**
  * Writes {@code benchmarks.md} and its charts from one run's {@link Results}. Every figure is the median over the
@@ -173,19 +176,12 @@ public final class ReportWriter {
                 List<Double> latency = new ArrayList<>();
                 List<Double> throughput = new ArrayList<>();
                 for (int round = 1; round <= r.mode.rounds(); round++) {
-                    Results.PathRun mine = run(cloak.get(), w, round);
-                    double bestLatency = Double.MAX_VALUE;
-                    double bestThroughput = 0;
-                    for (Contender peer : peers) {
-                        Results.PathRun theirs = run(peer, w, round);
-                        if (theirs != null) {
-                            bestLatency = Math.min(bestLatency, theirs.sequential().p50());
-                            bestThroughput = Math.max(bestThroughput, theirs.concurrentPerSecond());
-                        }
-                    }
-                    if (mine != null && bestThroughput > 0) {
-                        latency.add(mine.sequential().p50() / bestLatency);
-                        throughput.add(mine.concurrentPerSecond() / bestThroughput);
+                    Results.PathRun mine = run(r, cloak.get(), w, round);
+                    OptionalDouble fastest = peerFigures(r, peers, w, round, p -> p.sequential().p50()).min();
+                    OptionalDouble most = peerFigures(r, peers, w, round, Results.PathRun::concurrentPerSecond).max();
+                    if (mine != null && fastest.isPresent() && most.isPresent()) {
+                        latency.add(mine.sequential().p50() / fastest.getAsDouble());
+                        throughput.add(mine.concurrentPerSecond() / most.getAsDouble());
                     }
                 }
                 Contender fastest = peers.stream().min((a, b) -> Double.compare(path(a, w, p -> p.sequential().p50()).median(),
@@ -198,8 +194,10 @@ public final class ReportWriter {
         md.append("\n");
     }
 
-    private Results.PathRun run(Contender c, Workload w, int round) {
-        return run(r, c, w, round);
+    /** {@code figure} of each of {@code peers} that ran this page in this round. */
+    static DoubleStream peerFigures(Results r, List<Contender> peers, Workload w, int round,
+                                    ToDoubleFunction<Results.PathRun> figure) {
+        return peers.stream().map(peer -> run(r, peer, w, round)).filter(Objects::nonNull).mapToDouble(figure);
     }
 
     /** One contender's figures for one page in one round; null if that run failed. */
