@@ -237,7 +237,7 @@ public final class ReportWriter {
      * counting {@code DataSource}, or where there is none, the statements the server counted (BEGIN travels with the
      * statement after it; NaN without {@code pg_stat_statements}).
      */
-    static ToDoubleFunction<Results.Trips> roundTrips(Contender c) {
+    public static ToDoubleFunction<Results.Trips> roundTrips(Contender c) {
         if (c.store() == Store.REDIS) {
             return Results.Trips::redisClientCommands;
         }
