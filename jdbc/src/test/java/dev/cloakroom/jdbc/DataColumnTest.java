@@ -32,5 +32,9 @@ class DataColumnTest {
         assertThatThrownBy(() -> DataColumn.decode("{\"a\": 1}")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'a'");
         assertThatThrownBy(() -> DataColumn.decode("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DataColumn.decode("{\"a\": \"1\"")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DataColumn.decode("{\"a\": \"1\", \"b\": [\"2\"]}")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'b'");
+        assertThatThrownBy(() -> DataColumn.decode("\"a\"")).isInstanceOf(IllegalArgumentException.class);
     }
 }
