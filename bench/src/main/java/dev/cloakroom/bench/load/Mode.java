@@ -25,7 +25,7 @@ public record Mode(String name, int rounds, int warmup, int sequential, int trip
                    int concurrentWarmupMillis, int concurrentMillis, int increments, List<Long> scaleLevels,
                    int scaleRequests, long cleanupRows, int cleanupRounds, int jmh, List<String> jvmFlags) {
 
-    /** About an hour on two quiet cores. */
+    /** About an hour and a quarter on two quiet cores. */
     public static final Mode FULL = new Mode("full", 3, 1000, 1000, 100, 16, 1000, 4000, 50,
             List.of(1_000L, 10_000L, 100_000L, 1_000_000L), 500, 1_000_000, 2, 2, List.of());
     public static final Mode QUICK = new Mode("quick", 3, 500, 500, 50, 16, 500, 2000, 20,

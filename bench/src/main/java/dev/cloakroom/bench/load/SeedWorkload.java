@@ -52,11 +52,16 @@ final class SeedWorkload {
         };
     }
 
-    /** Seconds of each load before it is measured, in every fresh process. */
+    /**
+     * Seconds of each load before it is measured, in every fresh process. The outside measurement ran a long-lived
+     * server; a fresh JVM takes about 15 s of this load on two cores to compile its hot code (the demo's reads went from
+     * 1,600 req/s in its first 5 s to 11,500 from 15 s on), while CPython has nothing to warm, so a short warm-up
+     * measures the JIT against Flask, not the session store.
+     */
     static double warmupSeconds(Mode mode) {
         return switch (mode.name()) {
-            case "full" -> 3;
-            case "quick" -> 2;
+            case "full" -> 15;
+            case "quick" -> 8;
             default -> 0;
         };
     }
